@@ -1,0 +1,19 @@
+import { StrataError } from '@strata/core';
+
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** A command module: `infra/cli/commands/<name>.ts`. Returns the process exit code. */
+export interface CommandModule {
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+/** Bad flags or arguments: printed as one line, exit code 2. */
+export class UsageError extends StrataError {
+  constructor(message: string) {
+    super('Usage', message);
+  }
+}

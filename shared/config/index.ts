@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { ConfigError } from '@strata/core';
+
+/**
+ * Strata's settings, read from the environment once at cold start and validated with zod.
+ * A wrong value stops start-up with a message naming the variable (`STRATA_S3_PORT: …`).
+ * Later issues add their own groups here; keep every default documented in README.md.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name (3-63 chars of a-z, 0-9, ".", "-")');
+const bucketList = z
+  .string()
+  .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+  .pipe(z.array(bucketName).min(1));
+const url = z.string().url();
+
+export const envSchema = z.object({
+  STRATA_DATA_DIR: z.string().min(1).default('.strata'),
+  STRATA_S3_PORT: port.default(4568),
+  STRATA_HTTP_PORT: port.default(4580),
+  STRATA_S3_ENDPOINT: url.optional(),
+  STRATA_REGION: z.string().min(1).default('us-east-1'),
+  STRATA_STORAGE_PROVIDER: z.enum(['local', 's3', 'cos', 'minio', 'rustfs', 'ceph']).default('local'),
+  STRATA_ACCESS_KEY: z.string().min(3).default('strata-local'),
+  STRATA_SECRET_KEY: z.string().min(8).default('strata-local-secret'),
+  STRATA_SESSION_TOKEN: z.string().optional(),
+  STRATA_UPLOAD_BUCKET: bucketName.default('uploads'),
+  STRATA_DERIVED_BUCKET: bucketName.default('derived'),
+  STRATA_PROTECT_BUCKETS: bucketList.default(['shards-a', 'shards-b', 'shards-c', 'shards-d']),
+  STRATA_RETRY_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  STRATA_RETRY_COUNT: z.coerce.number().int().min(0).max(10).default(2),
+  STRATA_RESTORE_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
+  STRATA_MAX_INPUT_BYTES: positiveInt.default(2 * 1024 ** 3),
+  STRATA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  readonly dataDir: string;
+  readonly local: { readonly s3Port: number; readonly httpPort: number };
+  readonly storage: {
+    readonly provider: Env['STRATA_STORAGE_PROVIDER'];
+    /** Explicit endpoint; undefined means "the local stack" (resolved by the caller). */
+    readonly endpoint: string | undefined;
+    readonly region: string;
+    readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+  };
+  readonly buckets: { readonly upload: string; readonly derived: string; readonly protect: readonly string[] };
+  readonly emulator: { readonly retryIntervalMs: number; readonly retryCount: number; readonly restoreDelayMs: number };
+  readonly limits: { readonly maxInputBytes: number };
+  readonly logLevel: Env['STRATA_LOG_LEVEL'];
+}
+
+/** Parses and validates the environment. Throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", as in most twelve-factor tools.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
+    throw new ConfigError(`invalid setting${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`, { problems });
+  }
+  const e = parsed.data;
+  const { upload, derived } = { upload: e.STRATA_UPLOAD_BUCKET, derived: e.STRATA_DERIVED_BUCKET };
+  if (upload === derived) {
+    throw new ConfigError(`STRATA_DERIVED_BUCKET: must differ from STRATA_UPLOAD_BUCKET (both are "${upload}"), or outputs would re-trigger processing`);
+  }
+  const clash = e.STRATA_PROTECT_BUCKETS.find((b) => b === upload || b === derived);
+  if (clash) throw new ConfigError(`STRATA_PROTECT_BUCKETS: "${clash}" is also the upload or derived bucket`);
+  // On SCF the execution role's temporary keys arrive as TENCENTCLOUD_* variables.
+  const accessKeyId = env.STRATA_ACCESS_KEY ? e.STRATA_ACCESS_KEY : (env.TENCENTCLOUD_SECRETID ?? e.STRATA_ACCESS_KEY);
+  const secretAccessKey = env.STRATA_SECRET_KEY ? e.STRATA_SECRET_KEY : (env.TENCENTCLOUD_SECRETKEY ?? e.STRATA_SECRET_KEY);
+  const sessionToken = e.STRATA_SESSION_TOKEN ?? (env.STRATA_ACCESS_KEY ? undefined : env.TENCENTCLOUD_SESSIONTOKEN);
+  return Object.freeze({
+    dataDir: e.STRATA_DATA_DIR,
+    local: { s3Port: e.STRATA_S3_PORT, httpPort: e.STRATA_HTTP_PORT },
+    storage: {
+      provider: e.STRATA_STORAGE_PROVIDER,
+      endpoint: e.STRATA_S3_ENDPOINT,
+      region: e.STRATA_REGION,
+      credentials: sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey },
+    },
+    buckets: { upload, derived, protect: e.STRATA_PROTECT_BUCKETS },
+    emulator: { retryIntervalMs: e.STRATA_RETRY_INTERVAL_MS, retryCount: e.STRATA_RETRY_COUNT, restoreDelayMs: e.STRATA_RESTORE_DELAY_MS },
+    limits: { maxInputBytes: e.STRATA_MAX_INPUT_BYTES },
+    logLevel: e.STRATA_LOG_LEVEL,
+  });
+}
