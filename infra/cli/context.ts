@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createS3Gateway, StrataError, type StorageGateway } from '@strata/core';
 import { loadConfig, type Config } from '../../shared/config';
+import { UsageError } from './io';
 
 /** What `npm start` writes to `<dataDir>/stack.json` so the CLI can find a stack on any port. */
 export interface StackInfo {
@@ -53,7 +54,7 @@ export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
 export function parseS3Url(url: string, options: { keyOptional?: boolean } = {}): { bucket: string; key: string } {
   const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(url);
   if (!m || !m[1] || (!options.keyOptional && !m[2])) {
-    throw new StrataError('Usage', `expected s3://BUCKET/${options.keyOptional ? '[PREFIX]' : 'KEY'}, got '${url}'`);
+    throw new UsageError(`expected s3://BUCKET/${options.keyOptional ? '[PREFIX]' : 'KEY'}, got '${url}'`);
   }
   return { bucket: m[1], key: m[2] ?? '' };
 }
