@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '@strata/core';
+import { mediaConfigFrom, mediaEnvSchema, type MediaConfig } from './media';
 
 /**
  * Strata's settings, read from the environment once at cold start and validated with zod.
@@ -35,6 +36,7 @@ export const envSchema = z.object({
   STRATA_RESTORE_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
   STRATA_MAX_INPUT_BYTES: positiveInt.default(2 * 1024 ** 3),
   STRATA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...mediaEnvSchema,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -52,6 +54,8 @@ export interface Config {
   readonly buckets: { readonly upload: string; readonly derived: string; readonly protect: readonly string[] };
   readonly emulator: { readonly retryIntervalMs: number; readonly retryCount: number; readonly restoreDelayMs: number };
   readonly limits: { readonly maxInputBytes: number };
+  /** Video and audio processing (issue 13): limits, ladder, loudness; see shared/config/media.ts. */
+  readonly media: MediaConfig;
   readonly logLevel: Env['STRATA_LOG_LEVEL'];
 }
 
@@ -87,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     buckets: { upload, derived, protect: e.STRATA_PROTECT_BUCKETS },
     emulator: { retryIntervalMs: e.STRATA_RETRY_INTERVAL_MS, retryCount: e.STRATA_RETRY_COUNT, restoreDelayMs: e.STRATA_RESTORE_DELAY_MS },
     limits: { maxInputBytes: e.STRATA_MAX_INPUT_BYTES },
+    media: mediaConfigFrom(e),
     logLevel: e.STRATA_LOG_LEVEL,
   });
 }
