@@ -99,11 +99,13 @@ export async function processVideo(job: MediaJob): Promise<ProcessorResult | Pro
   const audio = a ? planAudio(a) : null;
 
   const previous = await readProgress<VideoState>(ctx.gateway, derived, source);
-  const resumable = previous && previous.plan === planId && (previous.status === 'running' || previous.status === 'suspended') && previous.state?.kind === 'video';
+  // A failed invocation saved only what earlier invocations made (its own outputs were rolled back), so it resumes too.
+  const resumable = previous && previous.plan === planId && ['running', 'suspended', 'failed'].includes(previous.status) && previous.state?.kind === 'video';
   const state: VideoState = resumable
     ? previous.state
     : { kind: 'video', phase: 'ladder', rungs, fps, tileIntervalSeconds, codecs: rungs.map(() => null), segments: [], parkedTiles: [], audio: null, invocations: 0, encodeMs: 0 };
   state.invocations += 1;
+  const segmentsAtStart = state.segments.length;
   const log = ctx.log.child({ plan: planId, invocation: state.invocations });
   if (resumable) log.info({ segments: state.segments.length, phase: state.phase }, 'resuming video job');
 
@@ -224,7 +226,13 @@ export async function processVideo(job: MediaJob): Promise<ProcessorResult | Pro
     await save('running', 'finalize', 86, true);
     return await finalize();
   } catch (err) {
-    if (err instanceof QuarantineError) await discardEarlierInvocations();
+    if (err instanceof QuarantineError) {
+      await discardEarlierInvocations();
+    } else if (state.segments.length > segmentsAtStart) {
+      // run.ts removes what this invocation wrote: forget those segments, keep earlier ones for the retry.
+      state.segments = state.segments.slice(0, segmentsAtStart);
+      state.phase = 'ladder';
+    }
     await save(err instanceof QuarantineError ? 'quarantined' : 'failed', state.phase, percentOf(doneSeconds()), true, describeError(err)).catch(() => undefined);
     throw err;
   }

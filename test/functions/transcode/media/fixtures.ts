@@ -68,7 +68,7 @@ export async function makeClip(dir: string, name: string, o: ClipOptions = {}): 
 }
 
 /** Generates an audio file (sine, optionally with leading silence) and returns its path. */
-export async function makeAudio(dir: string, name: string, o: { seconds?: number; frequency?: number; volume?: number; silenceSeconds?: number; codec?: 'flac' | 'mp3' | 'wav' | 'aac'; sampleRate?: number; channels?: number } = {}): Promise<string> {
+export async function makeAudio(dir: string, name: string, o: { seconds?: number; frequency?: number; volume?: number; silenceSeconds?: number; /** Slow level swings (a real loudness range). */ tremolo?: boolean; codec?: 'flac' | 'mp3' | 'wav' | 'aac'; sampleRate?: number; channels?: number } = {}): Promise<string> {
   const { ffmpeg } = await getMediaTools();
   const ext = o.codec === 'aac' ? 'm4a' : (o.codec ?? 'flac');
   const out = join(dir, `${name}.${ext}`);
@@ -76,7 +76,7 @@ export async function makeAudio(dir: string, name: string, o: { seconds?: number
   const seconds = o.seconds ?? 2;
   const silence = o.silenceSeconds ?? 0;
   const filters = [`sine=f=${o.frequency ?? 440}:r=${rate}:d=${seconds}`];
-  const chain = `${silence ? `adelay=${Math.round(silence * 1000)}:all=1,` : ''}volume=${o.volume ?? 0.5}${o.channels && o.channels > 1 ? `,pan=${o.channels === 2 ? 'stereo' : '5.1'}|c0=c0|c1=c0${o.channels > 2 ? '|c2=c0|c3=c0|c4=c0|c5=c0' : ''}` : ''}`;
+  const chain = `${silence ? `adelay=${Math.round(silence * 1000)}:all=1,` : ''}${o.tremolo ? 'tremolo=f=0.4:d=0.8,' : ''}volume=${o.volume ?? 0.5}${o.channels && o.channels > 1 ? `,pan=${o.channels === 2 ? 'stereo' : '5.1'}|c0=c0|c1=c0${o.channels > 2 ? '|c2=c0|c3=c0|c4=c0|c5=c0' : ''}` : ''}`;
   assertSucceeded(
     await runTool({ tool: ffmpeg, args: ['-v', 'error', '-y', '-f', 'lavfi', '-i', filters[0]!, '-af', chain, ...(o.codec === 'mp3' ? ['-c:a', 'libmp3lame', '-q:a', '4'] : o.codec === 'aac' ? ['-c:a', 'aac'] : []), out] }),
     'make audio',
@@ -106,3 +106,31 @@ export function sha256File(path: string): string {
 }
 
 export const SHARED_DIR = process.env.STRATA_SHARED_DIR ?? '../shared';
+
+export interface CorpusRow {
+  readonly file: string;
+  readonly path: string;
+  readonly bytes: number;
+  readonly mediaType: string;
+  readonly notable: string;
+  readonly expect: 'done' | 'quarantined' | 'either';
+}
+
+/** MANIFEST.tsv rows of the shared corpus sample. */
+export function corpusRows(): CorpusRow[] {
+  const root = join(SHARED_DIR, 'corpus-sample');
+  const lines = readFileSync(join(root, 'MANIFEST.tsv'), 'utf8').trim().split('\n');
+  const header = lines[0]!.split('\t');
+  const col = (name: string) => header.indexOf(name);
+  return lines.slice(1).map((line) => {
+    const f = line.split('\t');
+    return { file: f[col('file')]!, path: join(root, f[col('file')]!), bytes: Number(f[col('bytes')]), mediaType: f[col('media_type')]!, notable: f[col('notable')]!, expect: f[col('expect')] as CorpusRow['expect'] };
+  });
+}
+
+/** The corpus's video and audio files: by content type, or an audio/video file name for the empty and bad ones. */
+export function isCorpusMedia(row: CorpusRow, kind: 'video' | 'audio'): boolean {
+  if (row.mediaType.startsWith(`${kind}/`)) return true;
+  const ext = row.file.split('.').pop()!;
+  return (kind === 'video' ? ['mp4', 'mov', 'mkv', 'webm'] : ['flac', 'mp3', 'wav', 'ogg', 'm4a']).includes(ext);
+}
