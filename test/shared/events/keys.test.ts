@@ -107,3 +107,16 @@ describe('COS keys lose exactly their /appid/bucket/ prefix', () => {
     expect(safeParseEvent({ Records: [{ ...(cos('/1250000000/media/x.jpg') as { Records: [object] }).Records[0], event: { eventName: 'cos:ObjectCreated:Put', eventTime: -5 } }] })).toMatchObject({ ok: false, reason: expect.stringContaining('Records[0].event.eventTime') });
   });
 });
+
+describe('shape recognition names the missing field of a recognised shape', () => {
+  it.each([
+    [{ source: 'aws.s3', detail: { bucket: { name: 'b' }, object: { key: 'k' } } }, 'detail-type: required'],
+    [{ Type: 'Timer', Time: '2024-01-01T00:00:00Z' }, 'TriggerName: required'],
+    [{ httpMethod: 'GET' }, 'path: required'],
+    [{ Event: 's3:TestEvent', Time: 'soon' }, 'Time: not an ISO-8601 date-time'],
+    [{ Records: [{ cos: {}, event: { eventName: 'cos:ObjectCreated:Put' } }] }, 'Records[0].cos.cosObject: required (and 1 more problem)'],
+    [{ Records: 'x' }, 'Records: expected array, got string'],
+  ])('%j → %s', (payload, reason) => {
+    expect(safeParseEvent(payload)).toEqual({ ok: false, reason });
+  });
+});
