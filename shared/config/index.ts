@@ -35,6 +35,12 @@ export const envSchema = z.object({
   STRATA_RETRY_COUNT: z.coerce.number().int().min(0).max(10).default(2),
   STRATA_RESTORE_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
   STRATA_MAX_INPUT_BYTES: positiveInt.default(2 * 1024 ** 3),
+  // Storage gateway (docs/storage-gateway.md).
+  STRATA_COS_APPID: z.string().regex(/^\d{6,}$/, 'must be the numeric COS APPID').optional(),
+  STRATA_SCRUB_SAMPLE: z.coerce.number().gt(0).max(1).default(0.1),
+  STRATA_SCRUB_BUCKETS: bucketList.optional(),
+  STRATA_SCRUB_PREFIX: z.string().default(''),
+  STRATA_GC_GRACE_SECONDS: z.coerce.number().int().min(0).default(900),
   // Images (issue 12): limits checked before decode, and the recipes (see docs/images.md).
   STRATA_IMAGE_MAX_INPUT_BYTES: positiveInt.default(64 * 1024 ** 2),
   STRATA_IMAGE_MAX_PIXELS: positiveInt.default(50_000_000),
@@ -63,7 +69,13 @@ export interface Config {
     readonly endpoint: string | undefined;
     readonly region: string;
     readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+    /** COS APPID (bucket `name` is `name-<appid>` on COS). */
+    readonly appid: string | undefined;
   };
+  /** Scrub: fraction of objects verified per scheduled run, which buckets, which key prefix. */
+  readonly scrub: { readonly sample: number; readonly buckets: readonly string[]; readonly prefix: string };
+  /** gc: uncommitted shard sets younger than this may belong to a write in progress and are kept. */
+  readonly gc: { readonly graceSeconds: number };
   readonly buckets: { readonly upload: string; readonly derived: string; readonly protect: readonly string[] };
   readonly emulator: { readonly retryIntervalMs: number; readonly retryCount: number; readonly restoreDelayMs: number };
   readonly limits: { readonly maxInputBytes: number };
@@ -118,7 +130,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       endpoint: e.STRATA_S3_ENDPOINT,
       region: e.STRATA_REGION,
       credentials: sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey },
+      appid: e.STRATA_COS_APPID,
     },
+    scrub: { sample: e.STRATA_SCRUB_SAMPLE, buckets: e.STRATA_SCRUB_BUCKETS ?? [upload, derived], prefix: e.STRATA_SCRUB_PREFIX },
+    gc: { graceSeconds: e.STRATA_GC_GRACE_SECONDS },
     buckets: { upload, derived, protect: e.STRATA_PROTECT_BUCKETS },
     emulator: { retryIntervalMs: e.STRATA_RETRY_INTERVAL_MS, retryCount: e.STRATA_RETRY_COUNT, restoreDelayMs: e.STRATA_RESTORE_DELAY_MS },
     limits: { maxInputBytes: e.STRATA_MAX_INPUT_BYTES },
