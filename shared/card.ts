@@ -22,33 +22,41 @@ export const outputSchema = z
     checksum: checksumMapSchema,
     recipe: recipeRefSchema,
   })
-  .passthrough();
+  .loose();
 
 export const cardStatusSchema = z.enum(['pending', 'processing', 'done', 'quarantined', 'failed']);
 
-export const reasonSchema = z.object({ code: z.string(), message: z.string() }).passthrough();
+export const reasonSchema = z.object({ code: z.string(), message: z.string() }).loose();
 
-export const cardSchema = z
-  .object({
-    version: z.literal(CARD_VERSION),
-    source: z.object({
-      bucket: z.string(),
-      key: z.string(),
-      versionId: z.string().nullable(),
-      size: z.number().int().nonnegative(),
-      etag: z.string().nullable(),
-      sha256: z.string().regex(/^[0-9a-f]{64}$/),
-      contentType: z.string(),
-    }),
-    status: cardStatusSchema,
-    reason: reasonSchema.nullable(),
-    idempotencyKey: z.string(),
-    outputs: z.array(outputSchema),
-    updatedAt: z.string(),
-  })
-  .passthrough();
+/** The card's contract fields; `cardSchema` also keeps fields later issues add (image, video, …). */
+export const cardCoreSchema = z.object({
+  version: z.literal(CARD_VERSION),
+  source: z.object({
+    bucket: z.string(),
+    key: z.string(),
+    versionId: z.string().nullable(),
+    size: z.number().int().nonnegative(),
+    etag: z.string().nullable(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    contentType: z.string(),
+  }),
+  status: cardStatusSchema,
+  reason: reasonSchema.nullable(),
+  idempotencyKey: z.string(),
+  outputs: z.array(outputSchema),
+  updatedAt: z.string(),
+});
 
-export type AssetCard = z.infer<typeof cardSchema>;
+export const cardSchema = cardCoreSchema.loose();
+
+/** Contract fields only; Omit<> works on it (it has no index signature). */
+export type CardCore = z.infer<typeof cardCoreSchema>;
+/** A card as stored: the contract fields plus whatever sections processors add. */
+export type AssetCard = CardCore & { readonly [section: string]: unknown };
+/** What callers hand to writeCard: no version/updatedAt (stamped on write), extra sections allowed. */
+export type CardDraft = Omit<CardCore, 'version' | 'updatedAt'> & { readonly [section: string]: unknown };
+/** Identity of a card (who it describes) plus extra sections, without its state. */
+export type CardIdentity = Pick<CardCore, 'source' | 'idempotencyKey'> & { readonly [section: string]: unknown };
 export type CardOutput = z.infer<typeof outputSchema>;
 export type CardStatus = z.infer<typeof cardStatusSchema>;
 

@@ -1,2 +1,3 @@
 export * from './errors';
 export * from './storage/index';
+export * from './checksum/index';

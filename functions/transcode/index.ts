@@ -1,0 +1,36 @@
+import { tmpdir } from 'node:os';
+import { describeError } from '@strata/core';
+import { loadConfig } from '../../shared/config';
+import { createLogger } from '../../shared/log';
+import { gatewayFromConfig } from '../../shared/pipeline/gateway';
+import { runTranscode } from './run';
+import { transcodeJobSchema } from './types';
+
+const config = loadConfig(process.env);
+const gateway = gatewayFromConfig(config);
+const logger = createLogger({ function: 'transcode' }, { level: config.logLevel });
+
+interface ScfContext {
+  request_id?: string;
+  getRemainingTimeInMillis?: () => number;
+}
+
+/** SCF entry: a transcode job from on-upload (async invoke) or `strata reprocess`. */
+export const main_handler = async (event: unknown, context: ScfContext = {}) => {
+  const parsed = transcodeJobSchema.safeParse(event);
+  if (!parsed.success) {
+    // A malformed job cannot succeed on retry: report it and return.
+    logger.error({ requestId: context.request_id, err: parsed.error.message }, 'invalid transcode job');
+    return { status: 'invalid', reason: parsed.error.message };
+  }
+  const job = parsed.data;
+  const log = logger.child({ requestId: context.request_id, assetKey: `${job.source.bucket}/${job.source.key}`, idempotencyKey: job.idempotencyKey });
+  const remaining = context.getRemainingTimeInMillis?.() ?? 900_000;
+  try {
+    const status = await runTranscode(job, { config, gateway, log, tmpDir: tmpdir(), deadlineMs: Date.now() + remaining });
+    return { status };
+  } catch (err) {
+    log.error({ err: describeError(err) }, 'transcode failed');
+    throw err;
+  }
+};

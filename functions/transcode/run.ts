@@ -1,0 +1,75 @@
+import { describeError, hasCode, type StorageGateway } from '@strata/core';
+import type { AssetCard, CardIdentity } from '../../shared/card';
+import type { Config } from '../../shared/config';
+import type { Logger } from '../../shared/log';
+import { readCard, writeCard } from '../../shared/pipeline/cards';
+import { QuarantineError } from '../../shared/pipeline/errors';
+import { quarantineAsset } from '../../shared/pipeline/quarantine';
+import { createJobContext } from './context';
+import { processors } from './processors';
+import type { TranscodeJob } from './types';
+
+export interface RunDeps {
+  readonly config: Config;
+  readonly gateway: StorageGateway;
+  readonly log: Logger;
+  readonly tmpDir: string;
+  readonly deadlineMs: number;
+}
+
+export type RunOutcome = 'done' | 'quarantined' | 'skipped';
+
+/**
+ * Runs one transcode job and keeps the card truthful: `processing` while it runs, then `done`
+ * with outputs, or `quarantined` (input at fault: no retry), or `failed` (our fault or the
+ * platform's: rethrown, so SCF retries). Outputs written by a job that does not finish are removed,
+ * so nothing partial stays visible.
+ */
+export async function runTranscode(job: TranscodeJob, deps: RunDeps): Promise<RunOutcome> {
+  const { config, gateway, log } = deps;
+  const derived = config.buckets.derived;
+  const source = { bucket: job.source.bucket, key: job.source.key };
+  const card = await readCard(gateway, derived, source);
+  if (card && card.source.sha256 !== job.source.sha256) {
+    log.info({ cardSha256: card.source.sha256 }, 'stale job: the object was replaced since; skipping');
+    return 'skipped';
+  }
+  if (card && (card.status === 'done' || card.status === 'quarantined') && !job.reprocess) {
+    log.info({ status: card.status }, 'duplicate job: card already final; skipping');
+    return 'skipped';
+  }
+  const identity: CardIdentity = { ...(card ?? {}), source: job.source, idempotencyKey: job.idempotencyKey };
+  const previousOutputs = card?.outputs ?? [];
+  await writeCard(gateway, derived, { ...identity, status: 'processing', reason: null, outputs: previousOutputs });
+
+  const ctx = createJobContext({ job, config, gateway, log, tmpDir: deps.tmpDir, deadlineMs: deps.deadlineMs });
+  const rollback = async (): Promise<void> => {
+    for (const key of ctx.written) await gateway.delete({ bucket: derived, key }).catch((e: unknown) => log.warn({ key, err: describeError(e) }, 'rollback: could not delete output'));
+  };
+  try {
+    const load = processors[job.family];
+    if (!load) throw new QuarantineError('unsupported-type', `${job.source.contentType} (${job.family}) is not processed by this build`);
+    const result = await (await load())(ctx);
+    const done: AssetCard = await writeCard(gateway, derived, { ...identity, ...result.sections, status: 'done', reason: null, outputs: [...result.outputs] });
+    log.info({ outputs: done.outputs.length }, 'done');
+    return 'done';
+  } catch (err) {
+    await rollback();
+    if (err instanceof QuarantineError) {
+      await quarantineAsset({ gateway, derivedBucket: derived, card: identity, code: err.reasonCode, message: err.message, details: { ...err.details } });
+      log.warn({ reason: err.reasonCode, msg2: err.message }, 'quarantined');
+      return 'quarantined';
+    }
+    if (hasCode(err, 'SourceChanged')) {
+      log.info({ err: describeError(err) }, 'source replaced during the job; skipping');
+      return 'skipped';
+    }
+    await writeCard(gateway, derived, {
+      ...identity,
+      status: 'failed',
+      reason: { code: 'processing-error', message: describeError(err) },
+      outputs: previousOutputs,
+    }).catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { StorageGateway } from '@strata/core';
+import type { Readable } from 'node:stream';
+import type { CardOutput } from '../../shared/card';
+import type { Config } from '../../shared/config';
+import type { Logger } from '../../shared/log';
+
+/** The event on-upload hands to transcode (SCF async invoke). */
+export const transcodeJobSchema = z.object({
+  kind: z.literal('transcode'),
+  family: z.enum(['image', 'video', 'audio']),
+  source: z.object({
+    bucket: z.string().min(1),
+    key: z.string().min(1),
+    versionId: z.string().nullable(),
+    size: z.number().int().nonnegative(),
+    etag: z.string().nullable(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    contentType: z.string().min(1),
+  }),
+  idempotencyKey: z.string().min(1),
+  /** Set by `strata reprocess`: run even when the card is already final. */
+  reprocess: z.boolean().optional(),
+});
+
+export type TranscodeJob = z.infer<typeof transcodeJobSchema>;
+export type MediaJobFamily = TranscodeJob['family'];
+
+export interface OutputSpec {
+  /** Output file name inside the content-addressed folder, e.g. `thumb-250.webp`, `hls/720p/seg-001.m4s`. */
+  readonly name: string;
+  /** Bytes, or a file in the invocation's tmp dir (large video outputs). */
+  readonly body: Buffer | { readonly path: string };
+  readonly contentType: string;
+  /** Defaults to `public, max-age=31536000, immutable` (keys are content-addressed). */
+  readonly cacheControl?: string;
+  /** What the output is: `thumbnail`, `preview`, `avif`, `hls-master`, `poster`, … */
+  readonly kind: string;
+  readonly recipe: { readonly name: string; readonly version: number | string };
+  /** Extra card fields for this output (width, height, format, …). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/** Everything a media processor may use. Built once per job by the transcode handler. */
+export interface ProcessorContext {
+  readonly job: TranscodeJob;
+  readonly config: Config;
+  readonly gateway: StorageGateway;
+  readonly log: Logger;
+  /** The invocation's own scratch dir (SCF's /tmp), removed after the invocation. */
+  readonly tmpDir: string;
+  /** Epoch ms at which the platform kills the invocation. */
+  readonly deadlineMs: number;
+  /** Streams the source; the stream errors with SourceChanged if the bytes are not the job's. */
+  openSource(): Promise<Readable>;
+  /** The whole source in memory (images). */
+  readSource(): Promise<Buffer>;
+  /** The source as a file in tmpDir (ffmpeg). */
+  downloadSource(): Promise<string>;
+  /** Writes one output (content-addressed; an identical existing object is reused, not rewritten). */
+  writeOutput(spec: OutputSpec): Promise<CardOutput>;
+  /** Writes the full metadata record at `records/<bucket>/<key>.json` (never public). */
+  writeRecord(record: unknown): Promise<void>;
+}
+
+export interface ProcessorResult {
+  /** Card sections this processor owns, e.g. `{ image: {…} }` or `{ video: {…}, audio: {…} }`. */
+  readonly sections: Readonly<Record<string, unknown>>;
+  readonly outputs: readonly CardOutput[];
+}
+
+/** Throws QuarantineError (shared/pipeline/errors.ts) when the input is at fault. */
+export type Processor = (ctx: ProcessorContext) => Promise<ProcessorResult>;
