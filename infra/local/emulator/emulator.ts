@@ -8,7 +8,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../../shared/log';
 import type { LocalObjectEvent, LocalS3Server } from '../s3/server';
-import { toCosEvent } from './cosPayloadTemporary';
+import { toCosEvent } from '../../../shared/events';
 import { cosTriggerMatches, eventNameOf } from './cosTrigger';
 import { AsyncDispatcher } from './dispatcher';
 import { EventStore, eventsDir } from './eventStore';
@@ -18,6 +18,22 @@ import { createRouter, listenHttp, type HttpListener } from './httpServer';
 import { contextFields, functionEnv } from './runtimeEnv';
 import type { StackSpec } from './spec';
 import { startTimers, type TimerHandle } from './timers';
+
+/** COS trigger payloads name the region by its short code (`cosBucket.region: "gz"`). */
+const COS_REGION_CODES: Readonly<Record<string, string>> = {
+  'ap-guangzhou': 'gz',
+  'ap-shanghai': 'sh',
+  'ap-beijing': 'bj',
+  'ap-chengdu': 'cd',
+  'ap-chongqing': 'cq',
+  'ap-nanjing': 'nj',
+  'ap-hongkong': 'hk',
+  'ap-singapore': 'sg',
+};
+
+function cosRegionCode(region: string): string {
+  return COS_REGION_CODES[region] ?? region;
+}
 
 /** SCF's default initialisation timeout for event functions. */
 export const INIT_TIMEOUT_MS = 65_000;
@@ -87,13 +103,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const stats = { objectEvents: 0, cosDeliveries: 0 };
   const onObject = (event: LocalObjectEvent): void => {
     stats.objectEvents += 1;
-    const payload = toCosEvent([event], { appid: stack.appid, region: stack.region });
-    const eventName = eventNameOf(payload.Records[0]);
+    const region = cosRegionCode(stack.region);
+    const eventName = eventNameOf(toCosEvent([event], { appid: stack.appid, region }).Records[0]);
     if (!eventName) return;
     // Buckets without a matching trigger (the derived bucket…) invoke nothing: the recursion guard.
     for (const fn of stack.functions) {
       if (!fn.cos.some((t) => cosTriggerMatches(t, event.bucket, eventName, event.key))) continue;
       stats.cosDeliveries += 1;
+      const payload = toCosEvent([event], { appid: stack.appid, region, functionName: fn.name });
       dispatcher.enqueue(fn.name, payload, 'cos').catch((err: unknown) => log.error({ err, function: fn.name, bucket: event.bucket, key: event.key }, 'could not queue COS event'));
     }
   };

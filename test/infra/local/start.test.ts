@@ -75,7 +75,7 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-describe('npm start', () => {
+describe('npm start', { timeout: 150_000 }, () => {
   it('comes up with the buckets and endpoints, runs functions, and stops cleanly on Ctrl-C', async () => {
     const s = await launch('npm');
     const endpoint = await ready(s);

@@ -20,7 +20,8 @@ interface EchoResult {
   pid: number;
 }
 
-describe('SCF emulator on the local stack', () => {
+// Generous bounds: cold starts take seconds on a loaded 2-core machine.
+describe('SCF emulator on the local stack', { timeout: 150_000 }, () => {
   beforeAll(async () => {
     t = await startFixtureStack();
     // Slow paths first, so they run while the other tests do.

@@ -62,7 +62,7 @@ export async function startFixtureStack(extra: Record<string, string> = {}, data
 }
 
 /** Polls until `probe` returns a value (a bound for failing, not a timing assertion). */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

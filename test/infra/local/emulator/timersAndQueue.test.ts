@@ -10,7 +10,7 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
-describe('timers', () => {
+describe('timers', { timeout: 150_000 }, () => {
   it('fires 7-field cron timers as async Timer events with the configured message', async () => {
     const t: TestStack = await startFixtureStack({ FIXTURE_TIMERS: 'true' });
     cleanup.push(() => t.close());
@@ -27,7 +27,7 @@ describe('timers', () => {
   });
 });
 
-describe('the durable event queue', () => {
+describe('the durable event queue', { timeout: 150_000 }, () => {
   const event = (id: string, status: EventRecord['status'], attempts: number): EventRecord => ({
     id,
     function: 'echo',
