@@ -59,7 +59,17 @@ export class ReedSolomon {
 
   /** k+m zeroed shards of `shardSize` bytes, placed for the kernel to work on in place. */
   allocateShards(shardSize: number): Uint8Array[] {
-    return this.kernel.allocate(this.totalShards, shardSize, this.parityShards * shardSize);
+    return this.kernel.allocate(new Array<number>(this.totalShards).fill(shardSize), this.parityShards * (shardSize + 64));
+  }
+
+  /**
+   * Buffers of any sizes in the kernel's working memory (see GfKernel.allocate), with room for
+   * a verify's parity of `spareShardSize` bytes per shard. Shards taken as views of them are
+   * processed without copying.
+   */
+  allocate(sizes: readonly number[], spareShardSize = 0): Uint8Array[] {
+    // + 64 per shard: the kernel aligns each output
+    return this.kernel.allocate(sizes, spareShardSize > 0 ? this.parityShards * (spareShardSize + 64) : 0);
   }
 
   /**
@@ -129,45 +139,79 @@ export class ReedSolomon {
     return size;
   }
 
-  #reconstruct(shards: ShardList, missingList: readonly number[], dataOnly: boolean): Uint8Array[] {
-    const k = this.dataShards;
+  /** Indices of missing shards and the common size of the present ones. */
+  #scan(shards: ShardList, missingList: readonly number[]): { missing: number[]; size: number } {
     if (shards.length !== this.totalShards) {
       throw new StrataError('InvalidShards', `expected ${this.totalShards} shards, got ${shards.length}`);
     }
     const listed = new Set(missingList);
-    const isMissing = (i: number): boolean => listed.has(i) || !shards[i] || shards[i]!.length === 0;
     const missing: number[] = [];
     let size = -1;
     for (let i = 0; i < this.totalShards; i++) {
-      if (isMissing(i)) {
+      const s = shards[i];
+      if (listed.has(i) || !s || s.length === 0) {
         missing.push(i);
         continue;
       }
-      const len = shards[i]!.length;
-      if (size === -1) size = len;
-      else if (len !== size) throw new StrataError('InvalidShards', `shard ${i} is ${len} bytes, others ${size}`);
+      if (size === -1) size = s.length;
+      else if (s.length !== size) throw new StrataError('InvalidShards', `shard ${i} is ${s.length} bytes, others ${size}`);
     }
-    if (this.totalShards - missing.length < k) {
+    if (this.totalShards - missing.length < this.dataShards) {
       throw new StrataError(
         'TooFewShards',
         `${missing.length} of ${this.totalShards} shards missing, at most ${this.parityShards} can be rebuilt`,
-        { details: { missing, dataShards: k, parityShards: this.parityShards } },
+        { details: { missing, dataShards: this.dataShards, parityShards: this.parityShards } },
       );
     }
-    const wanted = missing.filter((i) => !dataOnly || i < k);
-    if (wanted.length === 0) return shards as Uint8Array[];
+    return { missing, size };
+  }
 
-    // klauspost: decode from the first k present shards, in index order.
-    const valid: number[] = [];
-    for (let i = 0; i < this.totalShards && valid.length < k; i++) if (!missing.includes(i)) valid.push(i);
+  /**
+   * Coefficients expressing shards `targets` over the shards `valid` (the first k present):
+   * data row i of the inverse, or (parity row) × inverse, so one pass over k inputs yields all.
+   */
+  #rowsOver(valid: readonly number[], targets: readonly number[]): Uint8Array {
+    const k = this.dataShards;
     const decode = this.#decodeMatrix(valid);
-    // Row for shard i expressed over the valid shards: data row i of the inverse, or
-    // (parity row) × inverse, so everything is rebuilt in one pass over the k inputs.
-    const coefs = new Uint8Array(wanted.length * k);
-    wanted.forEach((idx, r) => {
+    const coefs = new Uint8Array(targets.length * k);
+    targets.forEach((idx, r) => {
       const row = idx < k ? matrixRow(decode, idx) : multiply({ rows: 1, cols: k, data: matrixRow(this.matrix, idx) }, decode).data;
       coefs.set(row, r * k);
     });
+    return coefs;
+  }
+
+  #firstPresent(missing: readonly number[]): number[] {
+    const valid: number[] = [];
+    for (let i = 0; i < this.totalShards && valid.length < this.dataShards; i++) if (!missing.includes(i)) valid.push(i);
+    return valid;
+  }
+
+  /**
+   * True when the present shards belong to one codeword: every present shard beyond the first
+   * k present is recomputed from those k and compared (with all shards present, this is
+   * `verify`). Throws `TooFewShards` with fewer than k present.
+   */
+  consistent(shards: ShardList, options: { missing?: readonly number[] } = {}): boolean {
+    const { missing, size } = this.#scan(shards, options.missing ?? []);
+    const valid = this.#firstPresent(missing);
+    const extra: number[] = [];
+    for (let i = 0; i < this.totalShards; i++) if (!missing.includes(i) && !valid.includes(i)) extra.push(i);
+    if (extra.length === 0 || size === 0) return true;
+    const expected = extra.map(() => new Uint8Array(size));
+    this.kernel.mulMatrix(this.#rowsOver(valid, extra), valid.map((i) => shards[i]!), expected, size);
+    return expected.every((e, r) => Buffer.compare(e, shards[extra[r]!]!) === 0);
+  }
+
+  #reconstruct(shards: ShardList, missingList: readonly number[], dataOnly: boolean): Uint8Array[] {
+    const { missing, size } = this.#scan(shards, missingList);
+    const wanted = missing.filter((i) => !dataOnly || i < this.dataShards);
+    if (wanted.length === 0 || size === 0) {
+      for (const i of wanted) shards[i] = new Uint8Array(0);
+      return shards as Uint8Array[];
+    }
+    // klauspost: decode from the first k present shards, in index order.
+    const valid = this.#firstPresent(missing);
     const outputs = wanted.map((idx) => {
       const existing = shards[idx];
       if (existing && existing.length === size) return existing;
@@ -175,7 +219,7 @@ export class ReedSolomon {
       shards[idx] = fresh;
       return fresh;
     });
-    this.kernel.mulMatrix(coefs, valid.map((i) => shards[i]!), outputs, size);
+    this.kernel.mulMatrix(this.#rowsOver(valid, wanted), valid.map((i) => shards[i]!), outputs, size);
     return shards as Uint8Array[];
   }
 

@@ -25,7 +25,7 @@ export const jsKernel: GfKernel = {
       }
     }
   },
-  allocate(count, size, _spareBytes = 0) {
-    return Array.from({ length: count }, () => new Uint8Array(size));
+  allocate(sizes, _spareBytes = 0) {
+    return sizes.map((size) => new Uint8Array(size));
   },
 };

@@ -9,10 +9,10 @@ export interface GfKernel {
    */
   mulMatrix(coefs: Uint8Array, inputs: readonly Uint8Array[], outputs: readonly Uint8Array[], length: number): void;
   /**
-   * `count` zeroed buffers of `size` bytes placed where the kernel works without copying
+   * Zeroed buffers of the given sizes, placed where the kernel works without copying
    * (WebAssembly linear memory for the wasm kernels), plus `spareBytes` of hidden room the
    * kernel uses when inputs are such buffers but outputs are not (e.g. parity recomputed for
-   * a verify). They stay valid for as long as referenced.
+   * a verify). Views into them (subarray) qualify too. They stay valid while referenced.
    */
-  allocate(count: number, size: number, spareBytes?: number): Uint8Array[];
+  allocate(sizes: readonly number[], spareBytes?: number): Uint8Array[];
 }

@@ -33,9 +33,9 @@ class Arena {
   spareBytes = 0;
   #lastCoefs: Uint8Array | undefined;
 
-  constructor(module: WasmModule, maxShards: number, shardBytes: number) {
-    // inputs + outputs ≤ maxShards, so at most ⌊maxShards²/4⌋ coefficients
-    this.tablesCapacity = Math.floor((maxShards * maxShards) / 4) * 32;
+  constructor(module: WasmModule, shardBytes: number) {
+    // inputs + outputs ≤ 256, so at most 128·128 coefficients of 32 table bytes
+    this.tablesCapacity = 128 * 128 * 32;
     this.shardsAt = align(TABLES_AT + this.tablesCapacity);
     const total = this.shardsAt + shardBytes;
     this.memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(total / PAGE)) });
@@ -73,7 +73,6 @@ class WasmKernel implements GfKernel {
   readonly #module: WasmModule;
   readonly #arenas = new WeakMap<ArrayBufferLike, Arena>();
   #scratch: Arena | undefined;
-  #scratchShards = 0;
   #scratchBytes = 0;
 
   constructor(name: KernelName, file: WasmKernelFile) {
@@ -81,15 +80,20 @@ class WasmKernel implements GfKernel {
     this.#module = loadWasmModule(file);
   }
 
-  allocate(count: number, size: number, spareBytes = 0): Uint8Array[] {
-    if (count < 1 || count > 256) throw new RangeError('between 1 and 256 buffers');
-    const stride = align(Math.max(size, 1));
+  allocate(sizes: readonly number[], spareBytes = 0): Uint8Array[] {
+    if (sizes.length < 1 || sizes.length > 256) throw new RangeError('between 1 and 256 buffers');
+    const offsets: number[] = [];
+    let total = 0;
+    for (const size of sizes) {
+      offsets.push(total);
+      total += align(size);
+    }
     const spare = align(spareBytes);
-    const arena = new Arena(this.#module, count, stride * count + spare);
-    arena.spareAt = arena.shardsAt + stride * count;
+    const arena = new Arena(this.#module, total + spare);
+    arena.spareAt = arena.shardsAt + total;
     arena.spareBytes = spare;
     this.#arenas.set(arena.memory.buffer, arena);
-    return Array.from({ length: count }, (_, i) => new Uint8Array(arena.memory.buffer, arena.shardsAt + i * stride, size));
+    return sizes.map((size, i) => new Uint8Array(arena.memory.buffer, arena.shardsAt + offsets[i]!, size));
   }
 
   mulMatrix(coefs: Uint8Array, inputs: readonly Uint8Array[], outputs: readonly Uint8Array[], length: number): void {
@@ -117,10 +121,9 @@ class WasmKernel implements GfKernel {
   #copyThrough(coefs: Uint8Array, inputs: readonly Uint8Array[], outputs: readonly Uint8Array[], length: number): void {
     const count = inputs.length + outputs.length;
     const stride = align(length);
-    if (!this.#scratch || this.#scratchShards < count || this.#scratchBytes < stride * count) {
-      this.#scratchShards = Math.max(count, this.#scratchShards);
+    if (!this.#scratch || this.#scratchBytes < stride * count) {
       this.#scratchBytes = Math.max(stride * count, this.#scratchBytes);
-      this.#scratch = new Arena(this.#module, this.#scratchShards, this.#scratchBytes);
+      this.#scratch = new Arena(this.#module, this.#scratchBytes);
     }
     const s = this.#scratch;
     const ptr = (i: number): number => s.shardsAt + i * stride;
