@@ -4,4 +4,6 @@ import type { MediaJobFamily, Processor } from './types';
  * One processor per media family, loaded on first use so an image job never loads ffmpeg code.
  * A family without an entry is quarantined as `unsupported-type` (see run.ts).
  */
-export const processors: Partial<Record<MediaJobFamily, () => Promise<Processor>>> = {};
+export const processors: Partial<Record<MediaJobFamily, () => Promise<Processor>>> = {
+  image: async () => (await import('./image/processor')).processImage,
+};

@@ -58,7 +58,7 @@ export const objectSize = z.union([z.number(), z.string()], { error: 'expected a
     ctx.addIssue({ code: 'custom', message: 'expected a non-negative integer byte count', input: value });
     return z.NEVER;
   }
-  return n;
+  return n === 0 ? 0 : n; // -0 would print as 0 but compare unequal
 });
 
 /** Strips the quotes S3 puts around etags; empty means none. */

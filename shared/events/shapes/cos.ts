@@ -66,10 +66,12 @@ function toRecord(record: CosRecord, index: number): StorageRecord {
 
 /** Parses a payload already known to have a non-empty `Records` array of COS records. */
 export function parseCosRecords(records: readonly unknown[]): StorageEvent {
-  const out = records.map((raw, index) => {
-    const parsed = recordSchema.safeParse(raw, { reportInput: true });
+  const out: StorageRecord[] = [];
+  // Index loop, not map: holes in a sparse array must fail as missing records, not vanish.
+  for (let index = 0; index < records.length; index += 1) {
+    const parsed = recordSchema.safeParse(records[index], { reportInput: true });
     if (!parsed.success) throw invalidEvent(reasonFromZod(parsed.error, ['Records', index]));
-    return toRecord(parsed.data, index);
-  });
+    out.push(toRecord(parsed.data, index));
+  }
   return { kind: 'storage', provider: 'cos', records: out };
 }

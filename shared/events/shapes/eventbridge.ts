@@ -29,9 +29,9 @@ const eventSchema = z.object({
   }),
 });
 
-/** True when the payload claims to be an S3 EventBridge event. */
+/** True when the payload claims to be an S3 EventBridge event (then its fields are required). */
 export function isEventBridgeS3(payload: Record<string, unknown>): boolean {
-  return payload.source === 'aws.s3' && 'detail-type' in payload;
+  return payload.source === 'aws.s3';
 }
 
 export function parseEventBridge(payload: unknown): StorageEvent {

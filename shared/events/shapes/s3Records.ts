@@ -85,7 +85,9 @@ function toRecord(record: S3Record, provider: StorageProvider, index: number): S
 export function parseS3Records(records: readonly unknown[]): StorageEvent {
   let provider: StorageProvider | undefined;
   const out: StorageRecord[] = [];
-  records.forEach((raw, index) => {
+  // Index loop, not forEach: holes in a sparse array must fail as missing records, not vanish.
+  for (let index = 0; index < records.length; index += 1) {
+    const raw = records[index];
     const parsed = recordSchema.safeParse(raw, { reportInput: true });
     if (!parsed.success) throw invalidEvent(reasonFromZod(parsed.error, ['Records', index]));
     const recordProvider = providerOf(parsed.data, index);
@@ -94,6 +96,6 @@ export function parseS3Records(records: readonly unknown[]): StorageEvent {
     }
     provider = recordProvider;
     out.push(toRecord(parsed.data, recordProvider, index));
-  });
+  }
   return { kind: 'storage', provider: provider ?? 's3', records: out };
 }
