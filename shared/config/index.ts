@@ -33,6 +33,11 @@ export const envSchema = z.object({
   STRATA_PROTECT_BUCKETS: bucketList.default(['shards-a', 'shards-b', 'shards-c', 'shards-d']),
   STRATA_RETRY_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   STRATA_RETRY_COUNT: z.coerce.number().int().min(0).max(10).default(2),
+  // Local SCF emulator (docs/local-stack.md).
+  STRATA_SERVERLESS_FILE: z.string().min(1).default('serverless.yml'),
+  STRATA_WARM_IDLE_MS: z.coerce.number().int().min(0).default(300_000),
+  /** Set by the local stack for functions: where shared/invoke.ts sends async invocations. */
+  STRATA_INVOKE_ENDPOINT: url.optional(),
   STRATA_RESTORE_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
   STRATA_MAX_INPUT_BYTES: positiveInt.default(2 * 1024 ** 3),
   // Storage gateway (docs/storage-gateway.md).
@@ -77,7 +82,14 @@ export interface Config {
   /** gc: uncommitted shard sets younger than this may belong to a write in progress and are kept. */
   readonly gc: { readonly graceSeconds: number };
   readonly buckets: { readonly upload: string; readonly derived: string; readonly protect: readonly string[] };
-  readonly emulator: { readonly retryIntervalMs: number; readonly retryCount: number; readonly restoreDelayMs: number };
+  readonly emulator: {
+    readonly retryIntervalMs: number;
+    readonly retryCount: number;
+    readonly restoreDelayMs: number;
+    readonly serverlessFile: string;
+    readonly warmIdleMs: number;
+    readonly invokeEndpoint: string | undefined;
+  };
   readonly limits: { readonly maxInputBytes: number };
   readonly images: {
     readonly limits: {
@@ -135,7 +147,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     scrub: { sample: e.STRATA_SCRUB_SAMPLE, buckets: e.STRATA_SCRUB_BUCKETS ?? [upload, derived], prefix: e.STRATA_SCRUB_PREFIX },
     gc: { graceSeconds: e.STRATA_GC_GRACE_SECONDS },
     buckets: { upload, derived, protect: e.STRATA_PROTECT_BUCKETS },
-    emulator: { retryIntervalMs: e.STRATA_RETRY_INTERVAL_MS, retryCount: e.STRATA_RETRY_COUNT, restoreDelayMs: e.STRATA_RESTORE_DELAY_MS },
+    emulator: {
+      retryIntervalMs: e.STRATA_RETRY_INTERVAL_MS,
+      retryCount: e.STRATA_RETRY_COUNT,
+      restoreDelayMs: e.STRATA_RESTORE_DELAY_MS,
+      serverlessFile: e.STRATA_SERVERLESS_FILE,
+      warmIdleMs: e.STRATA_WARM_IDLE_MS,
+      invokeEndpoint: e.STRATA_INVOKE_ENDPOINT,
+    },
     limits: { maxInputBytes: e.STRATA_MAX_INPUT_BYTES },
     images: {
       limits: {
