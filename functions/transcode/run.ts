@@ -59,8 +59,12 @@ export async function runTranscode(job: TranscodeJob, deps: RunDeps): Promise<Ru
     if (isSuspension(result)) {
       log.info({ percent: result.suspend.percent }, `suspended: ${result.suspend.message}`);
       if (deps.resume) {
-        await deps.resume(job);
-        return 'suspended';
+        try {
+          await deps.resume(job);
+          return 'suspended';
+        } catch (err) {
+          log.warn({ err: describeError(err) }, 'could not hand the job to a new invocation; the platform retry will resume it');
+        }
       }
       throw new StrataError('JobSuspended', `${result.suspend.message} (${result.suspend.percent}% done); no resume hook, so the platform's retry resumes it`);
     }

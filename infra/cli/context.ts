@@ -46,7 +46,13 @@ export interface CliContext {
 export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
   const config = loadConfig(env);
   const endpoint = resolveS3Endpoint(config);
-  const gateway = createS3Gateway({ endpoint, region: config.storage.region, credentials: config.storage.credentials });
+  const gateway = createS3Gateway({
+    endpoint,
+    provider: config.storage.provider,
+    region: config.storage.region,
+    credentials: config.storage.credentials,
+    ...(config.storage.appid ? { appid: config.storage.appid } : {}),
+  });
   return { config, gateway, endpoint };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '@strata/core';
 import { mediaConfigFrom, mediaEnvSchema, type MediaConfig } from './media';
+import { loadRecipeSet, type ImageRecipeSet } from './imageRecipes';
 
 /**
  * Strata's settings, read from the environment once at cold start and validated with zod.
@@ -33,8 +34,33 @@ export const envSchema = z.object({
   STRATA_PROTECT_BUCKETS: bucketList.default(['shards-a', 'shards-b', 'shards-c', 'shards-d']),
   STRATA_RETRY_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   STRATA_RETRY_COUNT: z.coerce.number().int().min(0).max(10).default(2),
+  // Local SCF emulator (docs/local-stack.md).
+  STRATA_SERVERLESS_FILE: z.string().min(1).default('serverless.yml'),
+  STRATA_WARM_IDLE_MS: z.coerce.number().int().min(0).default(300_000),
+  /** Set by the local stack for functions: where shared/invoke.ts sends async invocations. */
+  STRATA_INVOKE_ENDPOINT: url.optional(),
   STRATA_RESTORE_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
   STRATA_MAX_INPUT_BYTES: positiveInt.default(2 * 1024 ** 3),
+  // Storage gateway (docs/storage-gateway.md).
+  STRATA_COS_APPID: z.string().regex(/^\d{6,}$/, 'must be the numeric COS APPID').optional(),
+  STRATA_SCRUB_SAMPLE: z.coerce.number().gt(0).max(1).default(0.1),
+  STRATA_SCRUB_BUCKETS: bucketList.optional(),
+  STRATA_SCRUB_PREFIX: z.string().default(''),
+  STRATA_GC_GRACE_SECONDS: z.coerce.number().int().min(0).default(900),
+  // Images (issue 12): limits checked before decode, and the recipes (see docs/images.md).
+  STRATA_IMAGE_MAX_INPUT_BYTES: positiveInt.default(64 * 1024 ** 2),
+  STRATA_IMAGE_MAX_PIXELS: positiveInt.default(50_000_000),
+  STRATA_IMAGE_MAX_FRAMES: positiveInt.default(1_000),
+  STRATA_IMAGE_MAX_RENDITION_FRAMES: positiveInt.default(300),
+  STRATA_IMAGE_MAX_ANIMATION_PIXELS: positiveInt.default(100_000_000),
+  STRATA_IMAGE_DECODE_TIMEOUT_MS: positiveInt.default(30_000),
+  STRATA_IMAGE_AVIF_WIDTHS: z
+    .string()
+    .transform((s) => s.split(',').map((w) => w.trim()).filter(Boolean).map(Number))
+    .pipe(z.array(z.number().int().positive().max(16_384)).min(1))
+    .default([1440]),
+  STRATA_IMAGE_RECIPES: z.string().optional(),
+  STRATA_IMAGE_RECIPES_FILE: z.string().optional(),
   STRATA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ...mediaEnvSchema,
 });
@@ -50,12 +76,36 @@ export interface Config {
     readonly endpoint: string | undefined;
     readonly region: string;
     readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+    /** COS APPID (bucket `name` is `name-<appid>` on COS). */
+    readonly appid: string | undefined;
   };
+  /** Scrub: fraction of objects verified per scheduled run, which buckets, which key prefix. */
+  readonly scrub: { readonly sample: number; readonly buckets: readonly string[]; readonly prefix: string };
+  /** gc: uncommitted shard sets younger than this may belong to a write in progress and are kept. */
+  readonly gc: { readonly graceSeconds: number };
   readonly buckets: { readonly upload: string; readonly derived: string; readonly protect: readonly string[] };
-  readonly emulator: { readonly retryIntervalMs: number; readonly retryCount: number; readonly restoreDelayMs: number };
+  readonly emulator: {
+    readonly retryIntervalMs: number;
+    readonly retryCount: number;
+    readonly restoreDelayMs: number;
+    readonly serverlessFile: string;
+    readonly warmIdleMs: number;
+    readonly invokeEndpoint: string | undefined;
+  };
   readonly limits: { readonly maxInputBytes: number };
   /** Video and audio processing (issue 13): limits, ladder, loudness; see shared/config/media.ts. */
   readonly media: MediaConfig;
+  readonly images: {
+    readonly limits: {
+      readonly maxInputBytes: number;
+      readonly maxPixels: number;
+      readonly maxFrames: number;
+      readonly maxRenditionFrames: number;
+      readonly maxAnimationPixels: number;
+      readonly decodeTimeoutMs: number;
+    };
+    readonly recipes: ImageRecipeSet;
+  };
   readonly logLevel: Env['STRATA_LOG_LEVEL'];
 }
 
@@ -75,6 +125,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const clash = e.STRATA_PROTECT_BUCKETS.find((b) => b === upload || b === derived);
   if (clash) throw new ConfigError(`STRATA_PROTECT_BUCKETS: "${clash}" is also the upload or derived bucket`);
+  if (e.STRATA_IMAGE_RECIPES && e.STRATA_IMAGE_RECIPES_FILE) {
+    throw new ConfigError('STRATA_IMAGE_RECIPES: set either STRATA_IMAGE_RECIPES or STRATA_IMAGE_RECIPES_FILE, not both');
+  }
+  let recipes: ImageRecipeSet;
+  try {
+    recipes = loadRecipeSet({ inline: e.STRATA_IMAGE_RECIPES, file: e.STRATA_IMAGE_RECIPES_FILE, avifWidths: e.STRATA_IMAGE_AVIF_WIDTHS });
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   // On SCF the execution role's temporary keys arrive as TENCENTCLOUD_* variables.
   const accessKeyId = env.STRATA_ACCESS_KEY ? e.STRATA_ACCESS_KEY : (env.TENCENTCLOUD_SECRETID ?? e.STRATA_ACCESS_KEY);
   const secretAccessKey = env.STRATA_SECRET_KEY ? e.STRATA_SECRET_KEY : (env.TENCENTCLOUD_SECRETKEY ?? e.STRATA_SECRET_KEY);
@@ -87,11 +146,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       endpoint: e.STRATA_S3_ENDPOINT,
       region: e.STRATA_REGION,
       credentials: sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey },
+      appid: e.STRATA_COS_APPID,
     },
+    scrub: { sample: e.STRATA_SCRUB_SAMPLE, buckets: e.STRATA_SCRUB_BUCKETS ?? [upload, derived], prefix: e.STRATA_SCRUB_PREFIX },
+    gc: { graceSeconds: e.STRATA_GC_GRACE_SECONDS },
     buckets: { upload, derived, protect: e.STRATA_PROTECT_BUCKETS },
-    emulator: { retryIntervalMs: e.STRATA_RETRY_INTERVAL_MS, retryCount: e.STRATA_RETRY_COUNT, restoreDelayMs: e.STRATA_RESTORE_DELAY_MS },
+    emulator: {
+      retryIntervalMs: e.STRATA_RETRY_INTERVAL_MS,
+      retryCount: e.STRATA_RETRY_COUNT,
+      restoreDelayMs: e.STRATA_RESTORE_DELAY_MS,
+      serverlessFile: e.STRATA_SERVERLESS_FILE,
+      warmIdleMs: e.STRATA_WARM_IDLE_MS,
+      invokeEndpoint: e.STRATA_INVOKE_ENDPOINT,
+    },
     limits: { maxInputBytes: e.STRATA_MAX_INPUT_BYTES },
     media: mediaConfigFrom(e),
+    images: {
+      limits: {
+        maxInputBytes: Math.min(e.STRATA_IMAGE_MAX_INPUT_BYTES, e.STRATA_MAX_INPUT_BYTES),
+        maxPixels: e.STRATA_IMAGE_MAX_PIXELS,
+        maxFrames: e.STRATA_IMAGE_MAX_FRAMES,
+        maxRenditionFrames: e.STRATA_IMAGE_MAX_RENDITION_FRAMES,
+        maxAnimationPixels: e.STRATA_IMAGE_MAX_ANIMATION_PIXELS,
+        decodeTimeoutMs: e.STRATA_IMAGE_DECODE_TIMEOUT_MS,
+      },
+      recipes,
+    },
     logLevel: e.STRATA_LOG_LEVEL,
   });
 }

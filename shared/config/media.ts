@@ -49,6 +49,8 @@ const ladder = z.string().transform((text, ctx): LadderRung[] => {
 export const mediaEnvSchema = {
   /** Scratch space a job may use in /tmp (SCF gives 512 MB; keep headroom for the runtime). */
   STRATA_MEDIA_TMP_BUDGET_MB: positiveInt.default(480),
+  /** How ffmpeg reads the upload: `auto`/`presign` = a presigned URL (nothing in /tmp), `download` = a verified copy in /tmp. */
+  STRATA_MEDIA_SOURCE: z.enum(['auto', 'presign', 'download']).default('auto'),
   STRATA_MEDIA_MAX_STREAMS: positiveInt.default(16),
   STRATA_MEDIA_PROBE_TIMEOUT_MS: positiveInt.default(20_000),
   /** An ffmpeg run whose output time does not advance for this long is stopped (`decode-timeout`). */
@@ -84,6 +86,7 @@ type MediaEnv = z.infer<typeof mediaEnvObject>;
 
 export interface MediaConfig {
   readonly tmpBudgetBytes: number;
+  readonly source: 'auto' | 'presign' | 'download';
   readonly maxStreams: number;
   readonly probeTimeoutMs: number;
   readonly stallTimeoutMs: number;
@@ -114,6 +117,7 @@ export interface MediaConfig {
 export function mediaConfigFrom(e: MediaEnv): MediaConfig {
   return {
     tmpBudgetBytes: e.STRATA_MEDIA_TMP_BUDGET_MB * 1024 * 1024,
+    source: e.STRATA_MEDIA_SOURCE,
     maxStreams: e.STRATA_MEDIA_MAX_STREAMS,
     probeTimeoutMs: e.STRATA_MEDIA_PROBE_TIMEOUT_MS,
     stallTimeoutMs: e.STRATA_MEDIA_STALL_TIMEOUT_MS,

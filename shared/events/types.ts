@@ -1,7 +1,8 @@
 /**
  * Canonical events: one typed model for every trigger payload Strata accepts.
- * The JSON form of these types is the contract printed by `strata events parse FILE --json`.
- * Values a payload does not carry are `null`, never missing.
+ * `strata events parse FILE --json` prints the contract subset of these types (see `contract.ts`);
+ * the extra fields (`eventName`, `requestId`, `idempotencyKey`, `isBase64Encoded`) are for handlers.
+ * Values a payload does not carry are `null`, never missing. Times are ISO-8601 UTC.
  */
 
 export type StorageProvider = 'cos' | 's3' | 'eventbridge' | 'minio' | 'rustfs' | 'ceph';
@@ -10,9 +11,9 @@ export type StorageOperation = 'created' | 'removed' | 'restored' | 'transitione
 
 export interface StorageRecord {
   readonly bucket: string;
-  /** COS only: the APPID from the trigger; absent for every other provider. */
-  readonly appid?: string | null;
-  /** The real object key: URL-decoded for S3-style payloads, as sent (minus `/appid/bucket/`) for COS. */
+  /** COS only: the APPID from the trigger; absent (not null) for every other provider. */
+  readonly appid?: string;
+  /** The real object key: URL-decoded for S3/EventBridge/MinIO/RustFS, raw for Ceph, as sent (minus `/appid/bucket/`) for COS. */
   readonly key: string;
   readonly operation: StorageOperation;
   /** The provider's own event name (`cos:ObjectCreated:Put`, `ObjectCreated:Put`, `Object Created`). */
@@ -24,9 +25,9 @@ export interface StorageRecord {
   readonly sequencer: string | null;
   /** ISO-8601 UTC. */
   readonly time: string | null;
-  /** COS's request id (x-cos-request-id / reqid), used for idempotency where there is no sequencer. */
+  /** The request that caused the event: `x-amz-request-id`, EventBridge `request-id`, COS `x-cos-request-id` or `reqid`. */
   readonly requestId: string | null;
-  /** bucket + key + versionId/etag + sequencer (or COS request id): equal for duplicate deliveries. */
+  /** Equal for duplicate deliveries of one event, different for a new upload. Format: `idempotency.ts`. */
   readonly idempotencyKey: string;
 }
 
@@ -50,9 +51,10 @@ export interface HttpEvent {
   readonly method: string;
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
-  /** Lower-cased names. */
+  /** Lower-cased names; repeated names joined with `, `. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string | null;
+  /** API Gateway's flag; Function URL events carry none (false). */
   readonly isBase64Encoded: boolean;
 }
 
@@ -65,3 +67,6 @@ export interface TestEvent {
 }
 
 export type CanonicalEvent = StorageEvent | TimerEvent | HttpEvent | TestEvent;
+
+/** What `safeParseEvent` returns: never throws. */
+export type SafeParseResult = { readonly ok: true; readonly event: CanonicalEvent } | { readonly ok: false; readonly reason: string };

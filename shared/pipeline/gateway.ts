@@ -9,7 +9,9 @@ export function gatewayFromConfig(config: Config): StorageGateway {
   const endpoint = config.storage.endpoint ?? (config.storage.provider === 'local' ? `http://127.0.0.1:${config.local.s3Port}` : undefined);
   return createS3Gateway({
     ...(endpoint ? { endpoint } : {}),
+    provider: config.storage.provider,
     region: config.storage.region,
     credentials: config.storage.credentials,
+    ...(config.storage.appid ? { appid: config.storage.appid } : {}),
   });
 }

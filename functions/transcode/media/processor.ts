@@ -30,7 +30,7 @@ export const processMedia: Processor = async (ctx) => {
   }
   const workspace = await Workspace.create(ctx.tmpDir, config.tmpBudgetBytes);
   try {
-    const input = await obtainInput(ctx, workspace);
+    const input = await obtainInput(ctx, workspace, config.source);
     const probe = await probeMedia(tools.ffprobe, input.input, { timeoutMs: config.probeTimeoutMs });
     const kind = checkLimits(probe, config);
     const job: MediaJob = {

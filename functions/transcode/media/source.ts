@@ -1,11 +1,10 @@
 /**
- * How ffmpeg reads the upload: from a presigned URL when the storage gateway can make one
- * (nothing lands in /tmp, ffmpeg seeks with range requests), otherwise by downloading it into
- * the job's workspace, within the /tmp budget.
+ * How ffmpeg reads the upload: from a presigned URL (nothing lands in /tmp, ffmpeg seeks with
+ * range requests), or by downloading it into the job's workspace, within the /tmp budget.
  */
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import type { ObjectRef } from '@strata/core';
+import { StrataError } from '@strata/core';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import type { ProcessorContext } from '../types';
 import { mb, type Workspace } from './workspace';
@@ -19,22 +18,27 @@ export interface MediaInput {
   readonly via: 'presigned-url' | 'download';
 }
 
-/** The optional gateway capability this module uses (added to the gateway in parallel, issue 10). */
-type PresignCapable = { presignGet?: (ref: ObjectRef, options?: { expiresInSeconds?: number }) => Promise<string> };
-
-export async function obtainInput(ctx: ProcessorContext, ws: Workspace): Promise<MediaInput> {
+/**
+ * `presign` (the default when the gateway can sign URLs, as every S3/COS gateway can): ffmpeg
+ * streams the object with range requests and nothing lands in /tmp; `download`: the bytes are
+ * verified against the job's sha256 while they are written to the workspace.
+ */
+export async function obtainInput(ctx: ProcessorContext, ws: Workspace, mode: 'auto' | 'presign' | 'download' = 'auto'): Promise<MediaInput> {
   const ref = { bucket: ctx.job.source.bucket, key: ctx.job.source.key };
-  const presign = (ctx.gateway as unknown as PresignCapable).presignGet;
-  if (typeof presign === 'function') {
-    const seconds = Math.max(900, Math.ceil((ctx.deadlineMs - Date.now()) / 1000) + 300);
-    const url = await presign.call(ctx.gateway, ref, { expiresInSeconds: seconds });
-    return { input: url, via: 'presigned-url' };
+  if (mode !== 'download' && typeof ctx.gateway.presignGet === 'function') {
+    // A URL is not checked against the job's sha256 as a download is: make sure the object is still the job's.
+    const info = await ctx.gateway.head(ref);
+    const expected = ctx.job.source;
+    const changed = !info || (info.checksum.sha256 ? info.checksum.sha256 !== expected.sha256 : expected.etag !== null && info.etag !== expected.etag) || info.size !== expected.size;
+    if (changed) throw new StrataError('SourceChanged', `s3://${ref.bucket}/${ref.key} changed since the job was queued`);
+    const seconds = Math.min(7 * 24 * 3600, Math.max(900, Math.ceil((ctx.deadlineMs - Date.now()) / 1000) + 300));
+    return { input: await ctx.gateway.presignGet(ref, { expiresIn: seconds }), via: 'presigned-url' };
   }
   const size = ctx.job.source.size;
   if (size + WORKING_RESERVE_BYTES > ws.budgetBytes) {
     throw new QuarantineError(
       'too-large',
-      `${mb(size)} does not fit the ${mb(ws.budgetBytes)} /tmp budget for downloading (STRATA_MEDIA_TMP_BUDGET_MB); this deployment's storage gateway cannot presign URLs for ffmpeg to stream from`,
+      `${mb(size)} does not fit the ${mb(ws.budgetBytes)} /tmp budget for downloading (STRATA_MEDIA_TMP_BUDGET_MB; STRATA_MEDIA_SOURCE=download)`,
     );
   }
   await ws.ensureRoom(size + WORKING_RESERVE_BYTES, 'downloading the source');

@@ -52,7 +52,7 @@ describe('createS3Gateway against the local server', () => {
   it('emits an object event per write with a unique sequencer', async () => {
     const before = s3.events.length;
     await s3.gateway.put({ bucket: 'uploads', key: 'ev/1' }, 'x');
-    await s3.gateway.put({ bucket: 'uploads', key: 'ev/1' }, 'x');
+    await s3.gateway.put({ bucket: 'uploads', key: 'ev/1' }, 'y');
     const fresh = s3.events.slice(before);
     expect(fresh.map((e) => [e.type, e.op, e.key])).toEqual([['created', 'put', 'ev/1'], ['created', 'put', 'ev/1']]);
     expect(fresh[0]!.sequencer < fresh[1]!.sequencer).toBe(true);

@@ -54,7 +54,7 @@ describe('hostile and failing video jobs', () => {
 
   it('quarantines a file too big for the /tmp budget instead of filling /tmp', async () => {
     const job = await uploadFile(s3.gateway, 'hostile/big.mp4', readFileSync(await makeClip(dir, 'two', { seconds: 1 })));
-    const run = await runJob(s3.gateway, job, { env: { STRATA_MEDIA_TMP_BUDGET_MB: '1' } });
+    const run = await runJob(s3.gateway, job, { env: { STRATA_MEDIA_TMP_BUDGET_MB: '1', STRATA_MEDIA_SOURCE: 'download' } });
     expect(run.card.reason).toMatchObject({ code: 'too-large' });
     expect(run.card.reason?.message).toMatch(/STRATA_MEDIA_TMP_BUDGET_MB/);
     expect(run.leftovers).toEqual([]);

@@ -46,8 +46,8 @@ describe('video pipeline (through runTranscode, real local S3)', () => {
     expect(progress).toMatchObject({ status: 'done', percent: 100, invocations: 1 });
   });
 
-  it('plays a rotated phone clip upright (portrait rungs, no padding)', async () => {
-    const run = await process('portrait', await makeClip(dir, 'portrait', { seconds: 2, rotateClockwise: 90 }));
+  it('plays a rotated phone clip upright (portrait rungs, no padding), from a verified download', async () => {
+    const run = await process('portrait', await makeClip(dir, 'portrait', { seconds: 2, rotateClockwise: 90 }), { STRATA_MEDIA_SOURCE: 'download' });
     const check = await expectPlayableVideo(s3.gateway, run.card, 2, { display: [180, 320] });
     for (const r of check.rungs) expect(r.height).toBeGreaterThan(r.width);
     expect(run.card.video).toMatchObject({ rotation: 90, width: 180, height: 320, codedWidth: 320, codedHeight: 180 });

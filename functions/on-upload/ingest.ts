@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { hasCode, type StorageGateway } from '@strata/core';
+import type { CardIdentity } from '../../shared/card';
+import type { Config } from '../../shared/config';
+import type { StorageRecord } from '../../shared/events/types';
+import type { Logger } from '../../shared/log';
+import { SNIFF_BYTES, sniffContentType } from '../../shared/media/sniff';
+import { readCard, writeCard } from '../../shared/pipeline/cards';
+import { quarantineAsset } from '../../shared/pipeline/quarantine';
+import type { TranscodeJob } from '../transcode/types';
+
+export interface IngestDeps {
+  readonly config: Config;
+  readonly gateway: StorageGateway;
+  readonly log: Logger;
+  /** Hands a media job to the transcode function (SCF async invoke). */
+  readonly handOff: (job: TranscodeJob) => Promise<void>;
+}
+
+export type IngestOutcome =
+  /** Not an upload we process (removal, other bucket: the recursion guard). */
+  | 'ignored'
+  /** This very event was delivered before. */
+  | 'duplicate'
+  /** Identical bytes to what the card already describes (re-upload, class-change copy). */
+  | 'unchanged'
+  /** The object is gone by the time we looked. */
+  | 'gone'
+  | 'handed-off'
+  | 'quarantined';
+
+/** States in which a redelivered event has nothing left to do. */
+const SETTLED = new Set(['processing', 'done', 'quarantined']);
+
+/** One pass over the object: its sha256 and its first bytes (for sniffing). */
+async function hashAndHead(gateway: StorageGateway, ref: { bucket: string; key: string }): Promise<{ sha256: string; head: Buffer; size: number }> {
+  const { body } = await gateway.get(ref);
+  const hash = createHash('sha256');
+  const headChunks: Buffer[] = [];
+  let headBytes = 0;
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+    if (headBytes < SNIFF_BYTES) {
+      const part = chunk.subarray(0, SNIFF_BYTES - headBytes);
+      headChunks.push(part);
+      headBytes += part.length;
+    }
+  }
+  return { sha256: hash.digest('hex'), head: Buffer.concat(headChunks), size };
+}
+
+/**
+ * Ingests one storage record: writes the asset card and hands media to transcode.
+ * Idempotent: duplicate deliveries and re-uploads of identical bytes create nothing new.
+ */
+export async function ingestRecord(record: StorageRecord, deps: IngestDeps): Promise<IngestOutcome> {
+  const { config, gateway } = deps;
+  const log = deps.log.child({ assetKey: `${record.bucket}/${record.key}`, idempotencyKey: record.idempotencyKey });
+  // Recursion guard: only the upload bucket is processed, whatever triggers are configured.
+  if (record.operation !== 'created' || record.bucket !== config.buckets.upload) {
+    log.info({ operation: record.operation, bucket: record.bucket }, 'ignored: not an upload to the upload bucket');
+    return 'ignored';
+  }
+  const ref = { bucket: record.bucket, key: record.key };
+  const derived = config.buckets.derived;
+  const card = await readCard(gateway, derived, ref);
+  if (card && card.idempotencyKey === record.idempotencyKey && SETTLED.has(card.status)) {
+    log.info({ status: card.status }, 'duplicate delivery: already handled');
+    return 'duplicate';
+  }
+  const info = await gateway.head(ref);
+  if (!info) {
+    log.info('object no longer exists');
+    return 'gone';
+  }
+  let read;
+  try {
+    read = await hashAndHead(gateway, ref);
+  } catch (err) {
+    if (hasCode(err, 'NoSuchKey')) return 'gone';
+    throw err;
+  }
+  if (card && card.source.sha256 === read.sha256 && (card.status === 'done' || card.status === 'quarantined')) {
+    log.info({ status: card.status }, 'identical bytes already processed: nothing to do');
+    return 'unchanged';
+  }
+  const sniffed = await sniffContentType(read.head);
+  const identity: CardIdentity = {
+    source: {
+      bucket: ref.bucket,
+      key: ref.key,
+      versionId: info.versionId ?? record.versionId,
+      size: read.size,
+      etag: info.etag || record.etag,
+      sha256: read.sha256,
+      contentType: sniffed.mime,
+    },
+    idempotencyKey: record.idempotencyKey,
+  };
+  const quarantine = async (code: 'empty' | 'too-large' | 'unsupported-type', message: string): Promise<IngestOutcome> => {
+    await quarantineAsset({ gateway, derivedBucket: derived, card: identity, code, message });
+    log.warn({ reason: code }, 'quarantined');
+    return 'quarantined';
+  };
+  if (read.size === 0) return quarantine('empty', 'the object is empty (0 bytes)');
+  if (read.size > config.limits.maxInputBytes) {
+    return quarantine('too-large', `${read.size} bytes is over the limit of ${config.limits.maxInputBytes} (STRATA_MAX_INPUT_BYTES)`);
+  }
+  if (sniffed.family === 'other') {
+    return quarantine('unsupported-type', `${sniffed.mime} is not an image, video or audio file (type read from the bytes, not the name)`);
+  }
+  await writeCard(gateway, derived, { ...identity, status: 'pending', reason: null, outputs: card?.outputs ?? [] });
+  await deps.handOff({ kind: 'transcode', family: sniffed.family, source: identity.source, idempotencyKey: record.idempotencyKey });
+  log.info({ contentType: sniffed.mime }, 'handed off to transcode');
+  return 'handed-off';
+}

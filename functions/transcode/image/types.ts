@@ -1,0 +1,68 @@
+import type { ImageRecipe } from '../../../shared/config/imageRecipes';
+
+/** Limits checked before any pixel is decoded (STRATA_IMAGE_* settings). */
+export interface ImageLimits {
+  readonly maxInputBytes: number;
+  /** Per frame: width × height. */
+  readonly maxPixels: number;
+  /** Frames an animation may declare. */
+  readonly maxFrames: number;
+  /** Frames renditions keep; the rest are dropped (the card says so). */
+  readonly maxRenditionFrames: number;
+  /** Pixels decoded for an animation (frame pixels × frames kept); fewer frames are kept past it. */
+  readonly maxAnimationPixels: number;
+  readonly decodeTimeoutMs: number;
+}
+
+/** Source formats the image engine accepts (an allow-list: libvips loads more, we do not). */
+export type SourceFormat = 'jpeg' | 'png' | 'apng' | 'gif' | 'webp' | 'tiff' | 'avif' | 'heic' | 'svg';
+
+export interface ImageJobInput {
+  readonly bytes: Buffer;
+  readonly recipeName: string;
+  readonly recipe: ImageRecipe;
+  readonly limits: ImageLimits;
+  /** Decode-once (default) or one decode per rendition (the bench's comparison). */
+  readonly strategy?: 'decode-once' | 'decode-per-rendition';
+}
+
+/** One encoded rendition, ready to be written. */
+export interface Rendition {
+  readonly file: string;
+  readonly kind: string;
+  readonly format: string;
+  readonly contentType: string;
+  readonly body: Buffer;
+  readonly width: number;
+  readonly height: number;
+  readonly frames: number;
+  readonly recipe: { readonly name: string; readonly version: string };
+}
+
+export interface DominantColour {
+  readonly hex: string;
+  /** Share of the (alpha-weighted) pixels near this colour, 0–1. */
+  readonly share: number;
+}
+
+/** The card's `image` section. */
+export interface ImageCardSection {
+  readonly width: number;
+  readonly height: number;
+  readonly format: SourceFormat;
+  readonly colourSpace: string;
+  readonly iccDescription: string | null;
+  readonly orientation: number;
+  readonly frames: number;
+  readonly framesDropped?: number;
+  readonly blurhash: string;
+  readonly dominantColours: readonly DominantColour[];
+  readonly exif: { readonly camera: string | null; readonly lens: string | null; readonly takenAt: string | null };
+}
+
+export interface ImageResult {
+  readonly card: ImageCardSection;
+  /** The full record (GPS included) for `records/<bucket>/<key>.json`: never public. */
+  readonly record: Record<string, unknown>;
+  readonly renditions: readonly Rendition[];
+}

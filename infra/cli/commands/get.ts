@@ -1,0 +1,61 @@
+/**
+ * `strata get s3://BUCKET/KEY FILE` (`-` = stdout): downloads and verifies the object end to
+ * end. The file appears only once every byte is verified (written to a temp file beside it,
+ * then renamed), so a failed download leaves nothing behind. A protected object read in
+ * degraded mode names the shards it rebuilt on stderr.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseS3Url } from '../context';
+import { UsageError, type CliIo } from '../io';
+import { parseCommand } from '../storage/args';
+import { openStorage } from '../storage/open';
+import { transferProgress } from '../storage/progress';
+
+const USAGE = 'usage: strata get s3://BUCKET/KEY FILE';
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(args, {}, USAGE);
+  if (values.help) {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length !== 2) throw new UsageError(USAGE);
+  const [url, file] = positionals as [string, string];
+  const ref = parseS3Url(url);
+  const { gateway } = openStorage(io.env);
+  const { info, body, rebuilt } = await gateway.get(ref);
+  const progress = transferProgress(io, `get ${ref.key}`, info.size);
+  let done = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      done += chunk.length;
+      progress.update(done);
+      cb(null, chunk);
+    },
+  });
+  const temp = file === '-' ? null : join(dirname(file), `.${basename(file)}.strata-${randomBytes(4).toString('hex')}.part`);
+  try {
+    if (temp) {
+      await pipeline(body, count, createWriteStream(temp));
+      await rename(temp, file);
+    } else {
+      // stdout is never ended by us: stream into it chunk by chunk, honouring backpressure.
+      for await (const chunk of body.pipe(count)) {
+        if (!io.stdout.write(chunk as Buffer)) await new Promise((ok) => io.stdout.once('drain', ok));
+      }
+    }
+  } catch (err) {
+    if (temp) await rm(temp, { force: true });
+    throw err;
+  } finally {
+    progress.stop();
+  }
+  const shards = rebuilt?.() ?? [];
+  if (shards.length > 0) io.stderr.write(`strata get: degraded read, rebuilt shards ${shards.map((r) => `${r.index} (${r.reason})`).join(', ')}\n`);
+  return 0;
+}

@@ -1,0 +1,21 @@
+/** Argument parsing shared by the storage commands: parseArgs errors become usage errors (exit 2). */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { describeError } from '@strata/core';
+import { UsageError } from '../io';
+
+export function parseCommand<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, usage: string) {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${describeError(err)} (${usage})`);
+  }
+}
+
+/** `K+M`, e.g. `8+4` (1 ≤ K, 1 ≤ M, K+M ≤ 256). */
+export function parseProtect(text: string): { k: number; m: number } {
+  const m = /^(\d+)\+(\d+)$/.exec(text);
+  const k = m ? Number(m[1]) : NaN;
+  const p = m ? Number(m[2]) : NaN;
+  if (!m || k < 1 || p < 1 || k + p > 256) throw new UsageError(`--protect must be K+M with K, M ≥ 1 and K+M ≤ 256 (e.g. 8+4), got '${text}'`);
+  return { k, m: p };
+}

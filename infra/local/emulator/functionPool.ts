@@ -1,0 +1,147 @@
+/**
+ * A function's instances: warm processes are reused (most recently used first, as SCF reuses
+ * containers), one invocation at a time each, at most `reservedConcurrency` at once. Each
+ * invocation gets its own temporary directory, removed afterwards whatever happened.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FunctionProcess, type InvokeResult, type ProcessOptions } from './functionProcess';
+import type { ContextFields } from './protocol';
+import type { FunctionSpec } from './spec';
+
+export interface InvocationRequest {
+  readonly requestId: string;
+  readonly event: unknown;
+  readonly triggerSrc: string | null;
+}
+
+export type InvocationOutcome = (InvokeResult | { readonly kind: 'interrupted'; readonly error: string }) & {
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly pid: number | null;
+  readonly coldStart: boolean;
+};
+
+export interface PoolOptions extends ProcessOptions {
+  readonly context: ContextFields;
+  /** Parent of the per-invocation temporary directories. */
+  readonly tmpRoot: string;
+  /** A warm instance idle this long is stopped. */
+  readonly idleMs: number;
+}
+
+export class FunctionPool {
+  private readonly idle: { instance: FunctionProcess; timer: NodeJS.Timeout }[] = [];
+  private readonly all = new Set<FunctionProcess>();
+  private active = 0;
+  private closed = false;
+  /** Processes started so far (for stats and tests). */
+  coldStarts = 0;
+
+  constructor(
+    readonly spec: FunctionSpec,
+    private readonly options: PoolOptions,
+  ) {}
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  get warm(): number {
+    return this.idle.length;
+  }
+
+  hasCapacity(): boolean {
+    return !this.closed && this.active < this.spec.reservedConcurrency;
+  }
+
+  /** Starts an invocation now, or returns null when the function is at its concurrency limit. */
+  tryInvoke(request: InvocationRequest): Promise<InvocationOutcome> | null {
+    if (!this.hasCapacity()) return null;
+    this.active += 1;
+    return this.run(request)
+      .catch((err: unknown) => ({
+        kind: 'crash' as const,
+        error: `crash: the emulator could not run the invocation: ${(err as Error).message}`,
+        startedAt: new Date().toISOString(),
+        durationMs: 0,
+        pid: null,
+        coldStart: false,
+      }))
+      .finally(() => {
+        this.active -= 1;
+      });
+  }
+
+  private takeIdle(): FunctionProcess | null {
+    const entry = this.idle.pop();
+    if (!entry) return null;
+    clearTimeout(entry.timer);
+    return entry.instance;
+  }
+
+  private release(instance: FunctionProcess): void {
+    const timer = setTimeout(() => {
+      const i = this.idle.findIndex((e) => e.instance === instance);
+      if (i >= 0) this.idle.splice(i, 1);
+      void this.discard(instance);
+    }, this.options.idleMs);
+    timer.unref();
+    this.idle.push({ instance, timer });
+  }
+
+  private async discard(instance: FunctionProcess): Promise<void> {
+    await instance.kill();
+    this.all.delete(instance);
+  }
+
+  private async run(request: InvocationRequest): Promise<InvocationOutcome> {
+    const started = Date.now();
+    const startedAt = new Date(started).toISOString();
+    const tmpDir = await mkdtemp(join(this.options.tmpRoot, `${this.spec.name}-`));
+    let instance = this.takeIdle();
+    const coldStart = instance === null;
+    const finish = (result: InvokeResult | { kind: 'interrupted'; error: string }): InvocationOutcome => ({
+      ...result,
+      startedAt,
+      durationMs: Date.now() - started,
+      pid: instance?.pid ?? null,
+      coldStart,
+    });
+    try {
+      if (this.closed) return finish({ kind: 'interrupted', error: 'interrupted: the stack stopped' });
+      if (!instance) {
+        instance = new FunctionProcess(this.spec, { ...this.options, tmpDir });
+        this.all.add(instance);
+        this.coldStarts += 1;
+        const failure = await instance.start(this.options.initTimeoutMs);
+        if (failure) {
+          await this.discard(instance);
+          return finish(this.closed ? { kind: 'interrupted', error: 'interrupted: the stack stopped' } : failure);
+        }
+      }
+      const result = await instance.invoke({
+        requestId: request.requestId,
+        event: request.event,
+        context: this.options.context,
+        deadline: Date.now() + this.spec.timeoutMs,
+        tmpDir,
+        triggerSrc: request.triggerSrc,
+      });
+      // SCF keeps a container after a handled error; timeouts, OOM kills and crashes lose it.
+      if ((result.kind === 'ok' || result.kind === 'error') && instance.alive && !this.closed) this.release(instance);
+      else await this.discard(instance);
+      if (this.closed && result.kind !== 'ok' && result.kind !== 'error') return finish({ kind: 'interrupted', error: 'interrupted: the stack stopped' });
+      return finish(result);
+    } finally {
+      await rm(tmpDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Stops every instance of this function (in-flight invocations end as `interrupted`). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const entry of this.idle.splice(0)) clearTimeout(entry.timer);
+    await Promise.all([...this.all].map((p) => this.discard(p)));
+  }
+}

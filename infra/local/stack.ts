@@ -1,0 +1,119 @@
+/**
+ * The local stack as a library: config → serverless.yml → S3 server with the buckets →
+ * emulator (queue, timers, HTTP) → `<dataDir>/stack.json`. `start.ts` (npm start) wraps it;
+ * tests start it in-process.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { StrataError } from '@strata/core';
+import { loadConfig, type Config } from '../../shared/config';
+import { createLogger, type Logger } from '../../shared/log';
+import { readStackInfo, type StackInfo } from '../cli/context';
+import { startEmulator, type Emulator } from './emulator/emulator';
+import type { OutputSink } from './emulator/functionProcess';
+import { loadStackSpec } from './emulator/serverless';
+import type { StackSpec } from './emulator/spec';
+import { checkTimers } from './emulator/timers';
+import { startLocalS3, type LocalS3Server } from './s3/server';
+
+export interface StackOptions {
+  readonly env: NodeJS.ProcessEnv;
+  /** Relative settings (STRATA_DATA_DIR, STRATA_SERVERLESS_FILE) resolve against this. */
+  readonly cwd?: string;
+  readonly output?: OutputSink;
+  readonly log?: Logger;
+}
+
+export interface RunningStack {
+  readonly config: Config;
+  readonly spec: StackSpec;
+  readonly dataDir: string;
+  readonly s3: LocalS3Server;
+  readonly emulator: Emulator;
+  readonly buckets: readonly string[];
+  readonly info: StackInfo;
+  close(): Promise<void>;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const cwd = options.cwd ?? process.cwd();
+  const config = loadConfig(options.env);
+  const dataDir = resolve(cwd, config.dataDir);
+  const spec = await loadStackSpec({ file: resolve(cwd, config.emulator.serverlessFile), env: options.env });
+  checkTimers(spec.functions);
+
+  const existing = readStackInfo(dataDir);
+  if (existing && existing.pid !== process.pid && isAlive(existing.pid)) {
+    throw new StrataError('StackRunning', `another stack (pid ${existing.pid}) is using ${dataDir}; stop it or set STRATA_DATA_DIR to another directory`);
+  }
+  await mkdir(dataDir, { recursive: true });
+  const log = options.log ?? createLogger({ component: 'local-stack' }, { level: config.logLevel });
+
+  const triggerBuckets = spec.functions.flatMap((f) => f.cos.map((t) => t.bucket));
+  const buckets = [...new Set([config.buckets.upload, config.buckets.derived, ...config.buckets.protect, ...triggerBuckets])];
+  const s3 = await startLocalS3({
+    dataDir,
+    port: config.local.s3Port,
+    accessKey: config.storage.credentials.accessKeyId,
+    secretKey: config.storage.credentials.secretAccessKey,
+    buckets,
+  });
+  let emulator: Emulator;
+  try {
+    emulator = await startEmulator({
+      stack: spec,
+      dataDir,
+      s3,
+      httpPort: config.local.httpPort,
+      hostEnv: options.env,
+      stackEnv: {
+        STRATA_S3_ENDPOINT: s3.endpoint,
+        STRATA_ACCESS_KEY: config.storage.credentials.accessKeyId,
+        STRATA_SECRET_KEY: config.storage.credentials.secretAccessKey,
+        STRATA_REGION: config.storage.region,
+        STRATA_STORAGE_PROVIDER: config.storage.provider,
+        STRATA_UPLOAD_BUCKET: config.buckets.upload,
+        STRATA_DERIVED_BUCKET: config.buckets.derived,
+        STRATA_PROTECT_BUCKETS: config.buckets.protect.join(','),
+        STRATA_LOG_LEVEL: config.logLevel,
+      },
+      retryCount: config.emulator.retryCount,
+      retryIntervalMs: config.emulator.retryIntervalMs,
+      warmIdleMs: config.emulator.warmIdleMs,
+      ...(options.output ? { output: options.output } : {}),
+      log,
+    });
+  } catch (err) {
+    await s3.close();
+    throw err;
+  }
+  const info: StackInfo = { s3Endpoint: s3.endpoint, httpEndpoint: emulator.httpEndpoint, pid: process.pid, startedAt: new Date().toISOString() };
+  const stackFile = join(dataDir, 'stack.json');
+  await writeFile(stackFile, `${JSON.stringify(info, null, 2)}\n`);
+
+  let closing: Promise<void> | null = null;
+  return {
+    config,
+    spec,
+    dataDir,
+    s3,
+    emulator,
+    buckets,
+    info,
+    close: () =>
+      (closing ??= (async () => {
+        await emulator.close();
+        await s3.close();
+        await rm(stackFile, { force: true });
+      })()),
+  };
+}

@@ -1,0 +1,122 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cp, mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+
+const root = resolve('.');
+
+/** The package directory under node_modules for a bare import (`@scope/name/sub` → its root). */
+function packageDir(name: string, from: string): string | null {
+  let dir = from;
+  for (;;) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+function packageName(spec: string): string {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+}
+
+const nativeCache = new Map<string, boolean>();
+/** Packages that carry native addons or WebAssembly files cannot be bundled: they are copied. */
+function hasBinaryFiles(dir: string, depth = 0): boolean {
+  if (nativeCache.has(dir)) return nativeCache.get(dir)!;
+  let found = false;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isFile() && /\.(node|wasm)$/.test(entry.name)) found = true;
+    else if (entry.isDirectory() && entry.name !== 'node_modules' && depth < 4) found = hasBinaryFiles(join(dir, entry.name), depth + 1);
+    if (found) break;
+  }
+  nativeCache.set(dir, found);
+  return found;
+}
+
+/** A package plus the dependencies it needs at run time, as directories to copy. */
+function dependencyClosure(names: Iterable<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  const visit = (name: string, from: string): void => {
+    const dir = packageDir(name, from);
+    if (!dir || out.has(name)) return;
+    // A dependency nested in an already-copied package's own node_modules travels with it.
+    if ([...out.values()].some((copied) => dir.startsWith(`${copied}/node_modules/`))) return;
+    out.set(name, dir);
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: object; optionalDependencies?: object };
+    for (const dep of [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})]) visit(dep, dir);
+  };
+  for (const name of names) visit(name, root);
+  return out;
+}
+
+export interface BundleOptions {
+  readonly entry: string;
+  readonly outDir: string;
+  /** Bare imports left to the runtime (e.g. `@strata/core`, served by a layer at /opt/node_modules). */
+  readonly external?: readonly string[];
+  /** Packages resolved by path at run time (binaries): copied whole. */
+  readonly copyPackages?: readonly string[];
+}
+
+export interface BundleResult {
+  readonly files: string[];
+  readonly copiedPackages: string[];
+}
+
+/**
+ * Bundles one entry to `<outDir>/index.js` (CommonJS, Node 20: SCF layers resolve through
+ * NODE_PATH, which ESM ignores), with native/WASM packages copied to `<outDir>/node_modules`.
+ */
+export async function bundle(options: BundleOptions): Promise<BundleResult> {
+  const external = new Set(options.external ?? []);
+  const binaryPackages = new Set<string>(options.copyPackages ?? []);
+  const classify: Plugin = {
+    name: 'strata-externals',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (args.path.startsWith('node:')) return undefined;
+        const name = packageName(args.path);
+        if (external.has(name)) return { path: args.path, external: true };
+        const dir = packageDir(name, args.resolveDir || root);
+        if (dir && hasBinaryFiles(dir)) {
+          binaryPackages.add(name);
+          return { path: args.path, external: true };
+        }
+        return undefined;
+      });
+    },
+  };
+  await mkdir(options.outDir, { recursive: true });
+  await build({
+    entryPoints: [options.entry],
+    outfile: join(options.outDir, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    legalComments: 'none',
+    logLevel: 'error',
+    plugins: [classify],
+    // Code written for ESM may read import.meta.url; give CommonJS bundles the equivalent.
+    define: { 'import.meta.url': '__strataImportMetaUrl' },
+    banner: { js: "const __strataImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
+  });
+  const closure = dependencyClosure(binaryPackages);
+  for (const [name, dir] of closure) {
+    await cp(dir, join(options.outDir, 'node_modules', name), { recursive: true, dereference: true });
+  }
+  return { files: ['index.js'], copiedPackages: [...closure.keys()].sort() };
+}
+
+/** Total size of a directory tree in bytes. */
+export function treeBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    total += entry.isDirectory() ? treeBytes(p) : statSync(p).size;
+  }
+  return total;
+}

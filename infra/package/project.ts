@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+/** What packaging needs from serverless.yml (no variable resolution: names and custom.strata only). */
+export interface FunctionSpec {
+  readonly name: string;
+  readonly handler: string;
+  readonly memorySize: number;
+  readonly timeout: number;
+  /** Container-image function (sharp/ffmpeg need glibc >= 2.28): loads no layers, bundles the core. */
+  readonly image: boolean;
+  readonly layers: readonly string[];
+  /** Packages resolved at run time by path (binaries), copied whole into the artifact. */
+  readonly copyPackages: readonly string[];
+}
+
+export interface LayerSpec {
+  readonly name: string;
+  /** Workspace package the layer publishes under /opt/node_modules. */
+  readonly packageName: string;
+  readonly entry: string;
+}
+
+interface ServerlessYml {
+  provider?: { memorySize?: number; timeout?: number };
+  functions?: Record<string, { handler?: string; memorySize?: number; timeout?: number }>;
+  custom?: { strata?: { functions?: Record<string, { image?: boolean; layers?: string[]; copyPackages?: string[] }> } };
+}
+
+export function readProject(file = 'serverless.yml'): { functions: FunctionSpec[]; layers: LayerSpec[] } {
+  const yml = parse(readFileSync(file, 'utf8')) as ServerlessYml;
+  const custom = yml.custom?.strata?.functions ?? {};
+  const functions = Object.entries(yml.functions ?? {}).map(([name, f]) => ({
+    name,
+    handler: f.handler ?? 'index.main_handler',
+    memorySize: f.memorySize ?? yml.provider?.memorySize ?? 128,
+    timeout: f.timeout ?? yml.provider?.timeout ?? 3,
+    image: custom[name]?.image === true,
+    layers: custom[name]?.layers ?? [],
+    copyPackages: custom[name]?.copyPackages ?? [],
+  }));
+  return { functions, layers: [{ name: 'core', packageName: '@strata/core', entry: 'layers/core/src/index.ts' }] };
+}

@@ -1,0 +1,18 @@
+// Preloaded by `npm run sls`: serverless-tencent-scf reports telemetry on every command with a
+// request that has no error handler, so offline the DNS failure crashes `sls package`
+// (see ../shared/notes/scf-platform.md §2.5). This turns the report into a no-op.
+const Module = require('module');
+
+const originalLoad = Module._load;
+Module._load = function loadWithoutDataReport(request, parent, isMain) {
+  const exported = originalLoad.apply(this, arguments);
+  try {
+    const file = Module._resolveFilename(request, parent, isMain);
+    if (/serverless-tencent-tools[\\/]sdk[\\/]others[\\/]dataReport\.js$/.test(file)) {
+      exported.DataReport.prototype.report = async () => true;
+    }
+  } catch {
+    // not resolvable: not the module we patch
+  }
+  return exported;
+};

@@ -1,0 +1,121 @@
+/** `strata events parse FILE [--json]`, tested by spawning the real CLI. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../../infra/cli/events/parse';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const fixtures = join(repo, 'test/fixtures/events');
+const dir = mkdtempSync(join(tmpdir(), 'strata-events-parse-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function strata(args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'infra/cli/main.ts', ...args], { cwd: repo, env: { ...process.env, NODE_OPTIONS: '' } }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** In-process run of the subcommand, for the output details (spawning costs ~1 s of CPU each). */
+async function parseInProcess(args: string[]): Promise<CliResult> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await run(args, { stdout, stderr, env: {} });
+  return { code, stdout: out, stderr: err };
+}
+
+describe('strata events parse', () => {
+  it('prints exactly the issue JSON for a COS event (appid, key minus /appid/bucket/, null where absent)', async () => {
+    const r = await strata(['events', 'parse', join(fixtures, 'cos/scf-plugin-doc.json'), '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(
+      '{"kind":"storage","provider":"cos","records":[{"bucket":"testpic","appid":"1253970026","key":"testfile","operation":"created","size":1029,"etag":null,"versionId":null,"sequencer":null,"time":"2018-12-19T07:49:30.000Z"}]}\n',
+    );
+  });
+
+  it('prints S3 records with exactly the contract fields, in order, without appid', async () => {
+    const r = await parseInProcess([join(fixtures, 's3/encoded-keys-multi.derived.json'), '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { kind: string; provider: string; records: Record<string, unknown>[] };
+    expect(Object.keys(out)).toEqual(['kind', 'provider', 'records']);
+    expect(out.provider).toBe('s3');
+    for (const record of out.records) expect(Object.keys(record)).toEqual(['bucket', 'key', 'operation', 'size', 'etag', 'versionId', 'sequencer', 'time']);
+    expect(out.records[1]).toEqual({
+      bucket: 'mybucket',
+      key: 'this im + age blah.txt',
+      operation: 'created',
+      size: 11,
+      etag: '5eb63bbbe01eeed093cb22bb8f5acdc3',
+      versionId: null,
+      sequencer: '0055AED6DCD90281E7',
+      time: '2024-05-01T10:00:01.000Z',
+    });
+  });
+
+  it('prints timer, http and s3:TestEvent shapes', async () => {
+    const timer = await parseInProcess([join(fixtures, 'timer/scf-doc-timer.json'), '--json']);
+    const http = await parseInProcess([join(fixtures, 'http/function-url.json'), '--json']);
+    const test = await parseInProcess([join(fixtures, 's3-test/aws-docs-test-event.json'), '--json']);
+    expect(timer.stdout).toBe('{"kind":"timer","provider":"scf","trigger":"EveryDay","time":"2019-02-21T11:49:00.000Z","message":"user define msg body"}\n');
+    expect(JSON.parse(http.stdout)).toEqual({
+      kind: 'http',
+      provider: 'scf',
+      method: 'POST',
+      path: '/',
+      query: { a: '1', b: '2' },
+      headers: { accept: '*/*', 'accept-encoding': 'gzip, deflate, br', 'cache-control': 'no-cache', connection: 'keep-alive', 'content-length': '17' },
+      body: '{"test":"hello world"}',
+    });
+    expect(test.stdout).toBe('{"kind":"test","provider":"s3","bucket":"bucketname","time":"2014-10-13T15:57:02.089Z","records":[]}\n');
+    expect([timer.code, http.code, test.code]).toEqual([0, 0, 0]);
+  });
+
+  it('prints {"kind":"invalid","reason"} on stdout and exits 2 for an unusable payload, including non-JSON', async () => {
+    const notJson = join(dir, 'not-json.json');
+    writeFileSync(notJson, '{"Records": [');
+    const missingKey = await strata(['events', 'parse', join(fixtures, 'invalid/s3-record-without-key.json'), '--json']);
+    const garbage = await parseInProcess([notJson, '--json']);
+    expect(missingKey).toEqual({ code: 2, stdout: '{"kind":"invalid","reason":"Records[2].s3.object.key: required"}\n', stderr: '' });
+    expect(garbage.code).toBe(2);
+    expect(JSON.parse(garbage.stdout)).toEqual({ kind: 'invalid', reason: expect.stringMatching(/^event: not JSON/) });
+  });
+
+  it('an unreadable file or bad flags give one line on stderr and exit 2', async () => {
+    const [missing, badFlag] = await Promise.all([
+      strata(['events', 'parse', join(dir, 'nope.json'), '--json']),
+      strata(['events', 'parse', '--jsn', join(fixtures, 'cos/scf-plugin-doc.json')]),
+    ]);
+    for (const r of [missing, badFlag]) {
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+    expect(missing.stderr).toMatch(/cannot read .*nope\.json: ENOENT/);
+    await expect(parseInProcess(['--json'])).rejects.toMatchObject({ code: 'Usage' });
+    await expect(parseInProcess(['a.json', 'b.json'])).rejects.toMatchObject({ code: 'Usage' });
+  });
+
+  it('without --json prints a short human summary', async () => {
+    const r = await strata(['events', 'parse', join(fixtures, 'ceph/docs-put.json')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^storage event from ceph, 1 record\n {2}created +mybucket1\/myimage1\.jpg\n/);
+    expect(r.stdout).toContain('idempotency ik1-');
+  });
+});

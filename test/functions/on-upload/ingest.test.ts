@@ -1,0 +1,118 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardKey, quarantineKey, type AssetCard } from '../../../shared/card';
+import { loadConfig } from '../../../shared/config';
+import type { StorageRecord } from '../../../shared/events/types';
+import { createLogger } from '../../../shared/log';
+import { readCard, writeCard } from '../../../shared/pipeline/cards';
+import { ingestRecord, type IngestDeps } from '../../../functions/on-upload/ingest';
+import type { TranscodeJob } from '../../../functions/transcode/types';
+import { startTestS3, type LocalS3Fixture } from '../../helpers/localS3';
+
+let s3: LocalS3Fixture;
+let deps: IngestDeps;
+const jobs: TranscodeJob[] = [];
+const config = loadConfig({});
+
+beforeAll(async () => {
+  s3 = await startTestS3(['uploads', 'derived']);
+  deps = { config, gateway: s3.gateway, log: createLogger({ test: 'ingest' }, { level: 'silent' }), handOff: async (job) => void jobs.push(job) };
+});
+afterAll(async () => s3?.close());
+
+let seq = 0;
+function recordFor(bucket: string, key: string, overrides: Partial<StorageRecord> = {}): StorageRecord {
+  seq += 1;
+  return {
+    bucket, key, operation: 'created', eventName: 'cos:ObjectCreated:Put', size: null, etag: null, versionId: null,
+    sequencer: null, time: new Date().toISOString(), requestId: `req-${seq}`, idempotencyKey: `${bucket}/${key}#req-${seq}`, ...overrides,
+  };
+}
+
+async function derivedKeys(): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of s3.gateway.list('derived')) keys.push(o.key);
+  return keys.sort();
+}
+
+const png = () => sharp({ create: { width: 8, height: 8, channels: 3, background: '#0a0' } }).png().toBuffer();
+
+describe('ingestRecord', () => {
+  it('writes a pending card typed from the bytes and hands the image to transcode', async () => {
+    const bytes = await png();
+    await s3.gateway.put({ bucket: 'uploads', key: 'photos/lie.jpg' }, bytes);
+    const outcome = await ingestRecord(recordFor('uploads', 'photos/lie.jpg'), deps);
+    expect(outcome).toBe('handed-off');
+    const card = (await readCard(s3.gateway, 'derived', { bucket: 'uploads', key: 'photos/lie.jpg' }))!;
+    expect(card.status).toBe('pending');
+    expect(card.source.contentType).toBe('image/png');
+    expect(card.source.size).toBe(bytes.length);
+    expect(jobs.at(-1)).toMatchObject({ kind: 'transcode', family: 'image', source: { key: 'photos/lie.jpg', sha256: card.source.sha256 } });
+  });
+
+  it('processes an event delivered three times once', async () => {
+    await s3.gateway.put({ bucket: 'uploads', key: 'dup.png' }, await png());
+    const record = recordFor('uploads', 'dup.png');
+    const before = jobs.length;
+    const first = await ingestRecord(record, deps);
+    // transcode picks the job up and marks the card processing
+    const card = (await readCard(s3.gateway, 'derived', { bucket: 'uploads', key: 'dup.png' }))!;
+    await writeCard(s3.gateway, 'derived', { ...card, status: 'processing' });
+    const again = [await ingestRecord(record, deps), await ingestRecord(record, deps)];
+    expect([first, ...again]).toEqual(['handed-off', 'duplicate', 'duplicate']);
+    expect(jobs.length - before).toBe(1);
+  });
+
+  it('adds no derived object when identical bytes are uploaded again', async () => {
+    const ref = { bucket: 'uploads', key: 'again.png' };
+    const bytes = await png();
+    await s3.gateway.put(ref, bytes);
+    await ingestRecord(recordFor('uploads', 'again.png'), deps);
+    const card = (await readCard(s3.gateway, 'derived', ref))!;
+    await writeCard(s3.gateway, 'derived', { ...card, status: 'done' });
+    const keysBefore = await derivedKeys();
+    const cardBefore = (await s3.gateway.getBytes({ bucket: 'derived', key: cardKey(ref) })).bytes.toString();
+    await s3.gateway.put(ref, bytes);
+    expect(await ingestRecord(recordFor('uploads', 'again.png'), deps)).toBe('unchanged');
+    expect(await derivedKeys()).toEqual(keysBefore);
+    expect((await s3.gateway.getBytes({ bucket: 'derived', key: cardKey(ref) })).bytes.toString()).toBe(cardBefore);
+  });
+
+  it('never processes writes to the derived bucket (recursion guard)', async () => {
+    await s3.gateway.put({ bucket: 'derived', key: 'assets/x.webp' }, await png());
+    const before = jobs.length;
+    expect(await ingestRecord(recordFor('derived', 'assets/x.webp'), deps)).toBe('ignored');
+    expect(jobs.length).toBe(before);
+    expect(await s3.gateway.head({ bucket: 'derived', key: cardKey({ bucket: 'derived', key: 'assets/x.webp' }) })).toBeNull();
+  });
+
+  it('ignores removals', async () => {
+    expect(await ingestRecord(recordFor('uploads', 'gone.png', { operation: 'removed' }), deps)).toBe('ignored');
+  });
+
+  it('quarantines a non-media file, tags the upload and keeps it unchanged', async () => {
+    const ref = { bucket: 'uploads', key: 'archive.jpg' };
+    const zip = Buffer.from('504b0304140000000800', 'hex');
+    await s3.gateway.put(ref, Buffer.concat([zip, Buffer.alloc(64, 1)]));
+    const before = await s3.gateway.getBytes(ref);
+    expect(await ingestRecord(recordFor('uploads', 'archive.jpg'), deps)).toBe('quarantined');
+    const card = (await readCard(s3.gateway, 'derived', ref)) as AssetCard;
+    expect(card).toMatchObject({ status: 'quarantined', reason: { code: 'unsupported-type' }, outputs: [] });
+    expect(await s3.gateway.getTags(ref)).toEqual({ 'strata-quarantine': 'unsupported-type' });
+    const record = JSON.parse((await s3.gateway.getBytes({ bucket: 'derived', key: quarantineKey(ref) })).bytes.toString());
+    expect(record.reason.code).toBe('unsupported-type');
+    expect((await s3.gateway.getBytes(ref)).bytes.equals(before.bytes)).toBe(true);
+  });
+
+  it('quarantines an empty upload', async () => {
+    await s3.gateway.put({ bucket: 'uploads', key: 'empty.mp4' }, Buffer.alloc(0));
+    expect(await ingestRecord(recordFor('uploads', 'empty.mp4'), deps)).toBe('quarantined');
+    const card = (await readCard(s3.gateway, 'derived', { bucket: 'uploads', key: 'empty.mp4' }))!;
+    expect(card.reason?.code).toBe('empty');
+    expect(card.source.contentType).toBe('application/x-empty');
+  });
+
+  it('returns gone when the object was deleted before it was read', async () => {
+    expect(await ingestRecord(recordFor('uploads', 'never-there.png'), deps)).toBe('gone');
+  });
+});

@@ -1,0 +1,78 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EventStore, eventsDir, type EventRecord } from '../../../../infra/local/emulator/eventStore';
+import { startFixtureStack, strata, waitFor, type TestStack } from './helpers';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+describe('timers', { timeout: 150_000 }, () => {
+  it('fires 7-field cron timers as async Timer events with the configured message', async () => {
+    const t: TestStack = await startFixtureStack({ FIXTURE_TIMERS: 'true' });
+    cleanup.push(() => t.close());
+    const fired = await waitFor('two timer events done', async () => {
+      const done = (await t.stack.emulator.store.list()).events.filter((e) => e.function === 'tick' && e.status === 'done');
+      return done.length >= 2 ? done : null;
+    });
+    for (const e of fired) {
+      expect(e.source).toBe('timer');
+      expect(e.payload).toEqual({ Type: 'Timer', TriggerName: 'every-second', Time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), Message: 'tick-tock' });
+      expect((e.result as { triggerSrc: string }).triggerSrc).toBe('timer');
+    }
+    expect((fired[0]!.payload as { Time: string }).Time).not.toBe((fired[1]!.payload as { Time: string }).Time);
+  });
+});
+
+describe('the durable event queue', { timeout: 150_000 }, () => {
+  const event = (id: string, status: EventRecord['status'], attempts: number): EventRecord => ({
+    id,
+    function: 'echo',
+    source: 'invoke',
+    status,
+    attempts,
+    error: status === 'dead' ? 'Error: earlier failure' : null,
+    receivedAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    startedAt: null,
+    finishedAt: null,
+    nextAttemptAt: null,
+    payload: { marker: id },
+    result: null,
+    history: [],
+  });
+
+  it('re-queues events a crashed stack left running, and runs events replayed while no stack ran', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'strata-queue-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const store = new EventStore(eventsDir(dataDir));
+    await store.init();
+    const crashed = '11111111-1111-4111-8111-111111111111';
+    const dead = '22222222-2222-4222-8222-222222222222';
+    await store.write(event(crashed, 'running', 1));
+    await store.write(event(dead, 'dead', 3));
+
+    // No stack yet: replay rewrites the file and says when it will run.
+    const env = { ...process.env, STRATA_DATA_DIR: dataDir };
+    const replay = await strata(['events', 'replay', '--all-dead'], env);
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toContain(`re-queued 1 dead event(s): ${dead}; no stack is running on ${dataDir}; it will run at the next npm start`);
+    const listed = await strata(['events', 'list'], env);
+    expect(listed.stdout.split('\n')[0]).toMatch(/^ID +FUNCTION +STATUS +ATTEMPTS +RECEIVED +ERROR$/);
+    expect(listed.stdout).toMatch(new RegExp(`${dead} +echo +pending +0`));
+
+    const t = await startFixtureStack({}, dataDir);
+    cleanup.push(() => t.close());
+    for (const id of [crashed, dead]) {
+      const done = await waitFor(`${id} done`, async () => {
+        const e = await t.stack.emulator.store.read(id);
+        return e?.status === 'done' ? e : null;
+      });
+      expect(done.attempts).toBe(1);
+      expect((done.result as { event: unknown }).event).toEqual({ marker: id });
+    }
+  });
+});
