@@ -423,6 +423,16 @@ async function completeMultipart(ctx: KoaContext, rc: RequestContext, store: Ato
     }
   }
 
+  const requestedType = header(rc, 'x-amz-checksum-type')?.toUpperCase();
+  if (requestedType !== undefined && (!algorithm || requestedType !== type)) {
+    throw s3Error('InvalidRequest', `The upload was created using the ${algorithm ? type : 'no'} checksum mode. The complete request must use the same checksum mode.`);
+  }
+  const declaredSize = header(rc, 'x-amz-mp-object-size');
+  const totalSize = parts.reduce((n, p) => n + p.size, 0);
+  if (declaredSize !== undefined && Number(declaredSize) !== totalSize) {
+    throw s3Error('InvalidRequest', `The provided x-amz-mp-object-size ${declaredSize} does not match the object size ${totalSize}.`);
+  }
+
   const etag = multipartEtag(parts.map((p) => Buffer.from(p.md5, 'hex')));
   const fullObject = algorithm && type === 'FULL_OBJECT' ? [algorithm] : [];
   const staged = await store.stage(Readable.from(concatParts(upload.dir, requested.map((r) => r.number))), fullObject, 'complete', rc.signal);
