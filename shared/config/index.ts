@@ -96,11 +96,16 @@ export interface Config {
   /** Video and audio processing (issue 13): limits, ladder, loudness; see shared/config/media.ts. */
   readonly media: MediaConfig;
   readonly images: {
+    /** Checked before any pixel is decoded (docs/images.md). */
     readonly limits: {
       readonly maxInputBytes: number;
+      /** Per frame: width × height. */
       readonly maxPixels: number;
+      /** Frames an animation may declare. */
       readonly maxFrames: number;
+      /** Frames renditions keep; the rest are dropped (the card says so). */
       readonly maxRenditionFrames: number;
+      /** Frame pixels × frames kept; fewer frames are kept past it. */
       readonly maxAnimationPixels: number;
       readonly decodeTimeoutMs: number;
     };
