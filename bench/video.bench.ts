@@ -170,18 +170,36 @@ export async function* run(): AsyncIterable<BenchRecord> {
       cpu: { perRungOverStrata: round(results['per-rung']!.cpuSeconds / results.strata!.cpuSeconds), strataOverBare: round(results.strata!.cpuSeconds / results['bare-ffmpeg']!.cpuSeconds) },
     };
 
-    // The whole job, as the function runs it, against SCF's limits.
+    // The whole job, as the function runs it, against SCF's limits: each invocation gets 900 s
+    // (a job that needs more is suspended and resumed by the next invocation, as in production).
     await writeCard(s3.gateway, 'derived', { source: job.source, idempotencyKey: job.idempotencyKey, status: 'pending', reason: null, outputs: [] });
-    const tmp = await mkdtemp(join(tmpdir(), 'strata-bench-invocation-'));
-    let peakTmp = 0;
-    const tmpTimer = setInterval(() => void directoryBytes(tmp).then((b) => (peakTmp = Math.max(peakTmp, b))), 250);
-    const whole = await withPeakRss(() =>
-      runTranscode(job, { config, gateway: s3.gateway, log: createLogger({ bench: 'video' }, { level: 'silent' }), tmpDir: tmp, deadlineMs: Date.now() + SCF.timeoutSeconds * 1000 }),
-    ).finally(() => clearInterval(tmpTimer));
-    await rm(tmp, { recursive: true, force: true });
+    const invocations: Array<{ outcome: string; seconds: number; cpuSeconds: number; rssMb: number; peakTmpMb: number }> = [];
+    for (let i = 0; i < 10; i++) {
+      const tmp = await mkdtemp(join(tmpdir(), 'strata-bench-invocation-'));
+      let peakTmp = 0;
+      const tmpTimer = setInterval(() => void directoryBytes(tmp).then((b) => (peakTmp = Math.max(peakTmp, b))), 250);
+      let resumed = false;
+      const one = await withPeakRss(() =>
+        runTranscode(job, {
+          config, gateway: s3.gateway, log: createLogger({ bench: 'video' }, { level: 'silent' }), tmpDir: tmp,
+          deadlineMs: Date.now() + SCF.timeoutSeconds * 1000,
+          resume: async () => {
+            resumed = true;
+          },
+        }),
+      ).finally(() => clearInterval(tmpTimer));
+      await rm(tmp, { recursive: true, force: true });
+      invocations.push({ outcome: one.value, seconds: round(one.seconds), cpuSeconds: round(one.cpuSeconds), rssMb: one.rssMb, peakTmpMb: round(peakTmp / 1024 / 1024, 1) });
+      if (!resumed) break;
+    }
+    const last = invocations.at(-1)!;
+    const total = invocations.reduce((n, x) => n + x.seconds, 0);
     yield {
-      bench: 'video', op: 'pipeline', impl: 'strata', outcome: whole.value, seconds: round(whole.seconds), cpuSeconds: round(whole.cpuSeconds), sourceSeconds: seconds, rssMb: whole.rssMb, peakTmpMb: round(peakTmp / 1024 / 1024, 1),
-      limits: SCF, withinLimits: whole.value === 'done' && whole.seconds < SCF.timeoutSeconds && whole.rssMb < SCF.memoryMb && peakTmp < SCF.tmpMb * 1024 * 1024,
+      bench: 'video', op: 'pipeline', impl: 'strata', outcome: last.outcome, invocations: invocations.length,
+      seconds: round(total), cpuSeconds: round(invocations.reduce((n, x) => n + x.cpuSeconds, 0)), sourceSeconds: seconds,
+      maxInvocationSeconds: Math.max(...invocations.map((x) => x.seconds)), rssMb: Math.max(...invocations.map((x) => x.rssMb)), peakTmpMb: Math.max(...invocations.map((x) => x.peakTmpMb)),
+      limits: SCF,
+      withinLimits: last.outcome === 'done' && invocations.every((x) => x.seconds < SCF.timeoutSeconds && x.rssMb < SCF.memoryMb && x.peakTmpMb < SCF.tmpMb),
     };
   } finally {
     await s3.close();
