@@ -12,6 +12,7 @@ import { StrataError } from '../../errors';
 import type { GatewayContext } from '../context';
 import { putObject, type PutDeps } from '../put';
 import type { ChecksumMap, ObjectRef, PutResult } from '../types';
+import { drained } from './drain';
 import { layoutOf } from './layout';
 import type { Manifest } from './manifest';
 import { openSources } from './reader';
@@ -98,7 +99,7 @@ export async function healProtected(ctx: GatewayContext, deps: PutDeps, owner: O
   };
 
   const shardCtx: GatewayContext = { ...ctx, partSize: Math.max(5 * 1024 * 1024, ctx.profile.minPartSize), multipartThreshold: Math.max(5 * 1024 * 1024, ctx.profile.minPartSize), queueSize: 1 };
-  const streams = new Map(rebuild.map((i) => [i, new PassThrough({ highWaterMark: 1024 * 1024 })]));
+  const streams = new Map(rebuild.map((i) => [i, new PassThrough({ highWaterMark: 256 * 1024 })]));
   const uploads = new Map<number, Promise<PutResult>>(
     rebuild.map((i) => {
       const s = manifest.shards[i]!;
@@ -118,7 +119,7 @@ export async function healProtected(ctx: GatewayContext, deps: PutDeps, owner: O
     for await (const unit of encodeBlocks(content(), layout)) {
       const waits: Promise<void>[] = [];
       for (const [i, s] of streams) {
-        if (!s.write(Buffer.concat(shardPieces(unit, i)))) waits.push(new Promise((ok) => s.once('drain', ok).once('close', ok)));
+        if (!s.write(Buffer.concat(shardPieces(unit, i)))) waits.push(drained(s));
       }
       await Promise.all(waits);
     }

@@ -20,6 +20,7 @@ import { MANIFEST_SHA256_META, PROTECTED_META, SHA256_META, SHARD_META } from '.
 import { putObject, type PutDeps } from '../put';
 import { putSingle } from '../putSingle';
 import type { Body, ObjectRef, ProtectedPutResult, ProtectOptions, PutResult, ShardInfo } from '../types';
+import { drained } from './drain';
 import { newVersionId, shardKey } from './keys';
 import { MANIFEST_CONTENT_TYPE, MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, protectionInfo, serializeManifest, type Manifest } from './manifest';
 import { deleteShards, readCurrent, shardsPresent, type Current } from './current';
@@ -66,7 +67,7 @@ export async function putProtected(ctx: GatewayContext, deps: PutDeps, ref: Obje
     const target = options.targets[i % options.targets.length]!;
     return { target, ref: { bucket: target.bucket, key: shardKey(target, ref, version, i) } };
   });
-  const streams = refs.map(() => new PassThrough({ highWaterMark: MiB }));
+  const streams = refs.map(() => new PassThrough({ highWaterMark: 256 * 1024 }));
   let failed: unknown = null;
   const uploads = refs.map(({ target, ref: shardRef }, i) =>
     putObject(
@@ -103,7 +104,7 @@ export async function putProtected(ctx: GatewayContext, deps: PutDeps, ref: Obje
       const waits: Promise<void>[] = [];
       streams.forEach((s, i) => {
         // Views into the encoder's buffers, reused on the next step: copy before queueing.
-        if (!s.write(Buffer.concat(shardPieces(unit, i)))) waits.push(new Promise((ok) => s.once('drain', ok).once('close', ok)));
+        if (!s.write(Buffer.concat(shardPieces(unit, i)))) waits.push(drained(s));
       });
       await Promise.all(waits);
     }
