@@ -44,19 +44,19 @@ describe('scrub finds and heals bit rot in protected objects', () => {
       originals: Buffer[];
     }
     const objects: Obj[] = [];
-    for (let o = 0; o < 20; o++) {
+    for (let o = 0; o < 10; o++) {
       const [k, m] = o % 2 === 0 ? [4, 2] : [8, 4];
       const key = `rot/${o}.bin`;
-      const put = await gateway.putProtected({ bucket: 'scrubbed', key }, randomBytes(100_000 + Math.floor(random() * 100_000)), { k, m, targets, blockSize: BLOCK });
+      const put = await gateway.putProtected({ bucket: 'scrubbed', key }, randomBytes(150_000 + Math.floor(random() * 100_000)), { k, m, targets, blockSize: BLOCK });
       objects.push({ key, k, m, shards: put.protected.shards, originals: await Promise.all(put.protected.shards.map(async (s) => (await readRaw(raw, s)).bytes)) });
     }
-    // 5 flips per object, spread over at most m of its shards (so each object stays recoverable).
+    // 10 flips per object, spread over at most m of its shards (so each object stays recoverable).
     const flips: { key: string; shard: number; block: number }[] = [];
     for (const obj of objects) {
       const victims = pick(random, obj.k + obj.m, obj.m);
       const chunk = 32 + Math.ceil(BLOCK / obj.k);
       const perShard = new Map<number, Set<number>>();
-      for (let f = 0; f < 5; f++) {
+      for (let f = 0; f < 10; f++) {
         const shard = victims[Math.floor(random() * victims.length)]!;
         const offsets = perShard.get(shard) ?? new Set<number>();
         let offset: number;
@@ -75,8 +75,8 @@ describe('scrub finds and heals bit rot in protected objects', () => {
     expect(flips).toHaveLength(100);
 
     const report = await scrub(ctx, putDeps(gateway), list, { buckets: ['scrubbed'], sample: 1, heal: true });
-    expect(report.checked).toBe(20);
-    expect(report.counts.healed).toBe(20);
+    expect(report.checked).toBe(10);
+    expect(report.counts.healed).toBe(10);
     for (const flip of flips) {
       const obj = report.objects.find((r) => r.key === flip.key)!;
       expect(obj.findings).toContainEqual({ shard: flip.shard, block: flip.block, problem: 'bitrot' });
@@ -88,9 +88,9 @@ describe('scrub finds and heals bit rot in protected objects', () => {
       now.forEach((b, i) => expect(b.equals(obj.originals[i]!)).toBe(true));
     }
     const again = await scrub(ctx, putDeps(gateway), list, { buckets: ['scrubbed'], sample: 1, heal: true });
-    expect(again.counts.ok).toBe(20);
+    expect(again.counts.ok).toBe(10);
     expect(again.objects).toEqual([]);
-  });
+  }, 240_000);
 
   it('re-creates deleted shards', async () => {
     const ref = { bucket: 'uploads', key: 'heal/missing.bin' };
@@ -143,8 +143,8 @@ describe('scrub finds and heals bit rot in protected objects', () => {
   it('samples a fraction of objects', async () => {
     const random = seeded(7);
     const report = await scrub(ctx, putDeps(gateway), list, { buckets: ['scrubbed'], sample: 0.25, heal: false, random });
-    expect(report.listed).toBe(20);
+    expect(report.listed).toBe(10);
     expect(report.checked).toBeGreaterThan(0);
-    expect(report.checked).toBeLessThan(20);
+    expect(report.checked).toBeLessThan(10);
   });
 });
