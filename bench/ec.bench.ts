@@ -102,7 +102,7 @@ async function streamRow(dur: number, reps: number): Promise<Row> {
 }
 
 /** Peak RSS of `strata ec encode` on a file of `bytes` bytes (block layout, bitrot), polled from /proc. */
-async function rssRow(bytes: number): Promise<BenchRecord> {
+export async function rssRow(bytes: number): Promise<BenchRecord> {
   const dir = mkdtempSync(join(tmpdir(), 'strata-ec-rss-'));
   try {
     const input = join(dir, 'in.bin');
