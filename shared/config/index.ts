@@ -92,11 +92,16 @@ export interface Config {
   };
   readonly limits: { readonly maxInputBytes: number };
   readonly images: {
+    /** Checked before any pixel is decoded (docs/images.md). */
     readonly limits: {
       readonly maxInputBytes: number;
+      /** Per frame: width × height. */
       readonly maxPixels: number;
+      /** Frames an animation may declare. */
       readonly maxFrames: number;
+      /** Frames renditions keep; the rest are dropped (the card says so). */
       readonly maxRenditionFrames: number;
+      /** Frame pixels × frames kept; fewer frames are kept past it. */
       readonly maxAnimationPixels: number;
       readonly decodeTimeoutMs: number;
     };
