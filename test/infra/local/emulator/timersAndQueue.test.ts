@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventStore, eventsDir, type EventRecord } from '../../../../infra/local/emulator/eventStore';
-import { startFixtureStack, strata, waitFor, type TestStack } from './helpers';
+import { startFixtureStack, strataInProcess, waitFor, type TestStack } from './helpers';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -57,10 +57,10 @@ describe('the durable event queue', { timeout: 150_000 }, () => {
 
     // No stack yet: replay rewrites the file and says when it will run.
     const env = { ...process.env, STRATA_DATA_DIR: dataDir };
-    const replay = await strata(['events', 'replay', '--all-dead'], env);
+    const replay = await strataInProcess(['events', 'replay', '--all-dead'], env);
     expect(replay.code).toBe(0);
     expect(replay.stdout).toContain(`re-queued 1 dead event(s): ${dead}; no stack is running on ${dataDir}; it will run at the next npm start`);
-    const listed = await strata(['events', 'list'], env);
+    const listed = await strataInProcess(['events', 'list'], env);
     expect(listed.stdout.split('\n')[0]).toMatch(/^ID +FUNCTION +STATUS +ATTEMPTS +RECEIVED +ERROR$/);
     expect(listed.stdout).toMatch(new RegExp(`${dead} +echo +pending +0`));
 
