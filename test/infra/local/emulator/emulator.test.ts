@@ -212,6 +212,24 @@ describe('SCF emulator on the local stack', { timeout: 150_000 }, () => {
     expect(dead.error).toBe('init failed: Error: broken at init');
   });
 
+  it('does not hand an invocation to a warm process that died while idle', async () => {
+    const invoke = async (event: unknown) => {
+      const res = await fetch(`${t.stack.emulator.httpEndpoint}/_scf/functions/crashy/invocations`, { method: 'POST', body: JSON.stringify(event) });
+      const { requestId } = (await res.json()) as { requestId: string };
+      return waitFor('crashy to finish', async () => {
+        const e = await t.stack.emulator.store.read(requestId);
+        return e?.status === 'done' || e?.status === 'dead' ? e : null;
+      });
+    };
+    const first = await invoke({ crashAfterReturn: true });
+    expect(first.status).toBe('done');
+    const { pid } = first.result as { pid: number };
+    await waitFor('the idle process to die', async () => !isAlive(pid));
+    const second = await invoke({});
+    expect(second).toMatchObject({ status: 'done', attempts: 1 });
+    expect(second.history[0]!.coldStart).toBe(true);
+  });
+
   it('answers the async Invoke endpoint with clear errors', async () => {
     const base = `${t.stack.emulator.httpEndpoint}/_scf/functions`;
     const unknown = await fetch(`${base}/nope/invocations`, { method: 'POST', body: '{}' });
