@@ -59,7 +59,7 @@ describe('strata hash', () => {
         () => 0,
         (e: { code: number; stderr: string }) => e,
       );
-    const bad = [['--algo', 'sha512', checkFile], ['--algo', 'md5', '--format', 'decimal', checkFile], ['--algo', 'md5']];
+    const bad = [['--algo', 'sha512', checkFile], ['--algo', 'md5', '--format', 'decimal', checkFile]];
     for (const args of bad) {
       const r = await cli(args);
       expect(r, args.join(' ')).toMatchObject({ code: 2 });

@@ -44,7 +44,7 @@ async function run(input: ImageJobInput, deadline: number): Promise<ImageResult>
     format: probe.format,
     colourSpace: colourSpaceName(probe.space, iccDesc),
     iccDescription: iccDesc,
-    orientation: probe.orientation,
+    orientation: probe.heifOrientation ?? probe.orientation,
     frames: probe.frames,
     ...(src.framesKept < probe.frames ? { framesDropped: probe.frames - src.framesKept } : {}),
     blurhash: blurhashOf(rendered.sample),

@@ -10,32 +10,84 @@ export interface HeicPixels {
   readonly images: number;
 }
 
-/**
- * Decodes a HEIC's primary image with heic-decode (WASM libheif; the prebuilt sharp has no HEVC
- * decoder) in a worker thread that is terminated at the deadline.
- */
-export async function decodeHeic(bytes: Buffer, options: { maxPixels: number; timeoutMs: number }): Promise<HeicPixels> {
-  const worker = new Worker(new URL('./heicWorker.mjs', import.meta.url));
+interface WorkerReply {
+  id: number;
+  error?: 'too-many-pixels' | 'corrupt';
+  message?: string;
+  width: number;
+  height: number;
+  pixels: Uint8Array;
+  count: number;
+}
+
+/** One warm decoder worker, reused by consecutive jobs; replaced after a timeout or a crash. */
+let warm: Worker | null = null;
+let nextId = 1;
+let queue: Promise<unknown> = Promise.resolve();
+
+function worker(): Worker {
+  if (!warm) {
+    warm = new Worker(new URL('./heicWorker.mjs', import.meta.url));
+    warm.unref(); // an idle decoder must not keep a CLI or a test process alive
+  }
+  return warm;
+}
+
+async function discard(w: Worker): Promise<void> {
+  if (warm === w) warm = null;
+  await w.terminate();
+}
+
+async function decodeOnce(bytes: Buffer, options: { maxPixels: number; timeoutMs: number }): Promise<HeicPixels> {
+  const w = worker();
+  const id = nextId++;
+  w.ref();
   try {
     return await new Promise<HeicPixels>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new DecodeTimeout('HEIC decode', options.timeoutMs)), options.timeoutMs);
-      worker.once('error', (err) => {
+      const cleanup = () => {
         clearTimeout(timer);
-        reject(new QuarantineError('corrupt', `HEIC decoder failed: ${err.message}`, { cause: err }));
-      });
-      worker.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new QuarantineError('corrupt', `HEIC decoder exited (${code}) without a result`));
-      });
-      worker.once('message', (m: { error?: 'too-many-pixels' | 'corrupt'; message?: string; width: number; height: number; pixels: Uint8Array; count: number }) => {
-        clearTimeout(timer);
+        w.off('message', onMessage);
+        w.off('error', onError);
+        w.off('exit', onExit);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        void discard(w);
+        reject(new DecodeTimeout('HEIC decode', options.timeoutMs));
+      }, options.timeoutMs);
+      const onMessage = (m: WorkerReply) => {
+        if (m.id !== id) return;
+        cleanup();
         if (m.error) reject(new QuarantineError(m.error, `HEIC: ${m.message}`));
         else resolve({ width: m.width, height: m.height, pixels: Buffer.from(m.pixels.buffer, m.pixels.byteOffset, m.pixels.byteLength), images: m.count });
-      });
+      };
+      const onError = (err: Error) => {
+        cleanup();
+        void discard(w);
+        reject(new QuarantineError('corrupt', `HEIC decoder failed: ${err.message}`, { cause: err }));
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        if (warm === w) warm = null;
+        reject(new QuarantineError('corrupt', `HEIC decoder exited (${code}) without a result`));
+      };
+      w.on('message', onMessage);
+      w.once('error', onError);
+      w.once('exit', onExit);
       const copy = new Uint8Array(bytes);
-      worker.postMessage({ bytes: copy, maxPixels: options.maxPixels }, [copy.buffer]);
+      w.postMessage({ id, bytes: copy, maxPixels: options.maxPixels }, [copy.buffer]);
     });
   } finally {
-    await worker.terminate();
+    w.unref();
   }
+}
+
+/**
+ * Decodes a HEIC's primary image with heic-decode (WASM libheif; the prebuilt sharp has no HEVC
+ * decoder) in a worker thread that is terminated at the deadline. Jobs are decoded one at a time.
+ */
+export function decodeHeic(bytes: Buffer, options: { maxPixels: number; timeoutMs: number }): Promise<HeicPixels> {
+  const job = queue.then(() => decodeOnce(bytes, options));
+  queue = job.catch(() => undefined);
+  return job;
 }

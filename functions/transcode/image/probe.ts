@@ -2,6 +2,7 @@ import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { SNIFF_BYTES, sniffContentType } from '../../../shared/media/sniff';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import { readApngHeader } from './apng';
+import { heifOrientation } from './heifTransform';
 import { quarantineFromDecodeError } from './failures';
 import { sanitizeSvg, type SanitizedSvg } from './svg';
 import type { ImageLimits, SourceFormat } from './types';
@@ -21,6 +22,8 @@ export interface Probe {
   readonly pages: number;
   /** EXIF orientation applied (1–8); 1 when absent, invalid, or the format ignores EXIF orientation (HEIF, SVG). */
   readonly orientation: number;
+  /** HEIF only: the irot/imir transformation libheif applies, as an EXIF orientation number. */
+  readonly heifOrientation: number | null;
   readonly space: string | undefined;
   readonly depth: string | undefined;
   readonly hasAlpha: boolean;
@@ -104,6 +107,7 @@ export async function probeImage(input: Buffer, limits: ImageLimits): Promise<Pr
     animated: declaredFrames > 1,
     pages: m.pages ?? 1,
     orientation: orientation >= 1 && orientation <= 8 ? orientation : 1,
+    heifOrientation: format === 'heic' || format === 'avif' ? (heifOrientation(bytes)?.orientation ?? null) : null,
     space: m.space,
     depth: m.depth,
     hasAlpha: m.hasAlpha ?? false,

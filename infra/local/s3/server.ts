@@ -1,20 +1,30 @@
 /**
  * The embedded S3 server of the local stack: s3rver behind a front handler of ours.
- * s3rver gives real HTTP S3 and an in-process event stream; the front handler adds what it
- * lacks (credential check; more in later issues). See ../shared/notes/local-s3.md.
+ * s3rver gives real HTTP S3 (routing, XML, bucket and object basics); the front handler and the
+ * store add what the pipeline relies on and s3rver lacks: SigV4 verification, aws-chunked
+ * bodies, checksums, atomic and conditional writes, storage classes and restore, faithful
+ * events. See docs/local-s3.md.
  */
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdir } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+import { authenticate, type SecretLookup } from './auth';
+import { forwardBody, forwardedHeaders, planBody } from './body';
+import { runInContext, type RequestContext, type VerifiedBody } from './context';
+import { isS3Error, s3Error, sendS3Error } from './errors';
+import { verifyFormPost } from './formAuth';
+import { STORAGE_CLASSES } from './objectMeta';
+import { strataRoutes } from './routes';
+import { RestoreScheduler } from './restore';
+import { accounts, S3Object, type KoaMiddleware } from './s3rverParts';
+import { AtomicStore, type ObjectChange } from './store';
+import { parseTarget } from './target';
 
 export interface LocalS3Options {
-  /** Object data lives under `<dataDir>/s3`. */
+  /** Object data lives under `<dataDir>/s3` (staging in `<dataDir>/s3-staging`, state in `<dataDir>/s3-state`). */
   readonly dataDir: string;
   /** 0 = any free port. */
   readonly port: number;
@@ -22,6 +32,13 @@ export interface LocalS3Options {
   readonly secretKey: string;
   /** Created at start when missing. */
   readonly buckets: readonly string[];
+  /** How long a restore from an archive class takes (default 5000 ms; STRATA_RESTORE_DELAY_MS). */
+  readonly restoreDelayMs?: number;
+  /**
+   * fsync staged data, metadata and directories around each commit (default true). Without it
+   * writes are still atomic against a killed server, but not against power loss.
+   */
+  readonly durable?: boolean;
 }
 
 /** The server's object events, normalised (keys raw, as stored). */
@@ -32,6 +49,11 @@ export interface LocalObjectEvent {
   readonly key: string;
   readonly size: number | null;
   readonly etag: string | null;
+  /**
+   * The object's storage class after the change (`STANDARD` when none was set); null for
+   * removals. A self-copy that only changes the class is op `copy` with the new class here.
+   */
+  readonly storageClass: string | null;
   /** Unique and increasing within one server process. */
   readonly sequencer: string;
   readonly time: string;
@@ -44,20 +66,6 @@ export interface LocalS3Server {
   readonly events: EventEmitter<{ object: [LocalObjectEvent] }>;
   close(): Promise<void>;
 }
-
-interface S3rverRecord {
-  eventName: string;
-  eventTime: string;
-  s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string } };
-  responseElements?: Record<string, string>;
-}
-
-const OPS: Record<string, Pick<LocalObjectEvent, 'type' | 'op'>> = {
-  'ObjectCreated:Put': { type: 'created', op: 'put' },
-  'ObjectCreated:Post': { type: 'created', op: 'post' },
-  'ObjectCreated:Copy': { type: 'created', op: 'copy' },
-  'ObjectRemoved:Delete': { type: 'removed', op: 'delete' },
-};
 
 /** Access key id from a SigV4 Authorization header or presigned query. */
 export function accessKeyOf(req: Pick<IncomingMessage, 'headers' | 'url'>): string | null {
@@ -74,63 +82,127 @@ export function accessKeyOf(req: Pick<IncomingMessage, 'headers' | 'url'>): stri
   return query.get('AWSAccessKeyId');
 }
 
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/xml' });
-  res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`);
+/** Query parameters of presigned URLs that are authentication, not request headers. */
+const AUTH_QUERY = new Set(['x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-expires', 'x-amz-signedheaders', 'x-amz-signature', 'x-amz-content-sha256', 'x-amz-security-token']);
+
+/** Presigned URLs carry x-amz-* headers in the query (s3rver merges them the same way). */
+function effectiveHeaders(headers: IncomingHttpHeaders, query: URLSearchParams): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = { ...headers };
+  for (const [name, value] of query) {
+    const lower = name.toLowerCase();
+    if (lower.startsWith('x-amz-') && !AUTH_QUERY.has(lower)) out[lower] = value;
+  }
+  return out;
 }
 
-export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Server> {
-  const directory = resolve(options.dataDir, 's3');
-  await mkdir(directory, { recursive: true });
-  // s3rver knows only S3RVER/S3RVER; register ours and drop the built-in pair.
-  const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as {
-    DUMMY_ACCOUNT: { createKeyPair(a: string, s: string): void; revokeAccessKey(a: string): void };
-  };
-  DUMMY_ACCOUNT.createKeyPair(options.accessKey, options.secretKey);
-  if (options.accessKey !== 'S3RVER') DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
-
-  const s3rver = new S3rver({ directory, silent: true, configureBuckets: options.buckets.map((name) => ({ name, configs: [] })) });
-  await s3rver.configureBuckets();
-
-  const events = new EventEmitter<{ object: [LocalObjectEvent] }>();
+function sequencerFactory(): () => string {
   let lastMs = 0;
   let counter = 0;
-  const nextSequencer = (): string => {
+  return () => {
     const now = Date.now();
-    if (now === lastMs) counter += 1;
+    if (now <= lastMs) counter += 1;
     else {
       lastMs = now;
       counter = 0;
     }
-    return now.toString(16).toUpperCase().padStart(12, '0') + counter.toString(16).toUpperCase().padStart(4, '0');
+    return lastMs.toString(16).toUpperCase().padStart(12, '0') + counter.toString(16).toUpperCase().padStart(4, '0');
   };
-  // s3rver is a Koa app (an EventEmitter); its typings omit that.
-  (s3rver as unknown as EventEmitter).on('event', (e: { Records: S3rverRecord[] }) => {
-    for (const r of e.Records) {
-      const kind = OPS[r.eventName];
-      if (!kind) continue;
-      events.emit('object', {
-        ...kind,
-        bucket: r.s3.bucket.name,
-        key: r.s3.object.key,
-        size: r.s3.object.size ?? null,
-        etag: r.s3.object.eTag ?? null,
-        sequencer: nextSequencer(),
-        time: r.eventTime,
-        requestId: r.responseElements?.['x-amz-request-id'] ?? nextSequencer(),
-      });
-    }
-  });
+}
 
-  const app = s3rver.callback();
-  const server = createServer((req, res) => {
-    const key = accessKeyOf(req);
-    if (key !== options.accessKey) {
-      sendError(res, 403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
-      return;
-    }
-    app(req, res);
+let storageClassesExtended = false;
+
+export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Server> {
+  const directory = resolve(options.dataDir, 's3');
+  // s3rver knows only S3RVER/S3RVER; register ours (its router still looks the key up) and drop the built-in pair.
+  accounts.DUMMY_ACCOUNT.createKeyPair(options.accessKey, options.secretKey);
+  if (options.accessKey !== 'S3RVER') accounts.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
+  if (!storageClassesExtended) {
+    for (const name of STORAGE_CLASSES) if (!S3Object.STORAGE_CLASSES.includes(name)) S3Object.STORAGE_CLASSES.push(name);
+    storageClassesExtended = true;
+  }
+  const lookup: SecretLookup = (key) => (key === options.accessKey ? options.secretKey : undefined);
+
+  const events = new EventEmitter<{ object: [LocalObjectEvent] }>();
+  const nextSequencer = sequencerFactory();
+  const emit = (change: ObjectChange): void => {
+    const sequencer = nextSequencer();
+    events.emit('object', {
+      type: change.type,
+      op: change.op,
+      bucket: change.bucket,
+      key: change.key,
+      size: change.size,
+      etag: change.etag,
+      storageClass: change.storageClass,
+      sequencer,
+      time: new Date().toISOString(),
+      requestId: change.requestId ?? sequencer,
+    });
+  };
+
+  const store = new AtomicStore({
+    root: directory,
+    stagingDir: resolve(options.dataDir, 's3-staging'),
+    durable: options.durable ?? true,
+    onChange: emit,
   });
+  await store.init();
+  for (const bucket of options.buckets) await store.putBucket(bucket);
+  const restores = new RestoreScheduler(store, resolve(options.dataDir, 's3-state', 'restores'), options.restoreDelayMs ?? 5000);
+  await restores.start();
+
+  const s3rver = new S3rver({ directory, silent: true });
+  // s3rver reads its store from both places; ours replaces its FilesystemStore.
+  const koa = s3rver as unknown as { store: unknown; context: { store: unknown }; middleware: KoaMiddleware[] };
+  koa.store = store;
+  koa.context.store = store;
+  // Our routes run after s3rver's XML/vhost middleware and before its router (the last entry).
+  koa.middleware.splice(koa.middleware.length - 1, 0, strataRoutes(store, restores));
+  const app = s3rver.callback();
+
+  const front = (req: IncomingMessage, res: ServerResponse): void => {
+    const requestId = randomBytes(8).toString('hex').toUpperCase();
+    res.setHeader('x-amz-request-id', requestId);
+    res.setHeader('x-amz-id-2', requestId);
+    // Answered before the body was read (an error, or s3rver skipping it): drop the rest of it.
+    res.on('finish', () => {
+      if (!req.complete) req.resume();
+    });
+    try {
+      const target = parseTarget(req);
+      const headers = effectiveHeaders(req.headers, target.query);
+      const auth = authenticate(req, lookup);
+      const isForm = target.operation === 'postObject';
+      if (!auth && !isForm) throw s3Error('AccessDenied', 'Access Denied: anonymous requests are not allowed on the local server.');
+      const plan = planBody(headers, target.operation, auth);
+      const body: VerifiedBody = { size: 0, checksums: {} };
+      const aborter = new AbortController();
+      const forwarded = forwardBody(req, normaliseConditionalHeaders(forwardedHeaders(req.headers, plan)), plan, body, (err) => {
+        if (!aborter.signal.aborted) aborter.abort(err);
+      });
+      const ctx: RequestContext = {
+        requestId,
+        operation: target.operation,
+        method: (req.method ?? 'GET').toUpperCase(),
+        bucket: target.bucket,
+        key: target.key,
+        query: target.query,
+        headers,
+        res,
+        body,
+        signal: aborter.signal,
+      };
+      if (isForm && !auth) {
+        ctx.formAuth = verifyFormPost(forwarded, req.headers, target.bucket!, lookup);
+        ctx.formAuth.catch(() => undefined); // awaited by the store; s3rver may fail first
+      }
+      runInContext(ctx, () => app(forwarded as unknown as IncomingMessage, res));
+    } catch (err) {
+      sendS3Error(res, isS3Error(err) ? err : s3Error('InternalError', (err as Error).message), req.method);
+    }
+  };
+
+  const server = createServer(front);
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(options.port, '127.0.0.1', () => ok());
@@ -140,10 +212,21 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
     endpoint: `http://127.0.0.1:${port}`,
     port,
     events,
-    close: () =>
-      new Promise<void>((ok) => {
+    close: async () => {
+      restores.stop();
+      await new Promise<void>((ok) => {
         server.closeAllConnections();
         server.close(() => ok());
-      }),
+      });
+    },
   };
+}
+
+/** s3rver compares If-None-Match with the quoted ETag; clients may send it unquoted. */
+function normaliseConditionalHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const value = headers['if-none-match'];
+  if (typeof value === 'string' && value.trim() !== '*' && !value.trim().startsWith('"') && !value.includes(',')) {
+    return { ...headers, 'if-none-match': `"${value.trim()}"` };
+  }
+  return headers;
 }

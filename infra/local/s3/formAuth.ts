@@ -1,0 +1,129 @@
+/**
+ * Browser form POST (POST Object) authentication: the credentials travel in the form, so the
+ * front handler parses a copy of the body alongside s3rver and checks the SigV4 policy
+ * signature, the policy's expiration and its conditions (including content-length-range).
+ * The store commits the upload only after this resolves.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html
+ */
+import { createRequire } from 'node:module';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { SecretLookup } from './auth';
+import { s3Error } from './errors';
+import { ALGORITHM, parseAmzDate, sign, signaturesEqual, signingKey } from './sigv4';
+
+// busboy is s3rver's form parser; load the copy s3rver itself resolves.
+const fromS3rver = createRequire(createRequire(import.meta.url).resolve('s3rver'));
+const Busboy = fromS3rver('busboy') as new (opts: { headers: IncomingHttpHeaders }) => NodeJS.WritableStream & {
+  on(event: 'field', cb: (name: string, value: string) => void): void;
+  on(event: 'file', cb: (name: string, file: Readable) => void): void;
+  on(event: 'finish' | 'error', cb: (err?: Error) => void): void;
+};
+
+type Condition = Record<string, string> | [string, string | number, string | number];
+
+const EXEMPT = new Set(['x-amz-signature', 'file', 'policy']);
+
+/**
+ * Watches the body stream (without consuming it for anyone else) and resolves when the form's
+ * policy signature and conditions hold; rejects with the S3 error otherwise.
+ */
+export function verifyFormPost(body: Readable, headers: IncomingHttpHeaders, bucket: string, lookup: SecretLookup): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const parser = new Busboy({ headers });
+    const fields = new Map<string, string>();
+    let fileBytes = 0;
+    let sawFile = false;
+    parser.on('field', (name, value) => {
+      if (!sawFile) fields.set(name.toLowerCase(), value);
+    });
+    parser.on('file', (name, file) => {
+      if (name !== 'file' || sawFile) {
+        file.resume();
+        return;
+      }
+      sawFile = true;
+      file.on('data', (chunk: Buffer) => {
+        fileBytes += chunk.length;
+      });
+    });
+    parser.on('error', (err) => reject(s3Error('MalformedPOSTRequest', `The body of your POST request is not well-formed multipart/form-data: ${err?.message ?? ''}`)));
+    parser.on('finish', () => {
+      try {
+        checkForm(fields, bucket, fileBytes, lookup);
+        resolve();
+      } catch (err) {
+        reject(err);
+      }
+    });
+    body.on('data', (chunk: Buffer) => parser.write(chunk));
+    body.on('end', () => parser.end());
+    body.on('error', (err) => reject(err));
+  });
+}
+
+function checkForm(fields: Map<string, string>, bucket: string, size: number, lookup: SecretLookup, now = new Date()): void {
+  const denied = (message: string) => s3Error('AccessDenied', message);
+  if (fields.has('awsaccesskeyid') || fields.has('signature')) {
+    throw s3Error('InvalidRequest', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
+  }
+  const algorithm = fields.get('x-amz-algorithm');
+  const credential = fields.get('x-amz-credential');
+  const date = fields.get('x-amz-date');
+  const signature = fields.get('x-amz-signature');
+  const policy = fields.get('policy');
+  if (!algorithm && !credential && !signature) throw denied('Anonymous form uploads are not allowed: the form carries no x-amz-signature.');
+  if (algorithm !== ALGORITHM || !credential || !date || !signature || !policy) {
+    throw s3Error('InvalidArgument', 'Bucket POST must contain x-amz-algorithm, x-amz-credential, x-amz-date, x-amz-signature and policy fields');
+  }
+  const [accessKey, day, region, service, terminal] = credential.split('/');
+  if (!accessKey || !day || !region || service !== 's3' || terminal !== 'aws4_request') {
+    throw s3Error('InvalidArgument', 'x-amz-credential is malformed');
+  }
+  const secret = lookup(accessKey);
+  if (secret === undefined) throw s3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+  if (!parseAmzDate(date)) throw s3Error('InvalidArgument', 'x-amz-date is malformed');
+  const expected = sign(signingKey(secret, day, region, service), policy);
+  if (!signaturesEqual(expected, signature)) {
+    throw s3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
+  }
+
+  let document: { expiration?: string; conditions?: Condition[] };
+  try {
+    document = JSON.parse(Buffer.from(policy, 'base64').toString('utf8')) as typeof document;
+  } catch {
+    throw s3Error('InvalidPolicyDocument', 'Invalid Policy: Invalid JSON.');
+  }
+  const expiration = Date.parse(document.expiration ?? '');
+  if (Number.isNaN(expiration)) throw s3Error('InvalidPolicyDocument', 'Invalid Policy: Policy missing expiration.');
+  if (now.getTime() > expiration) throw denied('Invalid according to Policy: Policy expired.');
+
+  const values = new Map(fields);
+  values.set('bucket', bucket);
+  const covered = new Set<string>(['bucket']);
+  for (const condition of document.conditions ?? []) {
+    if (Array.isArray(condition)) {
+      const [op, a, b] = condition;
+      if (op === 'content-length-range') {
+        if (size < Number(a) || size > Number(b)) throw s3Error('EntityTooLarge', `Your proposed upload size ${size} is outside the policy's content-length-range [${a}, ${b}].`, {}, 400);
+        continue;
+      }
+      const name = String(a).replace(/^\$/, '').toLowerCase();
+      covered.add(name);
+      const actual = values.get(name) ?? '';
+      const ok = op === 'eq' ? actual === String(b) : op === 'starts-with' ? actual.startsWith(String(b)) : false;
+      if (!ok) throw denied(`Invalid according to Policy: Policy Condition failed: ${JSON.stringify(condition)}`);
+    } else {
+      for (const [name, value] of Object.entries(condition)) {
+        covered.add(name.toLowerCase());
+        if ((values.get(name.toLowerCase()) ?? '') !== value) {
+          throw denied(`Invalid according to Policy: Policy Condition failed: ${JSON.stringify(condition)}`);
+        }
+      }
+    }
+  }
+  for (const name of fields.keys()) {
+    if (EXEMPT.has(name) || name.startsWith('x-ignore-') || covered.has(name)) continue;
+    throw denied(`Invalid according to Policy: Extra input fields: ${name}`);
+  }
+}

@@ -1,0 +1,569 @@
+/**
+ * s3rver's FilesystemStore made crash-safe and S3-faithful where the pipeline relies on it:
+ * - every object write stages data + metadata (+ tags) and commits them together (commit.ts),
+ *   so an interrupted PUT never leaves a truncated object and an interrupted overwrite keeps
+ *   the old one;
+ * - conditional writes are checked and committed under a per-key lock (atomic);
+ * - verified checksums, storage class and restore state are stored with the object and
+ *   returned on GET/HEAD; archived objects refuse GET until restored;
+ * - every committed change is reported through `onChange` (with the S3 operation that made it).
+ * Layout on disk is s3rver's (`<bucket>/<key>._S3rver_object` + `._S3rver_metadata.json`).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Committer } from './commit';
+import { currentRequest, header, type RequestContext } from './context';
+import { createDigester, type Digester, type S3Checksum } from './digests';
+import { isS3Error, s3Error } from './errors';
+import { KeyLocks } from './keyLock';
+import {
+  ARCHIVE_CLASSES,
+  invalidObjectState,
+  isReadBlocked,
+  restoreHeader,
+  storageClassOf,
+  taggingXml,
+  type StoredMeta,
+  type StrataMeta,
+} from './objectMeta';
+import { FilesystemStore, S3Object, type S3ObjectLike } from './s3rverParts';
+
+/** A committed change, reported to the server's event normaliser. */
+export interface ObjectChange {
+  readonly type: 'created' | 'removed' | 'restored';
+  readonly op: 'put' | 'post' | 'copy' | 'multipart' | 'delete' | 'restore';
+  readonly bucket: string;
+  readonly key: string;
+  readonly size: number | null;
+  readonly etag: string | null;
+  readonly storageClass: string | null;
+  readonly requestId: string | null;
+}
+
+export interface StoreOptions {
+  /** Where s3rver's layout lives (`<dataDir>/s3`). */
+  readonly root: string;
+  /** Staging directory on the same filesystem (`<dataDir>/s3-staging`). */
+  readonly stagingDir: string;
+  /** fsync staged files and directories before and after the commit point. */
+  readonly durable: boolean;
+  readonly onChange: (change: ObjectChange) => void;
+}
+
+/** An object as read under its key lock: metadata and an open data file that belong together. */
+export interface ObjectRecord {
+  readonly meta: StoredMeta;
+  readonly strata: StrataMeta;
+  readonly size: number;
+  readonly etag: string;
+  readonly lastModified: Date;
+}
+
+/** A body written to the staging directory, with its digests. */
+export interface StagedData {
+  readonly path: string;
+  readonly size: number;
+  readonly md5: Buffer;
+  readonly checksums: Partial<Record<S3Checksum, string>>;
+}
+
+export interface WriteConditions {
+  readonly ifMatch?: string | undefined;
+  readonly ifNoneMatch?: string | undefined;
+}
+
+export interface CommitRequest {
+  readonly bucket: string;
+  readonly key: string;
+  readonly staged: StagedData;
+  /** Headers to keep (already filtered like s3rver's S3Object.metadata). */
+  readonly headers: Record<string, string>;
+  readonly strata: StrataMeta;
+  /** undefined keeps nothing (tags are per object version): null removes, a string sets. */
+  readonly tagsXml: string | null;
+  readonly conditions?: WriteConditions;
+  readonly op: ObjectChange['op'];
+}
+
+const OPS_BY_OPERATION: Partial<Record<RequestContext['operation'], ObjectChange['op']>> = {
+  putObject: 'put',
+  postObject: 'post',
+  copyObject: 'copy',
+  completeMultipart: 'multipart',
+};
+
+export function unquoteEtag(etag: string): string {
+  return etag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+}
+
+/** Does an If-Match / If-None-Match list (comma-separated, quoted or not, or *) name this ETag? */
+export function etagListMatches(list: string, etag: string): boolean {
+  return list.split(',').some((item) => {
+    const candidate = item.trim();
+    return candidate === '*' || unquoteEtag(candidate) === etag;
+  });
+}
+
+export class AtomicStore extends FilesystemStore {
+  readonly locks = new KeyLocks();
+  readonly committer: Committer;
+
+  constructor(private readonly options: StoreOptions) {
+    super(options.root);
+    this.committer = new Committer(options.stagingDir, options.durable);
+  }
+
+  async init(): Promise<{ replayed: number; discarded: number }> {
+    await mkdir(this.options.root, { recursive: true });
+    return this.committer.recover();
+  }
+
+  lockKey(bucket: string, key: string): string {
+    return `${bucket}\n${key}`;
+  }
+
+  paths(bucket: string, key: string) {
+    return {
+      object: this.getResourcePath(bucket, key, 'object'),
+      meta: this.getResourcePath(bucket, key, 'metadata.json'),
+      md5: this.getResourcePath(bucket, key, 'object.md5'),
+      tags: this.getResourcePath(bucket, key, 'tagging.xml'),
+    };
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  /** Reads an object's metadata (null when missing). Callers wanting consistency hold the key lock. */
+  async readRecord(bucket: string, key: string): Promise<ObjectRecord | null> {
+    const p = this.paths(bucket, key);
+    let info;
+    try {
+      info = await stat(p.object);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+      throw err;
+    }
+    const meta = await readJson(p.meta);
+    const strata = meta.strata ?? (await this.legacyStrata(p.object, p.md5, info.size));
+    return { meta, strata, size: strata.size, etag: strata.etag, lastModified: info.mtime };
+  }
+
+  /** Objects written before this store (plain s3rver) have no strata section. */
+  private async legacyStrata(objectPath: string, md5Path: string, size: number): Promise<StrataMeta> {
+    let etag: string;
+    try {
+      etag = (await readFile(md5Path, 'utf8')).trim();
+    } catch {
+      const hash = createHash('md5');
+      for await (const chunk of createReadStream(objectPath)) hash.update(chunk as Buffer);
+      etag = hash.digest('hex');
+    }
+    return { v: 1, etag, size, checksums: {} };
+  }
+
+  /** s3rver's shape: stored headers + quoted etag, last-modified, content-length. Throws ENOENT. */
+  async getMetadata(bucket: string, key: string): Promise<Record<string, unknown>> {
+    const record = await this.readRecord(bucket, key);
+    if (!record) throw Object.assign(new Error(`no such object ${bucket}/${key}`), { code: 'ENOENT' });
+    return metadataOf(record);
+  }
+
+  /**
+   * GET/HEAD: opens data and metadata under the key lock, then applies what s3rver lacks —
+   * archive state, If-Match / If-Unmodified-Since, correct ranges (suffix, 0-0), checksum mode.
+   */
+  async getObject(bucket: string, key: string): Promise<S3ObjectLike | null> {
+    const ctx = currentRequest();
+    const opened = await this.locks.run(this.lockKey(bucket, key), async () => {
+      const record = await this.readRecord(bucket, key);
+      if (!record) return null;
+      let handle: FileHandle;
+      try {
+        handle = await open(this.paths(bucket, key).object, 'r');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw err;
+      }
+      return { record, handle };
+    });
+    if (!opened) return null;
+    const { record, handle } = opened;
+    try {
+      const isHead = (ctx?.method ?? 'GET') === 'HEAD';
+      if (!isHead && isReadBlocked(record.meta)) throw invalidObjectState(storageClassOf(record.meta));
+      checkReadConditions(ctx, record);
+      const range = parseRange(header(ctx, 'range'), record.size);
+      const metadata = metadataOf(record);
+      const extra = await this.responseHeaders(bucket, key, record, ctx, range !== null);
+      if (range === 'unsatisfiable') {
+        await handle.close();
+        const object = new S3Object(bucket, key, null, metadata);
+        object.range = { start: record.size, end: record.size - 1 };
+        return object;
+      }
+      const content: ReadStream = createReadStream('', {
+        fd: handle,
+        ...(range ? { start: range.start, end: range.end } : {}),
+      });
+      const object = new S3Object(bucket, key, content, metadata);
+      Object.assign(object.metadata, extra);
+      if (range) object.range = range;
+      return object;
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async responseHeaders(bucket: string, key: string, record: ObjectRecord, ctx: RequestContext | undefined, ranged: boolean) {
+    const out: Record<string, string> = {};
+    const restore = restoreHeader(record.strata.restore);
+    if (restore) out['x-amz-restore'] = restore;
+    if (record.strata.parts) out['x-amz-mp-parts-count'] = String(record.strata.parts);
+    if (header(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED' && !ranged) {
+      for (const [algorithm, value] of Object.entries(record.strata.checksums)) out[`x-amz-checksum-${algorithm}`] = value;
+      if (Object.keys(record.strata.checksums).length > 0) out['x-amz-checksum-type'] = record.strata.checksumType ?? 'FULL_OBJECT';
+    }
+    const tags = await readFile(this.paths(bucket, key).tags, 'utf8').catch(() => null);
+    const tagCount = tags ? (tags.match(/<Tag>/g) ?? []).length : 0;
+    if (tagCount > 0) out['x-amz-tagging-count'] = String(tagCount);
+    return out;
+  }
+
+  /**
+   * Keys in S3 order (UTF-8 byte order), with S3's paging: MaxKeys counts keys and common
+   * prefixes together. s3rver's walk yields directory order ("a/x" before "a-b"), which loses
+   * keys across pages.
+   */
+  async listObjects(
+    bucket: string,
+    options: { prefix?: string; delimiter?: string; startAfter?: string; maxKeys?: number },
+  ): Promise<{ objects: S3ObjectLike[]; commonPrefixes: string[]; isTruncated: boolean; nextMarker: string | null }> {
+    const prefix = options.prefix ?? '';
+    const delimiter = options.delimiter ?? '';
+    const startAfter = options.startAfter ?? '';
+    const maxKeys = options.maxKeys ?? 1000;
+    const keys = (await this.allKeys(bucket, prefix))
+      .map((k) => ({ k, b: Buffer.from(k) }))
+      .sort((x, y) => Buffer.compare(x.b, y.b))
+      .map((x) => x.k);
+    const entries: Array<{ key: string } | { prefix: string }> = [];
+    const seenPrefixes = new Set<string>();
+    let isTruncated = false;
+    for (const key of keys) {
+      if (startAfter && Buffer.compare(Buffer.from(key), Buffer.from(startAfter)) <= 0) continue;
+      let entry: { key: string } | { prefix: string } = { key };
+      if (delimiter) {
+        const at = key.indexOf(delimiter, prefix.length);
+        if (at >= 0) {
+          const common = key.slice(0, at + delimiter.length);
+          if (seenPrefixes.has(common)) continue;
+          if (startAfter && Buffer.compare(Buffer.from(common), Buffer.from(startAfter)) <= 0) continue;
+          entry = { prefix: common };
+        }
+      }
+      if (entries.length >= maxKeys) {
+        isTruncated = true;
+        break;
+      }
+      if ('prefix' in entry) seenPrefixes.add(entry.prefix);
+      entries.push(entry);
+    }
+    const objects: S3ObjectLike[] = [];
+    for (const entry of entries) {
+      if (!('key' in entry)) continue;
+      const record = await this.readRecord(bucket, entry.key);
+      if (record) objects.push(new S3Object(bucket, entry.key, null, metadataOf(record)));
+    }
+    const last = entries[entries.length - 1];
+    return {
+      objects,
+      commonPrefixes: [...seenPrefixes],
+      isTruncated,
+      nextMarker: isTruncated && last ? ('key' in last ? last.key : last.prefix) : null,
+    };
+  }
+
+  private async allKeys(bucket: string, prefix: string): Promise<string[]> {
+    const root = this.getBucketPath(bucket);
+    const suffix = '._S3rver_object';
+    const keys: string[] = [];
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      for (const entry of entries) {
+        if (entry.isDirectory()) {
+          if (rel === '' && entry.name === '._S3rver_uploads') continue;
+          const childRel = `${rel}${entry.name}/`;
+          if (!childRel.startsWith(prefix) && !prefix.startsWith(childRel)) continue;
+          await walk(join(dir, entry.name), childRel);
+        } else if (entry.name.endsWith(suffix)) {
+          const key = rel + entry.name.slice(0, -suffix.length);
+          if (key.startsWith(prefix)) keys.push(key);
+        }
+      }
+    };
+    await walk(root, '');
+    return keys;
+  }
+
+  // ----------------------------------------------------------------- writes
+
+  /**
+   * Streams a body into the staging directory, computing MD5 and the requested checksums.
+   * Fails (and removes the staged file) when the body stream fails, e.g. a digest mismatch
+   * detected by the front handler or a client abort.
+   */
+  async stage(source: Readable | Buffer, algorithms: readonly S3Checksum[], label: string, signal?: AbortSignal): Promise<StagedData> {
+    const path = this.committer.stagePath(label);
+    const md5 = createHash('md5');
+    const digesters = new Map<S3Checksum, Digester>(algorithms.map((a) => [a, createDigester(a)]));
+    let size = 0;
+    const hashing = new Transform({
+      transform(chunk: Buffer, _enc, done: TransformCallback) {
+        size += chunk.length;
+        md5.update(chunk);
+        for (const d of digesters.values()) d.update(chunk);
+        done(null, chunk);
+      },
+    });
+    const input = Buffer.isBuffer(source) ? Readable.from([source]) : source;
+    try {
+      await pipeline(input, hashing, createWriteStream(path, { flush: this.options.durable }), ...(signal ? [{ signal }] : []));
+    } catch (err) {
+      await unlink(path).catch(() => undefined);
+      // An aborted signal carries the real cause (a digest mismatch, the client going away).
+      const reason: unknown = signal?.aborted ? signal.reason : err;
+      throw isS3Error(reason) ? reason : err;
+    }
+    const checksums: Partial<Record<S3Checksum, string>> = {};
+    for (const [a, d] of digesters) checksums[a] = d.digest().toString('base64');
+    return { path, size, md5: md5.digest(), checksums };
+  }
+
+  /** Checks the write conditions and commits data, metadata and tags as one, under the key lock. */
+  async commitObject(req: CommitRequest): Promise<{ etag: string; lastModified: Date }> {
+    const ctx = currentRequest();
+    const p = this.paths(req.bucket, req.key);
+    const staged: string[] = [req.staged.path];
+    try {
+      const meta: StoredMeta = { ...req.headers, strata: req.strata };
+      const metaPath = await this.committer.stageFile('meta', JSON.stringify(meta, null, 2));
+      staged.push(metaPath);
+      const tagsPath = req.tagsXml ? await this.committer.stageFile('tags', req.tagsXml) : null;
+      if (tagsPath) staged.push(tagsPath);
+      await mkdir(dirname(p.object), { recursive: true });
+      return await this.locks.run(this.lockKey(req.bucket, req.key), async () => {
+        const current = await this.readRecord(req.bucket, req.key);
+        checkWriteConditions(req.conditions, current);
+        await this.committer.commit({
+          renames: [[req.staged.path, p.object], [metaPath, p.meta], ...(tagsPath ? ([[tagsPath, p.tags]] as const) : [])],
+          deletes: [p.md5, ...(tagsPath ? [] : [p.tags])],
+        });
+        staged.length = 0;
+        const info = await stat(p.object);
+        this.options.onChange({
+          type: 'created',
+          op: req.op,
+          bucket: req.bucket,
+          key: req.key,
+          size: req.strata.size,
+          etag: req.strata.etag,
+          storageClass: storageClassOf(meta),
+          requestId: ctx?.requestId ?? null,
+        });
+        return { etag: req.strata.etag, lastModified: info.mtime };
+      });
+    } finally {
+      if (staged.length > 0) await this.committer.discard(staged);
+    }
+  }
+
+  /** Rewrites only the metadata file (restore state), atomically, caller holding the key lock. */
+  async rewriteMeta(bucket: string, key: string, meta: StoredMeta): Promise<void> {
+    const p = this.paths(bucket, key);
+    const staged = await this.committer.stageFile('meta', JSON.stringify(meta, null, 2));
+    await this.committer.commit({ renames: [[staged, p.meta]] });
+  }
+
+  /**
+   * s3rver's PUT Object and browser POST controllers land here. The body already passed the
+   * front handler's verification (its stream only ends when every digest matched).
+   */
+  async putObject(object: S3ObjectLike): Promise<{ size: number; md5: string }> {
+    const ctx = currentRequest();
+    const isPut = ctx?.operation === 'putObject';
+    const staged = await this.stage(object.content ?? Buffer.alloc(0), [], 'put', ctx?.signal);
+    // A browser POST is only committed once its policy signature checked out.
+    if (ctx?.formAuth) await ctx.formAuth.catch(async (err: unknown) => {
+      await this.committer.discard([staged.path]);
+      throw err;
+    });
+    // The front handler verified the declared checksum while the body streamed.
+    const checksums = isPut ? { ...ctx.body.checksums } : {};
+    const tagging = isPut ? header(ctx, 'x-amz-tagging') : undefined;
+    const tags = tagging ? taggingXml(tagging) : null;
+    const etag = staged.md5.toString('hex');
+    await this.commitObject({
+      bucket: object.bucket,
+      key: object.key,
+      staged,
+      headers: normaliseHeaders(object.metadata),
+      strata: { v: 1, etag, size: staged.size, checksums, ...(Object.keys(checksums).length ? { checksumType: 'FULL_OBJECT' as const } : {}) },
+      tagsXml: tags?.xml ?? null,
+      conditions: isPut ? writeConditionsOf(ctx) : {},
+      op: OPS_BY_OPERATION[ctx?.operation ?? 'putObject'] ?? 'put',
+    });
+    if (isPut) {
+      for (const [algorithm, value] of Object.entries(checksums)) ctx.res.setHeader(`x-amz-checksum-${algorithm}`, value);
+    }
+    return { size: staged.size, md5: etag };
+  }
+
+  /** DeleteObject / DeleteObjects: one `removed` change per object that existed. */
+  async deleteObject(bucket: string, key: string): Promise<void> {
+    const ctx = currentRequest();
+    const p = this.paths(bucket, key);
+    const existed = await this.locks.run(this.lockKey(bucket, key), async () => {
+      try {
+        // The data file goes first: without it the object is gone, whatever else remains.
+        await unlink(p.object);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw err;
+      }
+      await Promise.all([p.meta, p.md5, p.tags].map((f) => unlink(f).catch(() => undefined)));
+      return true;
+    });
+    if (!existed) return;
+    this.options.onChange({ type: 'removed', op: 'delete', bucket, key, size: null, etag: null, storageClass: null, requestId: ctx?.requestId ?? null });
+    await this.pruneEmptyDirs(bucket, key);
+  }
+
+  private async pruneEmptyDirs(bucket: string, key: string): Promise<void> {
+    const bucketPath = this.getBucketPath(bucket);
+    const parts = key.split('/');
+    parts.pop();
+    while (parts.length > 0) {
+      try {
+        await rmdir(join(bucketPath, ...parts));
+      } catch {
+        return; // not empty (or already gone): a concurrent writer owns it now
+      }
+      parts.pop();
+    }
+  }
+
+  /** The archive check for copies and restores. */
+  assertReadable(record: ObjectRecord): void {
+    if (isReadBlocked(record.meta)) throw invalidObjectState(storageClassOf(record.meta));
+  }
+
+  isArchiveClass(storageClass: string): boolean {
+    return ARCHIVE_CLASSES.has(storageClass);
+  }
+
+  /** Reports a change made outside the write paths above (restore completion). */
+  notify(change: ObjectChange): void {
+    this.options.onChange(change);
+  }
+}
+
+async function readJson(path: string): Promise<StoredMeta> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as StoredMeta;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {} as StoredMeta;
+    throw err;
+  }
+}
+
+/** s3rver's metadata shape for its controllers and models. */
+export function metadataOf(record: ObjectRecord): Record<string, unknown> {
+  const { strata: _strata, ...headers } = record.meta;
+  return {
+    ...headers,
+    etag: JSON.stringify(record.etag),
+    'last-modified': record.lastModified.toUTCString(),
+    'content-length': record.size,
+  };
+}
+
+/** Headers kept with an object; STANDARD is the default and not stored (HEAD omits it, as S3 does). */
+export function normaliseHeaders(metadata: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metadata)) {
+    if (k === 'etag' || k === 'last-modified' || k === 'content-length') continue;
+    if (typeof v === 'string' || typeof v === 'number') out[k] = String(v);
+  }
+  if (out['x-amz-storage-class'] === 'STANDARD') delete out['x-amz-storage-class'];
+  return out;
+}
+
+export function writeConditionsOf(ctx: RequestContext): WriteConditions {
+  return { ifMatch: header(ctx, 'if-match'), ifNoneMatch: header(ctx, 'if-none-match') };
+}
+
+/**
+ * S3 conditional writes: `If-None-Match: *` fails with 412 when the key exists; `If-Match`
+ * fails with 412 on another ETag and with 404 NoSuchKey when there is no object (S3 User
+ * Guide, "Conditional write behavior").
+ */
+export function checkWriteConditions(conditions: WriteConditions | undefined, current: ObjectRecord | null): void {
+  if (!conditions) return;
+  const { ifMatch, ifNoneMatch } = conditions;
+  if (ifNoneMatch !== undefined) {
+    if (ifNoneMatch.trim() !== '*') {
+      throw s3Error('NotImplemented', 'A header you provided implies functionality that is not implemented', { Header: 'If-None-Match' });
+    }
+    if (current) throw preconditionFailed('If-None-Match');
+  }
+  if (ifMatch !== undefined) {
+    if (!current) throw s3Error('NoSuchKey', 'The specified key does not exist.');
+    if (!etagListMatches(ifMatch, current.etag)) throw preconditionFailed('If-Match');
+  }
+}
+
+export function preconditionFailed(condition: string): Error {
+  return s3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: condition });
+}
+
+/** GET/HEAD If-Match and If-Unmodified-Since (s3rver handles If-None-Match and If-Modified-Since). */
+function checkReadConditions(ctx: RequestContext | undefined, record: ObjectRecord): void {
+  const ifMatch = header(ctx, 'if-match');
+  if (ifMatch !== undefined) {
+    if (!etagListMatches(ifMatch, record.etag)) throw preconditionFailed('If-Match');
+    return; // If-Match true overrides If-Unmodified-Since (RFC 7232 §6)
+  }
+  const since = header(ctx, 'if-unmodified-since');
+  if (since !== undefined) {
+    const limit = Date.parse(since);
+    if (!Number.isNaN(limit) && Math.floor(record.lastModified.getTime() / 1000) * 1000 > limit) throw preconditionFailed('If-Unmodified-Since');
+  }
+}
+
+/** Parses a single `bytes=` range against the object size (RFC 7233). */
+export function parseRange(value: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  if (!value) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null; // malformed or multi-range: whole object
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (m[2] !== '' && Number(m[2]) < start) return null;
+  if (start >= size) return 'unsatisfiable';
+  return { start, end };
+}

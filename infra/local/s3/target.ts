@@ -1,0 +1,81 @@
+/**
+ * What a request addresses (path-style only: /bucket/key) and which S3 operation it is, decided
+ * once in the front handler so every later stage agrees.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Operation } from './context';
+
+export interface Target {
+  readonly bucket: string | null;
+  readonly key: string | null;
+  readonly query: URLSearchParams;
+  readonly operation: Operation;
+}
+
+/** Query parameters that select a sub-resource instead of the object or bucket itself. */
+const SUBRESOURCES = new Set([
+  'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'delete', 'encryption', 'intelligent-tiering', 'inventory',
+  'legal-hold', 'lifecycle', 'location', 'logging', 'metrics', 'notification', 'object-lock', 'ownershipControls',
+  'policy', 'policyStatus', 'publicAccessBlock', 'replication', 'requestPayment', 'restore', 'retention', 'select',
+  'tagging', 'torrent', 'uploadId', 'uploads', 'versioning', 'versions', 'website',
+]);
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+export function parseTarget(req: Pick<IncomingMessage, 'url' | 'method' | 'headers'>): Target {
+  const url = req.url ?? '/';
+  const qIndex = url.indexOf('?');
+  const rawPath = qIndex < 0 ? url : url.slice(0, qIndex);
+  const query = new URLSearchParams(qIndex < 0 ? '' : url.slice(qIndex + 1));
+  const path = rawPath.replace(/^\/+/, '');
+  const slash = path.indexOf('/');
+  const bucket = path === '' ? null : decode(slash < 0 ? path : path.slice(0, slash));
+  const key = slash < 0 || slash === path.length - 1 ? null : decode(path.slice(slash + 1));
+  const method = (req.method ?? 'GET').toUpperCase();
+  const sub = [...query.keys()].find((k) => SUBRESOURCES.has(k));
+  return { bucket, key, query, operation: classify(method, bucket, key, sub, query, req.headers['content-type'], req.headers['x-amz-copy-source']) };
+}
+
+function classify(
+  method: string,
+  bucket: string | null,
+  key: string | null,
+  sub: string | undefined,
+  query: URLSearchParams,
+  contentType: string | undefined,
+  copySource: string | string[] | undefined,
+): Operation {
+  if (!bucket) return 'listBuckets';
+  if (!key) {
+    if (method === 'GET' && !sub) return 'listObjects';
+    if (method === 'POST' && sub === 'delete') return 'deleteObjects';
+    if (method === 'POST' && !sub && /^multipart\/form-data/i.test(contentType ?? '')) return 'postObject';
+    return 'bucket';
+  }
+  switch (method) {
+    case 'PUT':
+      if (query.has('uploadId') && query.has('partNumber')) return 'uploadPart';
+      if (sub) return 'objectSubresource';
+      return copySource !== undefined ? 'copyObject' : 'putObject';
+    case 'POST':
+      if (sub === 'uploads') return 'createMultipart';
+      if (sub === 'uploadId') return 'completeMultipart';
+      if (sub === 'restore') return 'restoreObject';
+      return 'objectSubresource';
+    case 'GET':
+      return sub ? 'objectSubresource' : 'getObject';
+    case 'HEAD':
+      return sub ? 'objectSubresource' : 'headObject';
+    case 'DELETE':
+      if (sub === 'uploadId') return 'abortMultipart';
+      return sub ? 'objectSubresource' : 'deleteObject';
+    default:
+      return 'objectSubresource';
+  }
+}

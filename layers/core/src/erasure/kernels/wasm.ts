@@ -1,0 +1,151 @@
+/**
+ * WebAssembly SIMD GF(2^8) kernel (layers/core/assembly/gf256.ts). Shards must sit in the
+ * module's linear memory: an *arena* is one module instance with its own memory, sized once and
+ * never grown (growing would detach every view). Buffers from `allocate()` live in an arena and
+ * are processed in place; any other buffers are copied through a scratch arena.
+ */
+import { StrataError } from '../../errors';
+import { wasm, type WasmMemory, type WasmModule } from '../../wasm/api';
+import { loadWasmModule, type WasmKernelFile } from '../../wasm/load';
+import { NIBBLE_TABLES } from '../gf256';
+import type { GfKernel, KernelName } from './types';
+
+const PTRS_AT = 1024; // 256 u32 addresses
+const TABLES_AT = 2048;
+const ALIGN = 64;
+const PAGE = 65536;
+
+interface GfExports {
+  mulMatrix(tbl: number, ptrs: number, nIn: number, nOut: number, len: number): void;
+}
+
+const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+
+class Arena {
+  readonly memory: WasmMemory;
+  readonly exports: GfExports;
+  readonly bytes: Uint8Array;
+  readonly words: Uint32Array;
+  readonly tablesCapacity: number;
+  readonly shardsAt: number;
+  /** Hidden output room after the shards (see GfKernel.allocate). */
+  spareAt = 0;
+  spareBytes = 0;
+  #lastCoefs: Uint8Array | undefined;
+
+  constructor(module: WasmModule, shardBytes: number) {
+    // inputs + outputs ≤ 256, so at most 128·128 coefficients of 32 table bytes
+    this.tablesCapacity = 128 * 128 * 32;
+    this.shardsAt = align(TABLES_AT + this.tablesCapacity);
+    const total = this.shardsAt + shardBytes;
+    this.memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(total / PAGE)) });
+    const instance = new wasm.Instance(module, { env: { memory: this.memory, abort: () => {} } });
+    this.exports = instance.exports as unknown as GfExports;
+    this.bytes = new Uint8Array(this.memory.buffer);
+    this.words = new Uint32Array(this.memory.buffer);
+  }
+
+  /** Writes the split-nibble tables for `coefs`, unless they are already there. */
+  loadTables(coefs: Uint8Array): void {
+    const last = this.#lastCoefs;
+    if (last && last.length === coefs.length && last.every((v, i) => v === coefs[i])) return;
+    if (coefs.length * 32 > this.tablesCapacity) throw new RangeError('coefficient matrix larger than the arena was sized for');
+    for (let i = 0; i < coefs.length; i++) {
+      const c = coefs[i]!;
+      this.bytes.set(NIBBLE_TABLES.subarray(c * 32, c * 32 + 32), TABLES_AT + i * 32);
+    }
+    this.#lastCoefs = coefs.slice();
+  }
+
+  run(coefs: Uint8Array, inputPtrs: readonly number[], outputPtrs: readonly number[], length: number): void {
+    this.loadTables(coefs);
+    const n = inputPtrs.length + outputPtrs.length;
+    if (n > 256) throw new RangeError('at most 256 shards');
+    let w = PTRS_AT >> 2;
+    for (const p of inputPtrs) this.words[w++] = p;
+    for (const p of outputPtrs) this.words[w++] = p;
+    this.exports.mulMatrix(TABLES_AT, PTRS_AT, inputPtrs.length, outputPtrs.length, length);
+  }
+}
+
+class WasmKernel implements GfKernel {
+  readonly name: KernelName;
+  readonly #module: WasmModule;
+  readonly #arenas = new WeakMap<ArrayBufferLike, Arena>();
+  #scratch: Arena | undefined;
+  #scratchBytes = 0;
+
+  constructor(name: KernelName, file: WasmKernelFile) {
+    this.name = name;
+    this.#module = loadWasmModule(file);
+  }
+
+  allocate(sizes: readonly number[], spareBytes = 0): Uint8Array[] {
+    if (sizes.length < 1 || sizes.length > 256) throw new RangeError('between 1 and 256 buffers');
+    const offsets: number[] = [];
+    let total = 0;
+    for (const size of sizes) {
+      offsets.push(total);
+      total += align(size);
+    }
+    const spare = align(spareBytes);
+    const arena = new Arena(this.#module, total + spare);
+    arena.spareAt = arena.shardsAt + total;
+    arena.spareBytes = spare;
+    this.#arenas.set(arena.memory.buffer, arena);
+    return sizes.map((size, i) => new Uint8Array(arena.memory.buffer, arena.shardsAt + offsets[i]!, size));
+  }
+
+  mulMatrix(coefs: Uint8Array, inputs: readonly Uint8Array[], outputs: readonly Uint8Array[], length: number): void {
+    if (outputs.length === 0 || length === 0) return;
+    if (coefs.length !== inputs.length * outputs.length) throw new RangeError('coefficient matrix does not match inputs × outputs');
+    const arena = this.#arenas.get(inputs[0]!.buffer);
+    if (arena && inputs.every((b) => b.buffer === arena.memory.buffer)) {
+      const inPtrs = inputs.map((b) => b.byteOffset);
+      if (outputs.every((b) => b.buffer === arena.memory.buffer)) {
+        arena.run(coefs, inPtrs, outputs.map((b) => b.byteOffset), length);
+        return;
+      }
+      const stride = align(length);
+      if (stride * outputs.length <= arena.spareBytes) {
+        const outPtrs = outputs.map((_, r) => arena.spareAt + r * stride);
+        arena.run(coefs, inPtrs, outPtrs, length);
+        outputs.forEach((b, r) => b.set(arena.bytes.subarray(outPtrs[r]!, outPtrs[r]! + length)));
+        return;
+      }
+    }
+    this.#copyThrough(coefs, inputs, outputs, length);
+  }
+
+  /** Copies foreign buffers into the scratch arena, runs there, copies the outputs back. */
+  #copyThrough(coefs: Uint8Array, inputs: readonly Uint8Array[], outputs: readonly Uint8Array[], length: number): void {
+    const count = inputs.length + outputs.length;
+    const stride = align(length);
+    if (!this.#scratch || this.#scratchBytes < stride * count) {
+      this.#scratchBytes = Math.max(stride * count, this.#scratchBytes);
+      this.#scratch = new Arena(this.#module, this.#scratchBytes);
+    }
+    const s = this.#scratch;
+    const ptr = (i: number): number => s.shardsAt + i * stride;
+    inputs.forEach((b, i) => s.bytes.set(b.subarray(0, length), ptr(i)));
+    const outPtrs = outputs.map((_, r) => ptr(inputs.length + r));
+    s.run(coefs, inputs.map((_, i) => ptr(i)), outPtrs, length);
+    outputs.forEach((b, r) => b.set(s.bytes.subarray(outPtrs[r]!, outPtrs[r]! + length)));
+  }
+}
+
+const instances = new Map<KernelName, WasmKernel>();
+
+export function wasmKernel(name: 'wasm-simd' | 'wasm-relaxed-simd'): GfKernel {
+  let k = instances.get(name);
+  if (!k) {
+    try {
+      k = new WasmKernel(name, name === 'wasm-simd' ? 'gf256-simd.wasm' : 'gf256-relaxed.wasm');
+    } catch (err) {
+      if (err instanceof StrataError) throw err;
+      throw new StrataError('KernelUnavailable', `${name} kernel cannot run here: ${(err as Error).message}`, { cause: err });
+    }
+    instances.set(name, k);
+  }
+  return k;
+}

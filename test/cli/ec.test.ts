@@ -1,0 +1,179 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { byteProgress } from '../../infra/cli/byteProgress';
+import { run } from '../../infra/cli/commands/ec';
+import { UsageError, type CliIo } from '../../infra/cli/io';
+import { haveSharedVectors, sha256, vectorsDir, xorshiftBytes } from '../core/erasure/helpers';
+
+const root = mkdtempSync(join(tmpdir(), 'strata-ec-cli-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const fresh = (name: string): string => join(root, `${name}-${++n}`);
+
+async function ec(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const io: CliIo = { stdout, stderr, env: {} };
+  const code = await run(args, io);
+  return { code, stdout: out, stderr: err };
+}
+
+function inputFile(seed: number, size: number): string {
+  const file = fresh('in');
+  writeFileSync(file, xorshiftBytes(seed, size));
+  return file;
+}
+
+const shared = haveSharedVectors()
+  ? (JSON.parse(readFileSync(join(vectorsDir(), 'cases.json'), 'utf8')) as {
+      cases: Array<{ id: string; k: number; m: number; block: number | null; bitrot: boolean; seed: number; size: number; shards: Array<{ file: string; sha256: string }> }>;
+      corruption: Array<{ id: string; case: string; file: string; offset: number; xor: number; ec_ref_verify_output: string }>;
+    })
+  : null;
+
+function layoutArgs(c: { k: number; m: number; block: number | null; bitrot: boolean }): string[] {
+  return ['--data', String(c.k), '--parity', String(c.m), ...(c.block ? ['--block-size', String(c.block)] : []), ...(c.bitrot ? ['--bitrot', 'highwayhash256'] : [])];
+}
+
+describe.skipIf(!shared)('strata ec on the shared vectors', () => {
+  const pick = (id: string) => shared!.cases.find((c) => c.id.startsWith(id))!;
+
+  it.each(['p14', 'p17', 'p27', 'p30', 'p26'])('encodes case %s to the listed shard files and decodes it with m shards deleted', async (id) => {
+    const c = pick(id);
+    const input = inputFile(c.seed, c.size);
+    const dir = fresh('shards');
+    expect(await ec(['encode', ...layoutArgs(c), '--in', input, '--out', dir])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(readdirSync(dir).sort()).toEqual(c.shards.map((s) => s.file));
+    for (const s of c.shards) expect(sha256(readFileSync(join(dir, s.file))), s.file).toBe(s.sha256);
+    expect((await ec(['verify', ...layoutArgs(c), '--size', String(c.size), '--in', dir])).code).toBe(0);
+    // every other shard from the end: parity and data mixed
+    const total = c.k + c.m;
+    for (let i = 0; i < c.m; i++) unlinkSync(join(dir, c.shards[(total - 1 - 2 * i + 2 * total) % total]!.file));
+    const out = fresh('out');
+    const r = await ec(['decode', ...layoutArgs(c), '--size', String(c.size), '--in', dir, '--out', out]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(out).equals(readFileSync(input))).toBe(true);
+  });
+
+  it.each(shared?.corruption.map((x) => [x.id, x] as const) ?? [])('%s: verify prints what ec-ref prints and exits 1; decode survives it', async (_id, x) => {
+    const c = shared!.cases.find((y) => y.id === x.case)!;
+    const input = inputFile(c.seed, c.size);
+    const dir = fresh('shards');
+    await ec(['encode', ...layoutArgs(c), '--in', input, '--out', dir]);
+    const file = join(dir, x.file);
+    const bytes = readFileSync(file);
+    bytes[x.offset]! ^= x.xor;
+    writeFileSync(file, bytes);
+    const v = await ec(['verify', ...layoutArgs(c), '--size', String(c.size), '--in', dir]);
+    expect(v.code).toBe(1);
+    expect(v.stderr).toBe(`${x.ec_ref_verify_output.replace(/^ec-ref: DIR/, dir)}\n`);
+    const out = fresh('out');
+    const d = await ec(['decode', ...layoutArgs(c), '--size', String(c.size), '--in', dir, '--out', out]);
+    expect(d.code).toBe(0);
+    expect(readFileSync(out).equals(readFileSync(input))).toBe(true);
+  });
+});
+
+describe('strata ec', () => {
+  it('exits 1 naming what is missing or corrupt when fewer than K intact shards remain, and writes nothing', async () => {
+    const input = inputFile(21, 5000);
+    const dir = fresh('shards');
+    const layout = ['--data', '3', '--parity', '2', '--block-size', '2048', '--bitrot', 'highwayhash256'];
+    await ec(['encode', ...layout, '--in', input, '--out', dir]);
+    unlinkSync(join(dir, 'shard-004'));
+    const f1 = readFileSync(join(dir, 'shard-001'));
+    f1[32 + 683 + 32 + 5]! ^= 1; // stripe 1 of shard 1
+    writeFileSync(join(dir, 'shard-001'), f1);
+    const f0 = readFileSync(join(dir, 'shard-000'));
+    f0[32 + 683 + 32 + 9]! ^= 1; // stripe 1 of shard 0
+    writeFileSync(join(dir, 'shard-000'), f0);
+    const out = fresh('out');
+    const r = await ec(['decode', ...layout, '--size', '5000', '--in', dir, '--out', out]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toContain(`${join(dir, 'shard-004')}: missing`);
+    expect(lines).toContain(`${join(dir, 'shard-000')}: bitrot hash mismatch in stripe 1`);
+    expect(lines).toContain(`${join(dir, 'shard-001')}: bitrot hash mismatch in stripe 1`);
+    expect(lines.at(-1)).toMatch(/stripe 1: only 2 of 5 shards intact, 3 needed/);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(root).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('reports a parity mismatch by stripe when there is no bitrot framing', async () => {
+    const input = inputFile(22, 3000);
+    const dir = fresh('shards');
+    await ec(['encode', '--data', '4', '--parity', '2', '--block-size', '1000', '--in', input, '--out', dir]);
+    const f = readFileSync(join(dir, 'shard-003'));
+    f[250 + 3]! ^= 0xff; // stripe 1
+    writeFileSync(join(dir, 'shard-003'), f);
+    const r = await ec(['verify', '--data', '4', '--parity', '2', '--block-size', '1000', '--size', '3000', '--in', dir]);
+    expect(r).toEqual({ code: 1, stdout: '', stderr: `${dir}: parity mismatch in stripe 1\n` });
+  });
+
+  it('follows MinIO for 0-byte input: empty shard files, and decodes them back to an empty file', async () => {
+    const input = inputFile(1, 0);
+    for (const layout of [['--data', '2', '--parity', '1'], ['--data', '2', '--parity', '1', '--block-size', '1048576', '--bitrot', 'highwayhash256']]) {
+      const dir = fresh('shards');
+      expect((await ec(['encode', ...layout, '--in', input, '--out', dir])).code).toBe(0);
+      expect(readdirSync(dir).map((f) => readFileSync(join(dir, f)).length)).toEqual([0, 0, 0]);
+      expect((await ec(['verify', ...layout, '--size', '0', '--in', dir])).code).toBe(0);
+      const out = fresh('out');
+      expect((await ec(['decode', ...layout, '--size', '0', '--in', dir, '--out', out])).code).toBe(0);
+      expect(readFileSync(out).length).toBe(0);
+    }
+  });
+
+  it('rejects bad usage with UsageError', async () => {
+    const input = inputFile(1, 10);
+    const bad = [
+      ['encode', '--data', '4', '--in', input, '--out', fresh('x')],
+      ['encode', '--data', '0', '--parity', '1', '--in', input, '--out', fresh('x')],
+      ['encode', '--data', '200', '--parity', '57', '--in', input, '--out', fresh('x')],
+      ['encode', '--data', '4', '--parity', '2', '--bitrot', 'highwayhash256', '--in', input, '--out', fresh('x')],
+      ['encode', '--data', '4', '--parity', '2', '--block-size', '64', '--bitrot', 'sha256', '--in', input, '--out', fresh('x')],
+      ['decode', '--data', '4', '--parity', '2', '--in', root, '--out', fresh('x')],
+      ['verify', '--data', '4', '--parity', '2', '--size', '-1', '--in', root],
+      ['scrub', '--data', '4'],
+    ];
+    for (const args of bad) await expect(ec(args), args.join(' ')).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('draws progress on stderr only when it is a terminal and the job is large', () => {
+    const sink = (isTTY: boolean) => {
+      const stream = Object.assign(new PassThrough(), { isTTY });
+      let text = '';
+      stream.on('data', (c: Buffer) => (text += c.toString()));
+      return { stream, text: () => text };
+    };
+    for (const [isTTY, total, expectOutput] of [[true, 1e9, true], [false, 1e9, false], [true, 1000, false]] as const) {
+      const err = sink(isTTY);
+      const p = byteProgress({ stdout: new PassThrough(), stderr: err.stream, env: {} }, 'job', total);
+      p.add(total / 2);
+      p.done();
+      expect(err.text().includes('job:'), `tty=${isTTY} total=${total}`).toBe(expectOutput);
+    }
+  });
+
+  it('exits 2 on bad usage and 1 on a missing input through the real CLI', async () => {
+    const cli = (args: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'infra/cli/main.ts', 'ec', ...args]).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+      );
+    const usage = await cli(['encode', '--data', '4', '--parity', '2', '--bitrot', 'highwayhash256', '--in', 'x', '--out', 'y']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr.trim().split('\n')).toHaveLength(1);
+    const missing = await cli(['encode', '--data', '4', '--parity', '2', '--in', join(root, 'does-not-exist'), '--out', fresh('x')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

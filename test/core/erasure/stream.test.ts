@@ -1,0 +1,121 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { StrataError } from '@strata/core';
+import {
+  BITROT_HASH_LENGTH,
+  ReedSolomon,
+  decodeStream,
+  describeProblem,
+  encodeBlocks,
+  shardFileLength,
+  verifyStream,
+  type ReadAt,
+} from '@strata/core/erasure';
+import { decodeFiles, encodeToFiles, layoutOf, readAtOf, xorshiftBytes } from './helpers';
+
+describe('streaming erasure coding', () => {
+  it('writes empty shard files for an empty object, as MinIO does, and decodes it back', async () => {
+    for (const layout of [layoutOf(4, 2, null, false), layoutOf(4, 2, 1024, true)]) {
+      const files = await encodeToFiles(new Uint8Array(0), layout);
+      expect(files.map((f) => f.length)).toEqual([0, 0, 0, 0, 0, 0]);
+      expect((await decodeFiles(files, 0, layout)).length).toBe(0);
+      expect((await verifyStream(files.map(readAtOf), 0, layout)).ok).toBe(true);
+    }
+  });
+
+  it('encodes a Node Readable in the block layout to the same bytes as one Split+Encode per block', async () => {
+    const input = xorshiftBytes(7, 3 * 4096 + 5);
+    const layout = layoutOf(6, 3, 4096, false);
+    const chunks = [input.subarray(0, 1), input.subarray(1, 9000), input.subarray(9000)].map((c) => Buffer.from(c));
+    const units = [];
+    for await (const u of encodeBlocks(Readable.from(chunks), layout)) units.push(u.chunks.map((c) => Buffer.from(c).toString('hex')));
+    const rs = new ReedSolomon(6, 3, { kernel: 'js' });
+    const expected = [0, 4096, 8192, 12288].map((off) => {
+      const shards = rs.split(input.subarray(off, off + 4096));
+      rs.encode(shards);
+      return shards.map((c) => Buffer.from(c).toString('hex'));
+    });
+    expect(units).toEqual(expected);
+  });
+
+  it('reads no parity while every data chunk is intact, and only as much as it needs otherwise', async () => {
+    const layout = layoutOf(4, 2, 512, true);
+    const input = xorshiftBytes(9, 2000);
+    const files = await encodeToFiles(input, layout);
+    const reads = new Array<number>(6).fill(0);
+    const counted = (i: number, f: Uint8Array | null): ReadAt | null => {
+      if (!f) return null;
+      const inner = readAtOf(f);
+      return (t, p) => {
+        reads[i]! += 1;
+        return inner(t, p);
+      };
+    };
+    const collect = async (sources: (ReadAt | null)[]): Promise<Buffer> => {
+      const out = Buffer.alloc(input.length);
+      for await (const p of decodeStream(sources, input.length, layout)) out.set(p.bytes, p.position);
+      return out;
+    };
+    expect((await collect(files.map((f, i) => counted(i, f)))).equals(Buffer.from(input))).toBe(true);
+    expect(reads.slice(4)).toEqual([0, 0]);
+    reads.fill(0);
+    expect((await collect(files.map((f, i) => counted(i, i === 1 ? null : f)))).equals(Buffer.from(input))).toBe(true);
+    expect(reads[4]).toBe(4); // one parity chunk per stripe replaces shard 1
+    expect(reads[5]).toBe(0);
+  });
+
+  it('rebuilds a stripe whose chunks fail their bitrot hash and reports each one', async () => {
+    const layout = layoutOf(3, 2, 300, true);
+    const input = xorshiftBytes(3, 1000); // 4 stripes: 300, 300, 300, 100
+    const files = await encodeToFiles(input, layout);
+    const chunk = BITROT_HASH_LENGTH + 100;
+    files[0]![chunk * 1 + 40]! ^= 1; // shard 0, stripe 1, data region
+    files[2]![chunk * 2 + 3]! ^= 1; // shard 2, stripe 2, hash region
+    files[1]![chunk * 1 + 50]! ^= 1; // shard 1, stripe 1: two bad chunks in stripe 1 = m
+    const problems: string[] = [];
+    const out = await decodeFiles(files, input.length, layout, { onProblem: (p) => problems.push(`${p.shard}: ${describeProblem(p)}`) });
+    expect(Buffer.compare(out, input)).toBe(0);
+    expect(problems).toEqual(['0: bitrot hash mismatch in stripe 1', '1: bitrot hash mismatch in stripe 1', '2: bitrot hash mismatch in stripe 2']);
+    files[4]![chunk * 1 + 60]! ^= 1; // a third bad chunk in stripe 1: more than m
+    const err = await decodeFiles(files, input.length, layout).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StrataError);
+    expect((err as StrataError).code).toBe('TooFewShards');
+    expect((err as StrataError).details.stripe).toBe(1);
+  });
+
+  it('verify names missing, truncated, oversized and bitrot shards, and parity mismatches by stripe', async () => {
+    const layout = layoutOf(4, 2, 256, true);
+    const input = xorshiftBytes(5, 1000);
+    const files = await encodeToFiles(input, layout);
+    expect((await verifyStream(files.map(readAtOf), input.length, layout)).ok).toBe(true);
+    const damaged: Array<Uint8Array | null> = files.map((f) => f.slice());
+    damaged[1] = null;
+    damaged[2] = damaged[2]!.subarray(0, damaged[2]!.length - 1);
+    damaged[3] = Uint8Array.from([...damaged[3]!, 0]);
+    damaged[5]![BITROT_HASH_LENGTH + 64 + BITROT_HASH_LENGTH + 1]! ^= 0x80; // stripe 1 data
+    const report = await verifyStream(damaged.map((f) => (f ? readAtOf(f) : null)), input.length, layout);
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => `${p.shard}: ${describeProblem(p)}`)).toEqual([
+      '1: missing',
+      '5: bitrot hash mismatch in stripe 1',
+      '2: truncated in stripe 3',
+      '3: longer than expected',
+    ]);
+
+    // without bitrot framing a flipped byte cannot be pinned on a shard
+    const plain = layoutOf(4, 2, 256, false);
+    const pf = await encodeToFiles(input, plain);
+    pf[0]![64 + 7]! ^= 1; // stripe 1 of shard 0
+    const r2 = await verifyStream(pf.map(readAtOf), input.length, plain);
+    expect(r2.problems.map(describeProblem)).toEqual(['parity mismatch in stripe 1']);
+    expect(shardFileLength(input.length, plain)).toBe(pf[1]!.length);
+  });
+
+  it('decodes a one-stripe object window by window with missing shards', async () => {
+    const layout = layoutOf(5, 3, null, false);
+    const input = xorshiftBytes(11, 10_007);
+    const files = await encodeToFiles(input, layout, undefined, 100);
+    const out = await decodeFiles(files.map((f, i) => ([0, 3, 6].includes(i) ? null : f)), input.length, layout, { window: 97 });
+    expect(Buffer.compare(out, input)).toBe(0);
+  });
+});

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isBlurhashValid } from 'blurhash';
+import exifr from 'exifr';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTranscode } from '../../../../functions/transcode/run';
+import type { TranscodeJob } from '../../../../functions/transcode/types';
+import { cardKey, quarantineKey, type AssetCard } from '../../../../shared/card';
+import { loadConfig, type Config } from '../../../../shared/config';
+import { createLogger } from '../../../../shared/log';
+import { sniffContentType } from '../../../../shared/media/sniff';
+import { startTestS3, TEST_KEYS, type LocalS3Fixture } from '../../../helpers/localS3';
+import { corpusFile, corpusRows } from './helpers';
+
+/** The reason each quarantined corpus image must give. */
+const QUARANTINE_REASON: Record<string, string> = {
+  'bad/gif-5000-frames-660x666-frame-bomb.gif': 'too-many-frames',
+  'bad/jpeg-bomb-64250x64250-progressive-1407-bytes.jpg': 'too-many-pixels',
+  'bad/jpeg-truncated-400-bytes.jpg': 'truncated',
+  'bad/png-bomb-50000x50000-1bit-valid.png': 'too-many-pixels',
+  'bad/zero-bytes.jpg': 'empty',
+  'bad/zip-with-jpg-extension.jpg': 'unsupported-type',
+};
+
+/** Images of the sample (by content), plus the files that only pretend to be images by name. */
+const rows = corpusRows().filter((r) => r.mediaType.startsWith('image/') || /\.(jpe?g|png|gif|webp|heic|avif|svg|tiff?)$/.test(r.file));
+
+let s3: LocalS3Fixture;
+let config: Config;
+let tmp: string;
+const log = createLogger({ function: 'transcode-test' }, { level: 'silent' });
+
+beforeAll(async () => {
+  s3 = await startTestS3();
+  tmp = await mkdtemp(join(tmpdir(), 'strata-corpus-'));
+  config = loadConfig({ STRATA_S3_ENDPOINT: s3.server.endpoint, STRATA_ACCESS_KEY: TEST_KEYS.accessKey, STRATA_SECRET_KEY: TEST_KEYS.secretKey });
+});
+
+afterAll(async () => {
+  await s3?.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe('corpus sample images end as MANIFEST.tsv expects', () => {
+  it('covers the sample', () => {
+    expect(rows.length).toBeGreaterThanOrEqual(30);
+  });
+
+  for (const row of rows) {
+    it(`${row.file} → ${row.expect}`, async () => {
+      const bytes = corpusFile(row.file);
+      const key = `corpus/${row.file}`;
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const put = await s3.gateway.put({ bucket: 'uploads', key }, bytes);
+      const job: TranscodeJob = {
+        kind: 'transcode',
+        family: 'image',
+        source: { bucket: 'uploads', key, versionId: put.versionId, size: bytes.length, etag: put.etag, sha256, contentType: (await sniffContentType(bytes.subarray(0, 4100))).mime },
+        idempotencyKey: `uploads/${key}`,
+      };
+      // A decode limit well inside the test timeout: nothing may hang.
+      const outcome = await runTranscode(job, { config, gateway: s3.gateway, log, tmpDir: tmp, deadlineMs: Date.now() + 40_000 });
+      const card = JSON.parse((await s3.gateway.getBytes({ bucket: 'derived', key: cardKey(job.source) })).bytes.toString('utf8')) as AssetCard;
+      expect(card.status).toBe(outcome);
+      if (row.expect !== 'either') expect(outcome).toBe(row.expect);
+
+      if (outcome === 'quarantined') {
+        const expected = QUARANTINE_REASON[row.file];
+        if (expected) expect(card.reason?.code).toBe(expected);
+        else expect(['unsafe-content', 'corrupt']).toContain(card.reason?.code);
+        expect(card.outputs).toEqual([]);
+        expect((await s3.gateway.head({ bucket: 'derived', key: quarantineKey(job.source) }))?.size).toBeGreaterThan(0);
+        expect(await s3.gateway.getTags(job.source)).toEqual({ 'strata-quarantine': card.reason?.code });
+        const left: string[] = [];
+        for await (const o of s3.gateway.list('derived', `assets/${sha256.slice(0, 2)}/${sha256}/`)) left.push(o.key);
+        expect(left).toEqual([]);
+        return;
+      }
+
+      const image = card.image as Record<string, unknown> & { exif: Record<string, unknown>; dominantColours: unknown[] };
+      expect(image.width).toBeGreaterThan(0);
+      expect(image.height).toBeGreaterThan(0);
+      expect(typeof image.format).toBe('string');
+      expect(typeof image.colourSpace).toBe('string');
+      expect('iccDescription' in image).toBe(true);
+      expect(image.orientation).toBeGreaterThanOrEqual(1);
+      expect(image.frames).toBeGreaterThanOrEqual(1);
+      expect(isBlurhashValid(image.blurhash as string).result).toBe(true);
+      expect(Array.isArray(image.dominantColours)).toBe(true);
+      expect(Object.keys(image.exif).sort()).toEqual(['camera', 'lens', 'takenAt']);
+      expect(card.outputs.map((o) => `${o.kind}:${o.contentType}`)).toEqual(['thumbnail:image/webp', 'preview:image/jpeg', 'preview:image/webp', 'avif:image/avif']);
+
+      for (const o of card.outputs) {
+        const { bytes: out } = await s3.gateway.getBytes({ bucket: 'derived', key: o.key });
+        const meta = await sharp(out).metadata();
+        // No public rendition carries GPS, or any EXIF/XMP at all.
+        expect(meta.exif, o.key).toBeUndefined();
+        expect(meta.xmp, o.key).toBeUndefined();
+        expect((await exifr.gps(out).catch(() => undefined))?.latitude).toBeUndefined();
+        // Never upscaled.
+        expect(meta.width!).toBeLessThanOrEqual(Math.max(image.width as number, image.height as number));
+        // Hostile payloads are not passed on: no appended archive, no script, no SVG.
+        expect(out.includes(Buffer.from('PK\x03\x04', 'latin1')), o.key).toBe(false);
+        expect(out.includes('polyglot-readme')).toBe(false);
+        expect(out.includes('<script')).toBe(false);
+        expect(o.contentType).not.toMatch(/svg|html|xml/);
+      }
+    });
+  }
+
+  it('shows the HEIC without irot landscape (EXIF orientation is ignored, as the HEIF spec says)', async () => {
+    const card = JSON.parse((await s3.gateway.getBytes({ bucket: 'derived', key: cardKey({ bucket: 'uploads', key: 'corpus/derived/images/heic-from-panasonic-exif-orientation-6-no-irot.heic' }) })).bytes.toString('utf8')) as AssetCard;
+    expect(card.image).toMatchObject({ format: 'heic', width: 640, height: 428, orientation: 1, exif: { camera: 'Panasonic DMC-GF1' } });
+    const thumb = card.outputs.find((o) => o.kind === 'thumbnail')!;
+    expect([thumb.width, thumb.height]).toEqual([250, 167]);
+  });
+});

@@ -1,0 +1,88 @@
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCode, KEYS, raw, send, signer, startServer, type TestServer } from './helpers/s3';
+
+let s3: TestServer;
+beforeAll(async () => {
+  s3 = await startServer();
+  await s3.client().send(new PutObjectCommand({ Bucket: 'uploads', Key: 'known.txt', Body: 'known' }));
+});
+afterAll(async () => s3?.close());
+
+async function failure(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
+  const err = (await p.then(
+    () => {
+      throw new Error('expected the request to fail');
+    },
+    (e: unknown) => e,
+  )) as { name: string; $metadata?: { httpStatusCode?: number } };
+  return { name: err.name, status: err.$metadata?.httpStatusCode };
+}
+
+describe('credentials', () => {
+  it('accepts the configured key pair', async () => {
+    const got = await s3.client().send(new GetObjectCommand({ Bucket: 'uploads', Key: 'known.txt' }));
+    expect(await got.Body!.transformToString()).toBe('known');
+  });
+
+  it('refuses an unknown access key with 403 InvalidAccessKeyId', async () => {
+    const stranger = s3.client('pinned', { accessKeyId: 'nobody', secretAccessKey: KEYS.secretKey });
+    expect(await failure(stranger.send(new ListObjectsV2Command({ Bucket: 'uploads' })))).toEqual({ name: 'InvalidAccessKeyId', status: 403 });
+  });
+
+  it('refuses a wrong secret with 403 SignatureDoesNotMatch, on reads and writes', async () => {
+    const forger = s3.client('pinned', { accessKeyId: KEYS.accessKey, secretAccessKey: 'not-the-secret' });
+    expect(await failure(forger.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'known.txt' })))).toEqual({ name: 'SignatureDoesNotMatch', status: 403 });
+    expect(await failure(forger.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'forged.txt', Body: 'x' })))).toEqual({ name: 'SignatureDoesNotMatch', status: 403 });
+    const head = await raw(s3.server.endpoint, { method: 'GET', path: '/uploads/forged.txt' });
+    expect(head.status).toBe(404);
+  });
+
+  it('refuses a body that does not match the signed payload hash', async () => {
+    const res = await raw(s3.server.endpoint, { method: 'PUT', path: '/uploads/swapped.txt', body: 'signed bytes', sendBody: 'other bytes!' });
+    expect([res.status, errorCode(res)]).toEqual([400, 'XAmzContentSHA256Mismatch']);
+    expect((await raw(s3.server.endpoint, { method: 'GET', path: '/uploads/swapped.txt' })).status).toBe(404);
+  });
+
+  it('refuses anonymous requests and Signature Version 2', async () => {
+    const anonymous = await send(s3.server.endpoint, 'GET', '/uploads/known.txt', {}, null);
+    expect([anonymous.status, errorCode(anonymous)]).toEqual([403, 'AccessDenied']);
+    const v2 = await send(s3.server.endpoint, 'GET', '/uploads/known.txt', { authorization: `AWS ${KEYS.accessKey}:c2lnbmF0dXJl` }, null);
+    expect([v2.status, errorCode(v2)]).toEqual([400, 'InvalidRequest']);
+  });
+
+  it('verifies presigned URLs: right secret works, a wrong secret, a tampered key or an expired URL do not', async () => {
+    const good = await getSignedUrl(s3.client(), new GetObjectCommand({ Bucket: 'uploads', Key: 'known.txt' }), { expiresIn: 60 });
+    const ok = await fetch(good);
+    expect([ok.status, await ok.text()]).toEqual([200, 'known']);
+
+    const forged = await getSignedUrl(s3.client('pinned', { accessKeyId: KEYS.accessKey, secretAccessKey: 'wrong-secret' }), new GetObjectCommand({ Bucket: 'uploads', Key: 'known.txt' }), { expiresIn: 60 });
+    const bad = await fetch(forged);
+    expect(bad.status).toBe(403);
+    expect(await bad.text()).toContain('SignatureDoesNotMatch');
+
+    const tampered = await fetch(good.replace('/known.txt', '/other.txt'));
+    expect(tampered.status).toBe(403);
+
+    const url = new URL(s3.server.endpoint);
+    const expired = await signer().presign(
+      { method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/uploads/known.txt', query: {}, headers: { host: url.host } },
+      { expiresIn: 1, signingDate: new Date(Date.now() - 120_000) },
+    );
+    const qs = new URLSearchParams(expired.query as Record<string, string>).toString();
+    const late = await send(s3.server.endpoint, 'GET', `/uploads/known.txt?${qs}`, {}, null);
+    expect([late.status, errorCode(late)]).toEqual([403, 'AccessDenied']);
+    expect(late.body).toContain('Request has expired');
+  });
+
+  it('accepts a presigned PUT from a pinned client and refuses one whose signed checksum does not match the body', async () => {
+    const pinned = await getSignedUrl(s3.client(), new PutObjectCommand({ Bucket: 'uploads', Key: 'presigned.txt' }), { expiresIn: 60 });
+    expect((await fetch(pinned, { method: 'PUT', body: 'via url' })).status).toBe(200);
+    // The default client signs x-amz-checksum-crc32 of an empty body into the URL (G4); S3 checks it.
+    const defaults = await getSignedUrl(s3.client('default'), new PutObjectCommand({ Bucket: 'uploads', Key: 'presigned-default.txt' }), { expiresIn: 60 });
+    const refused = await fetch(defaults, { method: 'PUT', body: 'via url' });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('BadDigest');
+  });
+});
