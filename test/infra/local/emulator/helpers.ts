@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -93,10 +94,16 @@ export function strataProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{
   return runCli(args, Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)));
 }
 
+/** A process exists and is not a zombie (an exited child its parent has not reaped yet). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
