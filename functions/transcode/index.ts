@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { describeError } from '@strata/core';
 import { loadConfig } from '../../shared/config';
 import { createLogger } from '../../shared/log';
+import { invokeAsync } from '../../shared/invoke';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import { runTranscode } from './run';
 import { transcodeJobSchema } from './types';
@@ -27,7 +28,9 @@ export const main_handler = async (event: unknown, context: ScfContext = {}) => 
   const log = logger.child({ requestId: context.request_id, assetKey: `${job.source.bucket}/${job.source.key}`, idempotencyKey: job.idempotencyKey });
   const remaining = context.getRemainingTimeInMillis?.() ?? 900_000;
   try {
-    const status = await runTranscode(job, { config, gateway, log, tmpDir: tmpdir(), deadlineMs: Date.now() + remaining });
+    // A long media job suspended before the deadline continues in a new async invocation of this function.
+    const resume = async (next: typeof job) => void (await invokeAsync('transcode', next));
+    const status = await runTranscode(job, { config, gateway, log, tmpDir: tmpdir(), deadlineMs: Date.now() + remaining, resume });
     return { status };
   } catch (err) {
     log.error({ err: describeError(err) }, 'transcode failed');

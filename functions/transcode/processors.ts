@@ -6,4 +6,7 @@ import type { MediaJobFamily, Processor } from './types';
  */
 export const processors: Partial<Record<MediaJobFamily, () => Promise<Processor>>> = {
   image: async () => (await import('./image/processor')).processImage,
+  // Video and audio share one processor: the streams found by ffprobe decide the pipeline.
+  video: async () => (await import('./media/processor')).processMedia,
+  audio: async () => (await import('./media/processor')).processMedia,
 };

@@ -1,4 +1,4 @@
-import { describeError, hasCode, type StorageGateway } from '@strata/core';
+import { StrataError, describeError, hasCode, type StorageGateway } from '@strata/core';
 import type { AssetCard, CardIdentity } from '../../shared/card';
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/log';
@@ -7,7 +7,7 @@ import { QuarantineError } from '../../shared/pipeline/errors';
 import { quarantineAsset } from '../../shared/pipeline/quarantine';
 import { createJobContext } from './context';
 import { processors } from './processors';
-import type { TranscodeJob } from './types';
+import { isSuspension, type TranscodeJob } from './types';
 
 export interface RunDeps {
   readonly config: Config;
@@ -15,9 +15,15 @@ export interface RunDeps {
   readonly log: Logger;
   readonly tmpDir: string;
   readonly deadlineMs: number;
+  /**
+   * Hands the same job to a new invocation (SCF async invoke of transcode) when a processor
+   * suspends a long job. Without it, a suspension is thrown as `JobSuspended` so the platform's
+   * async retry resumes the job (at most its retry count of times).
+   */
+  readonly resume?: (job: TranscodeJob) => Promise<void>;
 }
 
-export type RunOutcome = 'done' | 'quarantined' | 'skipped';
+export type RunOutcome = 'done' | 'quarantined' | 'skipped' | 'suspended';
 
 /**
  * Runs one transcode job and keeps the card truthful: `processing` while it runs, then `done`
@@ -50,10 +56,24 @@ export async function runTranscode(job: TranscodeJob, deps: RunDeps): Promise<Ru
     const load = processors[job.family];
     if (!load) throw new QuarantineError('unsupported-type', `${job.source.contentType} (${job.family}) is not processed by this build`);
     const result = await (await load())(ctx);
+    if (isSuspension(result)) {
+      log.info({ percent: result.suspend.percent }, `suspended: ${result.suspend.message}`);
+      if (deps.resume) {
+        try {
+          await deps.resume(job);
+          return 'suspended';
+        } catch (err) {
+          log.warn({ err: describeError(err) }, 'could not hand the job to a new invocation; the platform retry will resume it');
+        }
+      }
+      throw new StrataError('JobSuspended', `${result.suspend.message} (${result.suspend.percent}% done); no resume hook, so the platform's retry resumes it`);
+    }
     const done: AssetCard = await writeCard(gateway, derived, { ...identity, ...result.sections, status: 'done', reason: null, outputs: [...result.outputs] });
     log.info({ outputs: done.outputs.length }, 'done');
     return 'done';
   } catch (err) {
+    // A suspended job keeps its outputs and its `processing` card: the next invocation carries on.
+    if (hasCode(err, 'JobSuspended')) throw err;
     await rollback();
     if (err instanceof QuarantineError) {
       await quarantineAsset({ gateway, derivedBucket: derived, card: identity, code: err.reasonCode, message: err.message, details: { ...err.details } });

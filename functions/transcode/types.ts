@@ -69,5 +69,18 @@ export interface ProcessorResult {
   readonly outputs: readonly CardOutput[];
 }
 
+/**
+ * A long job that stopped before the invocation's deadline (or after a slice) with its state
+ * saved: run.ts keeps its outputs (no rollback), leaves the card `processing` and hands the same
+ * job to a new invocation, which resumes where this one stopped.
+ */
+export interface ProcessorSuspension {
+  readonly suspend: { readonly percent: number; readonly message: string };
+}
+
+export function isSuspension(x: ProcessorResult | ProcessorSuspension): x is ProcessorSuspension {
+  return 'suspend' in x;
+}
+
 /** Throws QuarantineError (shared/pipeline/errors.ts) when the input is at fault. */
-export type Processor = (ctx: ProcessorContext) => Promise<ProcessorResult>;
+export type Processor = (ctx: ProcessorContext) => Promise<ProcessorResult | ProcessorSuspension>;

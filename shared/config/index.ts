@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '@strata/core';
+import { mediaConfigFrom, mediaEnvSchema, type MediaConfig } from './media';
 import { loadRecipeSet, type ImageRecipeSet } from './imageRecipes';
 
 /**
@@ -61,6 +62,7 @@ export const envSchema = z.object({
   STRATA_IMAGE_RECIPES: z.string().optional(),
   STRATA_IMAGE_RECIPES_FILE: z.string().optional(),
   STRATA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...mediaEnvSchema,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -91,12 +93,19 @@ export interface Config {
     readonly invokeEndpoint: string | undefined;
   };
   readonly limits: { readonly maxInputBytes: number };
+  /** Video and audio processing (issue 13): limits, ladder, loudness; see shared/config/media.ts. */
+  readonly media: MediaConfig;
   readonly images: {
+    /** Checked before any pixel is decoded (docs/images.md). */
     readonly limits: {
       readonly maxInputBytes: number;
+      /** Per frame: width × height. */
       readonly maxPixels: number;
+      /** Frames an animation may declare. */
       readonly maxFrames: number;
+      /** Frames renditions keep; the rest are dropped (the card says so). */
       readonly maxRenditionFrames: number;
+      /** Frame pixels × frames kept; fewer frames are kept past it. */
       readonly maxAnimationPixels: number;
       readonly decodeTimeoutMs: number;
     };
@@ -156,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       invokeEndpoint: e.STRATA_INVOKE_ENDPOINT,
     },
     limits: { maxInputBytes: e.STRATA_MAX_INPUT_BYTES },
+    media: mediaConfigFrom(e),
     images: {
       limits: {
         maxInputBytes: Math.min(e.STRATA_IMAGE_MAX_INPUT_BYTES, e.STRATA_MAX_INPUT_BYTES),

@@ -61,7 +61,8 @@ export function readApngHeader(png: Buffer): ApngHeader | null {
   return null;
 }
 
-function chunk(type: string, data: Buffer): Buffer {
+/** A PNG chunk (length, type, data, CRC). */
+export function chunk(type: string, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);
   head.write(type, 4, 'latin1');

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import { DecodeTimeout } from './failures';
@@ -20,6 +21,36 @@ interface WorkerReply {
   count: number;
 }
 
+/**
+ * The worker's code. heic-decode (libheif compiled to WASM) works synchronously, so only a worker
+ * can be stopped when it runs past the decode deadline (the parent terminates it). It is an eval
+ * worker that requires heic-decode by the path resolved here, so a bundled function needs no
+ * extra file, only the package (serverless.yml copyPackages).
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const decode = require(workerData.heicDecode);
+parentPort.on('message', async ({ id, bytes, maxPixels }) => {
+  let images;
+  try {
+    images = await decode.all({ buffer: new Uint8Array(bytes) });
+    const primary = images[0];
+    // libheif reports the size after its irot/imir transformations; decode only within the limit.
+    if (primary.width * primary.height > maxPixels) {
+      parentPort.postMessage({ id, error: 'too-many-pixels', message: primary.width + 'x' + primary.height + ' exceeds ' + maxPixels + ' pixels' });
+      return;
+    }
+    const { width, height, data } = await primary.decode();
+    const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    parentPort.postMessage({ id, width, height, pixels, count: images.length }, [pixels.buffer]);
+  } catch (err) {
+    parentPort.postMessage({ id, error: 'corrupt', message: String((err && err.message) || err) });
+  } finally {
+    if (images) images.dispose();
+  }
+});
+`;
+
 /** One warm decoder worker, reused by consecutive jobs; replaced after a timeout or a crash. */
 let warm: Worker | null = null;
 let nextId = 1;
@@ -27,7 +58,8 @@ let queue: Promise<unknown> = Promise.resolve();
 
 function worker(): Worker {
   if (!warm) {
-    warm = new Worker(new URL('./heicWorker.mjs', import.meta.url));
+    const heicDecode = createRequire(import.meta.url).resolve('heic-decode');
+    warm = new Worker(WORKER_SOURCE, { eval: true, workerData: { heicDecode } });
     warm.unref(); // an idle decoder must not keep a CLI or a test process alive
   }
   return warm;

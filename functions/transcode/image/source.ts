@@ -1,5 +1,6 @@
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
-import { decodeApng } from './apng';
+import { deflateSync } from 'node:zlib';
+import { chunk, decodeApng } from './apng';
 import { DecodeTimeout } from './failures';
 import { decodeHeic } from './heic';
 import type { Probe } from './probe';
@@ -31,6 +32,13 @@ function normaliseDelay(ms: number | undefined): number {
   return ms === undefined || ms < 20 ? 100 : ms;
 }
 
+/** Inserts an iCCP chunk (the profile, deflated) right after a PNG's IHDR. */
+async function withIccProfile(png: Buffer, icc: Buffer): Promise<Buffer> {
+  const afterIhdr = 8 + 12 + png.readUInt32BE(8);
+  const iccp = chunk('iCCP', Buffer.concat([Buffer.from('icc\0', 'latin1'), Buffer.from([0]), deflateSync(icc)]));
+  return Buffer.concat([png.subarray(0, afterIhdr), iccp, png.subarray(afterIhdr)]);
+}
+
 /** How many frames renditions keep: at most maxRenditionFrames and within the animation pixel budget. */
 export function framesToKeep(probe: Probe, limits: ImageLimits): number {
   if (!probe.animated) return 1;
@@ -46,6 +54,10 @@ export async function openSource(probe: Probe, limits: ImageLimits, deadline: nu
 
   if (probe.format === 'heic') {
     const heic = await decodeHeic(probe.bytes, { maxPixels: limits.maxPixels, timeoutMs: Math.max(1, remaining()) });
+    const raw = { raw: { width: heic.width, height: heic.height, channels: 4 as const } };
+    // heic-decode returns RGBA without the colour profile; when the file has one (colr/prof, e.g.
+    // an iPhone's Display P3), the pixels travel as a PNG tagged with it so they are converted.
+    const tagged = probe.icc ? await withIccProfile(await sharp(heic.pixels, raw).png({ compressionLevel: 0 }).toBuffer(), probe.icc) : null;
     return {
       width: heic.width,
       height: heic.height,
@@ -55,7 +67,7 @@ export async function openSource(probe: Probe, limits: ImageLimits, deadline: nu
       hasAlpha: probe.hasAlpha,
       notes: { heifImages: heic.images, exifOrientationIgnored: true },
       open: () => {
-        const p = sharp(heic.pixels, { raw: { width: heic.width, height: heic.height, channels: 4 } });
+        const p = tagged ? sharp(tagged) : sharp(heic.pixels, raw);
         return probe.hasAlpha ? p : p.removeAlpha();
       },
     };

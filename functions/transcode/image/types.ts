@@ -1,18 +1,8 @@
+import type { Config } from '../../../shared/config';
 import type { ImageRecipe } from '../../../shared/config/imageRecipes';
 
-/** Limits checked before any pixel is decoded (STRATA_IMAGE_* settings). */
-export interface ImageLimits {
-  readonly maxInputBytes: number;
-  /** Per frame: width × height. */
-  readonly maxPixels: number;
-  /** Frames an animation may declare. */
-  readonly maxFrames: number;
-  /** Frames renditions keep; the rest are dropped (the card says so). */
-  readonly maxRenditionFrames: number;
-  /** Pixels decoded for an animation (frame pixels × frames kept); fewer frames are kept past it. */
-  readonly maxAnimationPixels: number;
-  readonly decodeTimeoutMs: number;
-}
+/** Limits checked before any pixel is decoded (the STRATA_IMAGE_* settings). */
+export type ImageLimits = Config['images']['limits'];
 
 /** Source formats the image engine accepts (an allow-list: libvips loads more, we do not). */
 export type SourceFormat = 'jpeg' | 'png' | 'apng' | 'gif' | 'webp' | 'tiff' | 'avif' | 'heic' | 'svg';

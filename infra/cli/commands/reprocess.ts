@@ -20,7 +20,7 @@ const JOB_DEADLINE_MS = 15 * 60_000;
 
 interface Item {
   key: string;
-  outcome: 'done' | 'quarantined' | 'skipped' | 'failed' | 'planned';
+  outcome: 'done' | 'quarantined' | 'skipped' | 'suspended' | 'failed' | 'planned';
   missing: readonly string[];
   outdated: readonly string[];
   error?: string;

@@ -1,15 +1,13 @@
-import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTranscode } from '../../../functions/transcode/run';
-import type { TranscodeJob } from '../../../functions/transcode/types';
 import { run as reprocess } from '../../../infra/cli/commands/reprocess';
 import { UsageError } from '../../../infra/cli/io';
 import { cardKey } from '../../../shared/card';
 import { loadConfig } from '../../../shared/config';
 import { createLogger } from '../../../shared/log';
 import { startTestS3, TEST_KEYS, type LocalS3Fixture } from '../../helpers/localS3';
-import { corpusFile } from '../../functions/transcode/image/helpers';
+import { corpusFile, uploadImage } from '../../functions/transcode/image/helpers';
 
 let s3: LocalS3Fixture;
 let env: Record<string, string>;
@@ -27,13 +25,7 @@ function io(extraEnv: Record<string, string> = {}, tty = false) {
 }
 
 async function ingest(key: string, bytes: Buffer): Promise<void> {
-  const put = await s3.gateway.put({ bucket: 'uploads', key }, bytes);
-  const job: TranscodeJob = {
-    kind: 'transcode',
-    family: 'image',
-    source: { bucket: 'uploads', key, versionId: put.versionId, size: bytes.length, etag: put.etag, sha256: createHash('sha256').update(bytes).digest('hex'), contentType: 'image/jpeg' },
-    idempotencyKey: `uploads/${key}/${put.etag}`,
-  };
+  const job = await uploadImage(s3.gateway, key, bytes);
   const status = await runTranscode(job, { config: loadConfig(env), gateway: s3.gateway, log: createLogger({}, { level: 'silent' }), tmpDir: '/tmp', deadlineMs: Date.now() + 60_000 });
   expect(status).toBe('done');
 }

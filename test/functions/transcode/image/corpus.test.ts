@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,13 +6,11 @@ import exifr from 'exifr';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTranscode } from '../../../../functions/transcode/run';
-import type { TranscodeJob } from '../../../../functions/transcode/types';
 import { cardKey, quarantineKey, type AssetCard } from '../../../../shared/card';
 import { loadConfig, type Config } from '../../../../shared/config';
 import { createLogger } from '../../../../shared/log';
-import { sniffContentType } from '../../../../shared/media/sniff';
 import { startTestS3, TEST_KEYS, type LocalS3Fixture } from '../../../helpers/localS3';
-import { corpusFile, corpusRows } from './helpers';
+import { corpusFile, corpusRows, uploadImage } from './helpers';
 
 /** The reason each quarantined corpus image must give. */
 const QUARANTINE_REASON: Record<string, string> = {
@@ -53,14 +50,8 @@ describe('corpus sample images end as MANIFEST.tsv expects', () => {
     it(`${row.file} → ${row.expect}`, async () => {
       const bytes = corpusFile(row.file);
       const key = `corpus/${row.file}`;
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
-      const put = await s3.gateway.put({ bucket: 'uploads', key }, bytes);
-      const job: TranscodeJob = {
-        kind: 'transcode',
-        family: 'image',
-        source: { bucket: 'uploads', key, versionId: put.versionId, size: bytes.length, etag: put.etag, sha256, contentType: (await sniffContentType(bytes.subarray(0, 4100))).mime },
-        idempotencyKey: `uploads/${key}`,
-      };
+      const job = await uploadImage(s3.gateway, key, bytes);
+      const sha256 = job.source.sha256;
       // A decode limit well inside the test timeout: nothing may hang.
       const outcome = await runTranscode(job, { config, gateway: s3.gateway, log, tmpDir: tmp, deadlineMs: Date.now() + 40_000 });
       const card = JSON.parse((await s3.gateway.getBytes({ bucket: 'derived', key: cardKey(job.source) })).bytes.toString('utf8')) as AssetCard;

@@ -10,9 +10,8 @@ import type { TranscodeJob } from '../../../../functions/transcode/types';
 import { cardKey, quarantineKey, recordKey, type AssetCard } from '../../../../shared/card';
 import { loadConfig, type Config } from '../../../../shared/config';
 import { createLogger } from '../../../../shared/log';
-import { sniffContentType } from '../../../../shared/media/sniff';
 import { startTestS3, TEST_KEYS, type LocalS3Fixture } from '../../../helpers/localS3';
-import { corpusFile } from './helpers';
+import { corpusFile, uploadImage } from './helpers';
 
 let s3: LocalS3Fixture;
 let tmp: string;
@@ -22,16 +21,7 @@ function configWith(env: Record<string, string> = {}): Config {
   return loadConfig({ STRATA_S3_ENDPOINT: s3.server.endpoint, STRATA_ACCESS_KEY: TEST_KEYS.accessKey, STRATA_SECRET_KEY: TEST_KEYS.secretKey, ...env });
 }
 
-async function upload(key: string, bytes: Buffer): Promise<TranscodeJob> {
-  const put = await s3.gateway.put({ bucket: 'uploads', key }, bytes);
-  const sniffed = await sniffContentType(bytes.subarray(0, 4100));
-  return {
-    kind: 'transcode',
-    family: 'image',
-    source: { bucket: 'uploads', key, versionId: put.versionId, size: bytes.length, etag: put.etag, sha256: createHash('sha256').update(bytes).digest('hex'), contentType: sniffed.mime },
-    idempotencyKey: `uploads/${key}/${put.etag}`,
-  };
-}
+const upload = (key: string, bytes: Buffer) => uploadImage(s3.gateway, key, bytes);
 
 function run(job: TranscodeJob, config: Config = configWith()) {
   return runTranscode(job, { config, gateway: s3.gateway, log, tmpDir: tmp, deadlineMs: Date.now() + 120_000 });

@@ -80,3 +80,26 @@ describe('HEIC (heic-decode, HEIF orientation)', () => {
     expect((await processBytes(corpusFile(HEIC), { recipe: oneRendition('png', 64) })).card.format).toBe('heic');
   });
 });
+
+describe('HEIC colour profile', () => {
+  it('converts a HEIC tagged with a Display P3 ICC profile (colr/prof) to sRGB', async () => {
+    const { addPrimaryProperty, colrProf } = await import('./heifEdit');
+    const p3 = (await sharp(await sharp({ create: { width: 1, height: 1, channels: 3, background: 'red' } }).withIccProfile('p3').png().toBuffer()).metadata()).icc!;
+    const tagged = addPrimaryProperty(corpusFile(HEIC), colrProf(p3));
+    const plain = await processBytes(corpusFile(HEIC), { recipe: oneRendition('png', 160) });
+    const converted = await processBytes(tagged, { recipe: oneRendition('png', 160) });
+    expect(converted.card).toMatchObject({ format: 'heic', colourSpace: 'display-p3', width: 640, height: 428 });
+    expect(converted.card.iccDescription).toMatch(/P3/);
+    // P3-encoded values mean more saturated colours: in sRGB the channels spread further apart.
+    const chroma = async (png: Buffer) => {
+      const { data } = await raw(png);
+      let sum = 0;
+      for (let i = 0; i < data.length; i += 3) sum += Math.max(data[i]!, data[i + 1]!, data[i + 2]!) - Math.min(data[i]!, data[i + 1]!, data[i + 2]!);
+      return sum / (data.length / 3);
+    };
+    expect(await chroma(converted.renditions[0]!.body)).toBeGreaterThan((await chroma(plain.renditions[0]!.body)) * 1.03);
+    // And with colour "keep-icc" the profile is kept instead.
+    const kept = await processBytes(tagged, { recipe: { ...oneRendition('png', 160), colour: 'keep-icc' } });
+    expect((await sharp(kept.renditions[0]!.body).metadata()).icc).toBeDefined();
+  });
+});

@@ -1,7 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
+import type { StorageGateway } from '@strata/core';
+import type { TranscodeJob } from '../../../../functions/transcode/types';
+import { SNIFF_BYTES, sniffContentType } from '../../../../shared/media/sniff';
 import { loadConfig } from '../../../../shared/config';
 import type { ImageRecipe } from '../../../../shared/config/imageRecipes';
 import { processImageBytes } from '../../../../functions/transcode/image/core';
@@ -70,4 +74,23 @@ export function pngWithDeclaredSize(png: Buffer, width: number, height: number):
   out.writeUInt32BE(height, ihdr + 8);
   out.writeUInt32BE(crc32(out.subarray(ihdr, ihdr + 17)) >>> 0, ihdr + 17);
   return out;
+}
+
+/** Puts `bytes` into the upload bucket and returns the transcode job on-upload would hand over. */
+export async function uploadImage(gateway: StorageGateway, key: string, bytes: Buffer): Promise<TranscodeJob> {
+  const put = await gateway.put({ bucket: 'uploads', key }, bytes);
+  return {
+    kind: 'transcode',
+    family: 'image',
+    source: {
+      bucket: 'uploads',
+      key,
+      versionId: put.versionId,
+      size: bytes.length,
+      etag: put.etag,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      contentType: (await sniffContentType(bytes.subarray(0, SNIFF_BYTES))).mime,
+    },
+    idempotencyKey: `uploads/${key}/${put.etag}`,
+  };
 }

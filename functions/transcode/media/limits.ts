@@ -1,0 +1,67 @@
+/**
+ * Limits checked on the probe, before anything is decoded. Over a limit → QuarantineError with
+ * a stable code and a message naming the setting, so an operator knows what to raise.
+ */
+import type { MediaConfig } from '../../../shared/config/media';
+import { QuarantineError } from '../../../shared/pipeline/errors';
+import { primaryVideo, type MediaProbe } from './probe';
+
+/** What the job will be processed as, decided from the streams (not from the sniffed family). */
+export type MediaKind = 'video' | 'audio';
+
+export function mediaKindOf(probe: MediaProbe): MediaKind | null {
+  if (probe.video.length > 0) return 'video';
+  if (probe.audio.length > 0) return 'audio';
+  return null;
+}
+
+const UNDECODABLE = new Set(['unknown', 'none', 'bin_data']);
+
+export function checkLimits(probe: MediaProbe, limits: MediaConfig): MediaKind {
+  if (probe.streamCount > limits.maxStreams) {
+    throw new QuarantineError('too-many-streams', `${probe.streamCount} streams; at most ${limits.maxStreams} are accepted (STRATA_MEDIA_MAX_STREAMS)`);
+  }
+  const kind = mediaKindOf(probe);
+  if (!kind) {
+    throw new QuarantineError('unsupported-type', `no audio or video stream found (container ${probe.container}, ${probe.streamCount} streams)`);
+  }
+  const duration = probe.durationSeconds;
+  if (kind === 'video') {
+    const v = primaryVideo(probe)!;
+    if (UNDECODABLE.has(v.codec)) throw new QuarantineError('unsupported-type', `video codec "${v.codec}" cannot be decoded`);
+    const longSide = Math.max(v.width, v.height);
+    if (longSide > limits.video.maxDimension) {
+      throw new QuarantineError('too-many-pixels', `${v.width}x${v.height}: the longer side is over ${limits.video.maxDimension} px (STRATA_VIDEO_MAX_DIMENSION)`);
+    }
+    if (v.width * v.height > limits.video.maxPixels) {
+      throw new QuarantineError('too-many-pixels', `${v.width}x${v.height} is over ${limits.video.maxPixels} pixels per frame (STRATA_VIDEO_MAX_PIXELS)`);
+    }
+    const rate = v.frameRate.average ?? v.frameRate.base;
+    if (rate !== null && rate > limits.video.maxFrameRate) {
+      throw new QuarantineError('too-many-frames', `${rate.toFixed(2)} frames per second is over ${limits.video.maxFrameRate} (STRATA_VIDEO_MAX_FRAME_RATE)`);
+    }
+    if (duration !== null && duration > limits.video.maxDurationSeconds) {
+      throw new QuarantineError('too-long', `${formatDuration(duration)} is longer than the ${formatDuration(limits.video.maxDurationSeconds)} limit (STRATA_VIDEO_MAX_DURATION_SECONDS)`);
+    }
+  } else {
+    const a = probe.audio[0]!;
+    if (UNDECODABLE.has(a.codec)) throw new QuarantineError('unsupported-type', `audio codec "${a.codec}" cannot be decoded`);
+    if (duration !== null && duration > limits.audio.maxDurationSeconds) {
+      throw new QuarantineError('too-long', `${formatDuration(duration)} is longer than the ${formatDuration(limits.audio.maxDurationSeconds)} limit (STRATA_AUDIO_MAX_DURATION_SECONDS)`);
+    }
+  }
+  return kind;
+}
+
+/** The most a decode may read: the limit plus a little slack, used with `-t` when the container's duration is unknown or a lie. */
+export function decodeCapSeconds(kind: MediaKind, limits: MediaConfig): number {
+  return (kind === 'video' ? limits.video.maxDurationSeconds : limits.audio.maxDurationSeconds) + 1;
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : m > 0 ? `${m} min ${String(r).padStart(2, '0')} s` : `${seconds.toFixed(1)} s`;
+}

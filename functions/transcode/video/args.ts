@@ -1,0 +1,153 @@
+/**
+ * ffmpeg command lines for the video pipeline (pure, so they can be read and tested).
+ *
+ * The ladder pass decodes the source once: the decoded frames go through the shared pre-filters
+ * (deinterlace, HDR→SDR tone mapping, constant frame rate), then `split` feeds one `scale` per
+ * rung (and one low-rate branch for the sprite tiles). Each rung is an H.264 + AAC HLS output
+ * with MPEG-TS segments; keyframes are forced every segment so all rungs cut at the same times.
+ */
+import type { VideoStreamInfo } from '../media/probe';
+import type { FrameRatePlan, PlannedRung } from './ladder';
+
+/** Filters applied once to the decoded frames, before the split (rotation is ffmpeg's autorotate). */
+export function videoPrefilters(v: Pick<VideoStreamInfo, 'interlaced' | 'hdr'>): string[] {
+  const filters: string[] = [];
+  if (v.interlaced) filters.push('bwdif=mode=send_frame:deint=interlaced');
+  if (v.hdr) {
+    // PQ/HLG → linear light → BT.709 primaries → Hable tone curve → BT.709 SDR, 8-bit 4:2:0.
+    filters.push('zscale=t=linear:npl=100', 'format=gbrpf32le', 'zscale=p=bt709', 'tonemap=tonemap=hable:desat=0', 'zscale=t=bt709:m=bt709:r=tv', 'format=yuv420p');
+  }
+  return filters;
+}
+
+export interface AudioPlan {
+  readonly streamIndex: number;
+  readonly channels: number;
+  readonly sampleRate: number;
+}
+
+/** Stereo at most (players), the source rate when AAC handles it well, else 48 kHz. */
+export function planAudio(a: { index: number; channels: number; sampleRate: number }): AudioPlan {
+  return { streamIndex: a.index, channels: Math.min(2, a.channels), sampleRate: a.sampleRate === 44_100 ? 44_100 : 48_000 };
+}
+
+export interface LadderPassSpec {
+  readonly input: string;
+  readonly inputOptions: readonly string[];
+  readonly videoStreamIndex: number;
+  readonly audio: AudioPlan | null;
+  readonly rungs: readonly PlannedRung[];
+  readonly fps: FrameRatePlan;
+  readonly segmentSeconds: number;
+  readonly preset: string;
+  readonly crf: number;
+  readonly prefilters: readonly string[];
+  /** Source time this pass starts at (a segment boundary; 0 for a fresh job). */
+  readonly startSeconds: number;
+  /** Source seconds to encode at most (slice or duration cap); null = to the end. */
+  readonly maxSeconds: number | null;
+  /** Number of the first segment this pass writes. */
+  readonly startSegment: number;
+  /** Directory with one sub-directory per rung (and `tiles/`). */
+  readonly outDir: string;
+  /** Sprite tiles from the same decode, or null. */
+  readonly tiles: { readonly intervalSeconds: number; readonly width: number; readonly height: number } | null;
+  /** `event` playlists are rewritten after each segment (lets Strata upload as it goes); `vod` only at the end. */
+  readonly playlistType?: 'event' | 'vod';
+}
+
+export function x264Options(rung: PlannedRung, spec: Pick<LadderPassSpec, 'preset' | 'crf' | 'segmentSeconds' | 'fps'>): string[] {
+  const gop = Math.max(1, Math.round(spec.segmentSeconds * spec.fps.value * 2));
+  return [
+    '-c:v', 'libx264',
+    '-preset', spec.preset,
+    '-crf', String(spec.crf),
+    '-maxrate', `${rung.maxKbps}k`,
+    '-bufsize', `${rung.maxKbps * 2}k`,
+    '-profile:v', 'high',
+    '-pix_fmt', 'yuv420p',
+    '-g', String(gop),
+    '-sc_threshold', '0',
+    '-force_key_frames', `expr:gte(t,n_forced*${spec.segmentSeconds})`,
+  ];
+}
+
+export function aacOptions(audio: AudioPlan, kbps: number): string[] {
+  return ['-c:a', 'aac', '-b:a', `${kbps}k`, '-ac', String(audio.channels), '-ar', String(audio.sampleRate)];
+}
+
+/** Where the input is seeked to: half a frame before a resume point, so the boundary frame is kept. */
+export function seekSeconds(spec: Pick<LadderPassSpec, 'startSeconds' | 'fps'>): number {
+  return spec.startSeconds > 0 ? Math.max(0, spec.startSeconds - 0.5 / spec.fps.value) : 0;
+}
+
+/** The input part: accurate seek to a resume point and a read limit. */
+export function inputArgs(spec: Pick<LadderPassSpec, 'input' | 'inputOptions' | 'startSeconds' | 'maxSeconds' | 'fps'>): string[] {
+  const seek = seekSeconds(spec);
+  return [
+    ...spec.inputOptions,
+    ...(seek > 0 ? ['-ss', seek.toFixed(6)] : []),
+    ...(spec.maxSeconds !== null ? ['-t', spec.maxSeconds.toFixed(6)] : []),
+    '-i', spec.input,
+  ];
+}
+
+export function ladderFilterGraph(spec: Pick<LadderPassSpec, 'videoStreamIndex' | 'rungs' | 'fps' | 'prefilters' | 'tiles' | 'startSeconds'>): string {
+  const branches = spec.rungs.length + (spec.tiles ? 1 : 0);
+  const head = [...spec.prefilters, `fps=${spec.fps.expr}`];
+  const labels = Array.from({ length: branches }, (_, i) => `[s${i}]`).join('');
+  const parts = [`[0:${spec.videoStreamIndex}]${head.join(',')},split=${branches}${labels}`];
+  spec.rungs.forEach((r, i) => parts.push(`[s${i}]scale=${r.width}:${r.height}:flags=bicubic,setsar=1,format=yuv420p[v${i}]`));
+  if (spec.tiles) {
+    const t = spec.tiles;
+    const K = t.intervalSeconds;
+    const frame = 1 / spec.fps.value;
+    // Back to source time (so resumed passes share one grid), then the first frame of every
+    // K-second slot: the tile for slot i is the frame at i*K, which the poster seek finds again.
+    // A pass's first frame counts only if it sits on a slot start (within 1.5 frames).
+    const slot = (v: string) => `floor((${v}+${(frame / 2).toFixed(6)})/${K})`;
+    parts.push(
+      `[s${spec.rungs.length}]setpts=PTS+${seekSeconds(spec).toFixed(6)}/TB,` +
+        `select='if(isnan(prev_selected_t)\\,lt(abs(t-floor(t/${K}+0.5)*${K})\\,${(frame * 1.5).toFixed(6)})\\,gt(${slot('t')}\\,${slot('prev_selected_t')}))',` +
+        `scale=${t.width}:${t.height},setsar=1[tiles]`,
+    );
+  }
+  return parts.join(';');
+}
+
+/** The whole single-decode ladder command (after `-hide_banner -nostdin -progress …`, which the runner adds). */
+export function ladderArgs(spec: LadderPassSpec): string[] {
+  const args = [...inputArgs(spec), '-filter_complex', ladderFilterGraph(spec)];
+  spec.rungs.forEach((rung, i) => {
+    args.push('-map', `[v${i}]`);
+    if (spec.audio) args.push('-map', `0:${spec.audio.streamIndex}`);
+    args.push(...x264Options(rung, spec));
+    if (spec.audio) args.push(...aacOptions(spec.audio, rung.audioKbps));
+    args.push(...hlsOutputArgs(spec, rung.name));
+  });
+  if (spec.tiles) {
+    // One tile per grid slot, consecutively, from the first slot starting at or after the pass start.
+    const first = firstTileIndex(spec.startSeconds, spec.tiles.intervalSeconds, spec.fps.value);
+    args.push('-map', '[tiles]', '-fps_mode', 'passthrough', '-c:v', 'mjpeg', '-q:v', '4', '-start_number', String(first), '-f', 'image2', `${spec.outDir}/tiles/t-%06d.jpg`);
+  }
+  return args;
+}
+
+/** Index of the first tile a pass starting at `startSeconds` writes (slots start at multiples of the interval). */
+export function firstTileIndex(startSeconds: number, intervalSeconds: number, fps: number): number {
+  return Math.ceil((startSeconds - 1.5 / fps) / intervalSeconds);
+}
+
+export function hlsOutputArgs(spec: Pick<LadderPassSpec, 'segmentSeconds' | 'startSegment' | 'startSeconds' | 'outDir' | 'playlistType'>, rungName: string): string[] {
+  return [
+    '-output_ts_offset', spec.startSeconds.toFixed(6),
+    '-f', 'hls',
+    '-hls_time', String(spec.segmentSeconds),
+    '-hls_playlist_type', spec.playlistType ?? 'event',
+    '-hls_flags', 'temp_file',
+    '-hls_segment_type', 'mpegts',
+    '-start_number', String(spec.startSegment),
+    '-hls_segment_filename', `${spec.outDir}/${rungName}/seg-%05d.ts`,
+    `${spec.outDir}/${rungName}/index.m3u8`,
+  ];
+}
