@@ -83,4 +83,18 @@ describe('the durable event queue', { timeout: 150_000 }, () => {
     expect(await store.read(oldDone)).toBeNull();
     expect((await store.read(recentDone))?.status).toBe('done');
   });
+
+  it('writes an event in flight when the stack stops back as pending, its attempt not counted', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'strata-queue-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const t = await startFixtureStack({}, dataDir);
+    const res = await fetch(`${t.stack.emulator.httpEndpoint}/_scf/functions/sleeper/invocations`, { method: 'POST', body: '{}' });
+    const { requestId } = (await res.json()) as { requestId: string };
+    // sleeper never returns but has a 1 s limit that starts after its cold start: stop while it runs.
+    await waitFor('the event to run', async () => (await t.stack.emulator.store.read(requestId))?.status === 'running');
+    await t.close();
+    const after = await new EventStore(eventsDir(dataDir)).read(requestId);
+    expect(after).toMatchObject({ status: 'pending', attempts: 0, error: null });
+    expect(after!.history.map((h) => h.outcome)).toEqual(['interrupted']);
+  });
 });
