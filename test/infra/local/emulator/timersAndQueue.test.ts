@@ -21,7 +21,7 @@ describe('timers', { timeout: 150_000 }, () => {
     for (const e of fired) {
       expect(e.source).toBe('timer');
       expect(e.payload).toEqual({ Type: 'Timer', TriggerName: 'every-second', Time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), Message: 'tick-tock' });
-      expect((e.result as { triggerSrc: string }).triggerSrc).toBe('timer');
+      expect((e.result as { triggerSrc: string }).triggerSrc).toBe('Timer');
     }
     expect((fired[0]!.payload as { Time: string }).Time).not.toBe((fired[1]!.payload as { Time: string }).Time);
   });
