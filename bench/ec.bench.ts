@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { ReedSolomon, encodeBlocks, type KernelName } from '@strata/core/erasure';
 import type { BenchRecord } from './run';
 import { ecRefBench, ecRefBinary } from './erasure/ecRef';
+import { compareWithGo } from './hash.bench';
 import { flag, measure, measureAsync, rates, rssMb, type Timing } from './erasure/measure';
 
 const K = 8;
@@ -176,6 +177,8 @@ export async function* run(): AsyncGenerator<BenchRecord> {
         }
       }
     }
+    // the hashes the acceptance criteria name, against Go in the same run
+    yield* compareWithGo(['highwayhash256', 'crc64nvme', 'crc64ecma'], dur, reps, 'ec');
   }
 
   const rssBytes = Number(process.env.STRATA_BENCH_EC_RSS_BYTES ?? 2 * 1024 ** 3);

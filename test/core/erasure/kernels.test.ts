@@ -42,7 +42,7 @@ describe('GF(2^8) kernels', () => {
           expect(results[2], 'wasm-relaxed-simd vs js').toEqual(results[0]);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
   });
 
