@@ -5,13 +5,14 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import { loadConfig, type Config } from '../../shared/config';
 import { createLogger, type Logger } from '../../shared/log';
 import { readStackInfo, type StackInfo } from '../cli/context';
 import { startEmulator, type Emulator } from './emulator/emulator';
 import type { OutputSink } from './emulator/functionProcess';
 import { loadStackSpec } from './emulator/serverless';
+import { isProcessAlive } from './processAlive';
 import type { StackSpec } from './emulator/spec';
 import { checkTimers } from './emulator/timers';
 import { startLocalS3, type LocalS3Server } from './s3/server';
@@ -35,15 +36,6 @@ export interface RunningStack {
   close(): Promise<void>;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const cwd = options.cwd ?? process.cwd();
   const config = loadConfig(options.env);
@@ -52,7 +44,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   checkTimers(spec.functions);
 
   const existing = readStackInfo(dataDir);
-  if (existing && existing.pid !== process.pid && isAlive(existing.pid)) {
+  if (existing && existing.pid !== process.pid && isProcessAlive(existing.pid)) {
     throw new StrataError('StackRunning', `another stack (pid ${existing.pid}) is using ${dataDir}; stop it or set STRATA_DATA_DIR to another directory`);
   }
   await mkdir(dataDir, { recursive: true });

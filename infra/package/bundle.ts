@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { cp, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
@@ -59,6 +59,8 @@ export interface BundleOptions {
   readonly external?: readonly string[];
   /** Packages resolved by path at run time (binaries): copied whole. */
   readonly copyPackages?: readonly string[];
+  /** The bundle includes the core: copy its WebAssembly kernels beside it. */
+  readonly withCoreWasm?: boolean;
 }
 
 export interface BundleResult {
@@ -81,7 +83,8 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
         const name = packageName(args.path);
         if (external.has(name)) return { path: args.path, external: true };
         const dir = packageDir(name, args.resolveDir || root);
-        if (dir && hasBinaryFiles(dir)) {
+        // Workspace packages (the core) are bundled from source, whatever build outputs they hold.
+        if (dir && realpathSync(dir).includes('/node_modules/') && hasBinaryFiles(dir)) {
           binaryPackages.add(name);
           return { path: args.path, external: true };
         }
@@ -101,9 +104,15 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     logLevel: 'error',
     plugins: [classify],
     // Code written for ESM may read import.meta.url; give CommonJS bundles the equivalent.
-    define: { 'import.meta.url': '__strataImportMetaUrl' },
+    define: { 'import.meta.url': '__strataImportMetaUrl', __STRATA_BUNDLED__: 'true' },
     banner: { js: "const __strataImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
   });
+  // The core's WebAssembly kernels travel beside the bundle (see layers/core/src/wasm/load.ts).
+  const wasmDir = join(root, 'layers', 'core', 'wasm');
+  if (options.withCoreWasm) {
+    if (!existsSync(wasmDir)) throw new Error('layers/core/wasm is missing: run `npm run build:wasm` first');
+    await cp(wasmDir, join(options.outDir, 'wasm'), { recursive: true });
+  }
   const closure = dependencyClosure(binaryPackages);
   for (const [name, dir] of closure) {
     await cp(dir, join(options.outDir, 'node_modules', name), { recursive: true, dereference: true });

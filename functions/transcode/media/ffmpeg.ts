@@ -15,7 +15,7 @@ import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, 
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 
 export type ToolName = 'ffmpeg' | 'ffprobe';
 

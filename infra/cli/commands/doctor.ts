@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { describeError } from '@strata/core';
+import { describeError } from '@strata/core/errors';
 import sharp from 'sharp';
 import { loadConfig } from '../../../shared/config';
 import { createCliContext } from '../context';
@@ -27,6 +27,17 @@ const probes: Record<string, Probe> = {
     const f = sharp.format;
     const reads = (['jpeg', 'png', 'webp', 'gif', 'tiff', 'svg', 'heif'] as const).filter((k) => f[k]?.input?.buffer);
     return { ok: true, detail: `sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}; reads ${reads.join(', ')} (HEIC through heic-decode)` };
+  },
+  ffmpeg: async () => {
+    const { resolveMediaTools, formatMediaToolsReport } = await import('../../../functions/transcode/media/ffmpeg');
+    const report = await resolveMediaTools();
+    const ok = Boolean(report.ffmpeg.tool && report.ffprobe.tool && report.ffmpeg.tool.hlsCapable);
+    return { ok, detail: formatMediaToolsReport(report).join('\n           ') };
+  },
+  'wasm-simd': async () => {
+    const { defaultKernelName } = await import('@strata/core');
+    const kernel = defaultKernelName();
+    return { ok: kernel !== 'js', detail: `erasure kernel: ${kernel}${kernel === 'js' ? ' (WebAssembly SIMD or the built kernels are missing: run npm run build:wasm)' : ''}` };
   },
   s3: async () => {
     const { gateway, endpoint, config } = createCliContext(process.env);

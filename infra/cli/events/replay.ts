@@ -5,9 +5,10 @@
  * and the event runs at the next `npm start`. Unknown ID: exit 4. A running event: exit 1.
  */
 import { resolve } from 'node:path';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import { loadConfig } from '../../../shared/config';
 import { EventStore, eventsDir, type EventRecord } from '../../local/emulator/eventStore';
+import { isProcessAlive } from '../../local/processAlive';
 import { readStackInfo } from '../context';
 import { UsageError, type CliIo } from '../io';
 import { parseEventArgs } from './args';
@@ -16,15 +17,6 @@ const USAGE = 'strata events replay ID|--all-dead';
 
 function noSuchEvent(id: string): StrataError {
   return new StrataError('NoSuchEvent', `no event with id ${id}`, { details: { exitCode: 4 } });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** POSTs to the running stack; null when no stack answers there. */
@@ -55,7 +47,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const store = new EventStore(eventsDir(dataDir));
   const stack = readStackInfo(dataDir);
 
-  if (stack && alive(stack.pid)) {
+  if (stack && isProcessAlive(stack.pid)) {
     const path = allDead ? '_scf/events/replay-dead' : `_scf/events/${encodeURIComponent(positionals[0]!)}/replay`;
     const answer = await askStack(stack.httpEndpoint, path);
     if (answer) {

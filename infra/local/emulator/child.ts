@@ -4,7 +4,7 @@
  * container does. Exits when the emulator goes away.
  */
 import { pathToFileURL } from 'node:url';
-import type { ChildMessage, InvokeMessage, SerializedError } from './protocol';
+import { INIT_TMPDIR_VAR, type ChildMessage, type InvokeMessage, type SerializedError } from './protocol';
 
 type Handler = (event: unknown, context: Record<string, unknown>, callback?: (err: unknown, value?: unknown) => void) => unknown;
 
@@ -31,10 +31,14 @@ function call(handler: Handler, event: unknown, context: Record<string, unknown>
   });
 }
 
+function useTmpDir(dir: string): void {
+  process.env.TMPDIR = dir;
+  process.env.TMP = dir;
+  process.env.TEMP = dir;
+}
+
 async function invoke(handler: Handler, msg: InvokeMessage): Promise<void> {
-  process.env.TMPDIR = msg.tmpDir;
-  process.env.TMP = msg.tmpDir;
-  process.env.TEMP = msg.tmpDir;
+  useTmpDir(msg.tmpDir);
   if (msg.triggerSrc) process.env.TRIGGER_SRC = msg.triggerSrc;
   else delete process.env.TRIGGER_SRC;
   const context = {
@@ -60,6 +64,10 @@ async function invoke(handler: Handler, msg: InvokeMessage): Promise<void> {
 
 async function main(): Promise<void> {
   process.on('disconnect', () => process.exit(0));
+  // Module-scope code runs as part of the first invocation: give it that invocation's /tmp.
+  const initTmp = process.env[INIT_TMPDIR_VAR];
+  delete process.env[INIT_TMPDIR_VAR];
+  if (initTmp) useTmpDir(initTmp);
   let handler: Handler;
   try {
     const mod = (await import(pathToFileURL(handlerFile).href)) as Record<string, unknown> & { default?: Record<string, unknown> };

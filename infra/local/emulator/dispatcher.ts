@@ -5,7 +5,7 @@
  * State lives in the durable EventStore; `running` events left by a crash are re-queued.
  */
 import { randomUUID } from 'node:crypto';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import type { Logger } from '../../../shared/log';
 import type { EventRecord, EventSource, EventStore, OutcomeKind } from './eventStore';
 import type { FunctionPool, InvocationOutcome } from './functionPool';
@@ -13,6 +13,8 @@ import type { FunctionPool, InvocationOutcome } from './functionPool';
 /** SCF's limit for an async event (COS, timer, async Invoke). */
 export const MAX_ASYNC_EVENT_BYTES = 128 * 1024;
 const MAX_RESULT_CHARS = 4096;
+/** `done` events older than this are deleted at start (dead ones are kept until replayed or removed by hand). */
+export const DONE_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 export interface DispatcherOptions {
   readonly store: EventStore;
@@ -41,7 +43,12 @@ export class AsyncDispatcher {
     await this.options.store.init();
     const { events, unreadable } = await this.options.store.list();
     for (const name of unreadable) this.options.log.warn({ file: name }, 'unreadable event file skipped');
+    const pruneBefore = Date.now() - DONE_RETENTION_MS;
     for (let record of events) {
+      if (record.status === 'done' && Date.parse(record.finishedAt ?? record.updatedAt) < pruneBefore) {
+        await this.options.store.remove(record.id);
+        continue;
+      }
       if (record.status === 'done' || record.status === 'dead') continue;
       if (!this.options.pools.has(record.function)) {
         this.options.log.warn({ eventId: record.id, function: record.function }, 'queued event for a function this stack does not run; left as is');
@@ -128,7 +135,7 @@ export class AsyncDispatcher {
         updatedAt: new Date().toISOString(),
       };
       this.live.set(record.id, running);
-      const outcome = pool.tryInvoke({ requestId: record.id, event: record.payload, triggerSrc: record.source === 'timer' ? 'timer' : null });
+      const outcome = pool.tryInvoke({ requestId: record.id, event: record.payload, triggerSrc: record.source === 'timer' ? 'Timer' : null });
       if (!outcome) break; // cannot happen after hasCapacity(); kept for safety
       const task = Promise.all([this.options.store.write(running), outcome])
         .then(([, o]) => this.finish(running, o))

@@ -58,6 +58,9 @@ export function eventsDir(dataDir: string): string {
 }
 
 export class EventStore {
+  /** Writes of one event are serialised, so the file always ends with the last state written. */
+  private readonly writes = new Map<string, Promise<void>>();
+
   constructor(readonly dir: string) {}
 
   async init(): Promise<void> {
@@ -71,10 +74,24 @@ export class EventStore {
     return join(this.dir, `${id}.json`);
   }
 
-  async write(record: EventRecord): Promise<void> {
-    const tmp = join(this.dir, `.tmp-${record.id}-${randomBytes(4).toString('hex')}`);
-    await writeFile(tmp, JSON.stringify(record, null, 1));
-    await rename(tmp, this.file(record.id));
+  write(record: EventRecord): Promise<void> {
+    const file = this.file(record.id);
+    const previous = this.writes.get(record.id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const tmp = join(this.dir, `.tmp-${record.id}-${randomBytes(4).toString('hex')}`);
+      await writeFile(tmp, JSON.stringify(record, null, 1));
+      await rename(tmp, file);
+    });
+    const settled = next.catch(() => undefined);
+    this.writes.set(record.id, settled);
+    void settled.then(() => {
+      if (this.writes.get(record.id) === settled) this.writes.delete(record.id);
+    });
+    return next;
+  }
+
+  async remove(id: string): Promise<void> {
+    await rm(this.file(id), { force: true });
   }
 
   async read(id: string): Promise<EventRecord | null> {

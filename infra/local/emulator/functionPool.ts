@@ -74,10 +74,13 @@ export class FunctionPool {
   }
 
   private takeIdle(): FunctionProcess | null {
-    const entry = this.idle.pop();
-    if (!entry) return null;
-    clearTimeout(entry.timer);
-    return entry.instance;
+    for (let entry = this.idle.pop(); entry; entry = this.idle.pop()) {
+      clearTimeout(entry.timer);
+      // An idle process can die on its own (an unhandled rejection after its handler returned).
+      if (entry.instance.alive) return entry.instance;
+      void this.discard(entry.instance);
+    }
+    return null;
   }
 
   private release(instance: FunctionProcess): void {

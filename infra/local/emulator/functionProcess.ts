@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { RssWatchdog } from './memory';
-import type { ChildMessage, InvokeMessage } from './protocol';
+import { INIT_TMPDIR_VAR, type ChildMessage, type InvokeMessage } from './protocol';
 import type { FunctionSpec } from './spec';
 
 export type FailureKind = 'error' | 'timeout' | 'out of memory' | 'crash';
@@ -49,7 +49,10 @@ export class FunctionProcess {
   ) {
     this.child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', TSX, CHILD_ENTRY, spec.handlerFile, spec.handlerExport], {
       cwd: spec.dir,
-      env: { ...options.env, TMPDIR: options.tmpDir, TMP: options.tmpDir, TEMP: options.tmpDir },
+      // TMPDIR stays the host's while tsx starts, so its compile cache (under os.tmpdir()) is
+      // shared by all cold starts; child.ts switches to the invocation's directory before
+      // loading the handler.
+      env: { ...options.env, [INIT_TMPDIR_VAR]: options.tmpDir },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
     });

@@ -7,14 +7,14 @@
  * - `/<function>/…` — Function URL of a function with `custom.strata.functions.<name>.url`: the
  *   rest of the path is the event's `path`; invoked synchronously, no retries.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describeError, StrataError } from '@strata/core';
+import { describeError, StrataError } from '@strata/core/errors';
 import type { Logger } from '../../../shared/log';
 import type { AsyncDispatcher } from './dispatcher';
 import type { FunctionPool } from './functionPool';
 import { fromHandlerResult, MAX_SYNC_BYTES, toFunctionUrlEvent } from './functionUrl';
-import { randomUUID } from 'node:crypto';
 
 export interface HttpDeps {
   readonly pools: ReadonlyMap<string, FunctionPool>;
@@ -65,7 +65,12 @@ const STATUS_BY_CODE: Record<string, number> = {
 export function createRouter(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    let parts: string[];
+    try {
+      parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      return sendError(res, 400, 'InvalidURI', `malformed percent-encoding in ${url.pathname}`);
+    }
     if (url.pathname === '/healthz') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'MethodNotAllowed', 'use GET');
       return sendJson(res, 200, { status: 'ok', ...deps.health() });
@@ -113,7 +118,7 @@ export function createRouter(deps: HttpDeps): (req: IncomingMessage, res: Server
       remoteAddress: req.socket.remoteAddress ?? '127.0.0.1',
       body,
     });
-    const running = pool.tryInvoke({ requestId, event, triggerSrc: 'http' });
+    const running = pool.tryInvoke({ requestId, event, triggerSrc: null });
     if (!running) {
       return sendError(res, 429, 'ResourceLimitReached', `${pool.spec.name} is at its concurrency limit (${pool.spec.reservedConcurrency}); retry later`, idHeader);
     }

@@ -9,8 +9,11 @@ import type { FunctionSpec, StackSpec } from './spec';
 /** A fixed fake UIN: SCF always sets one; nothing local depends on its value. */
 export const LOCAL_UIN = '100000000001';
 
-/** Host variables a local process needs to work at all (SCF sets its own equivalents). */
-const HOST_PASSTHROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'USER'];
+/**
+ * Host variables a local process needs to work at all (SCF sets its own equivalents). TMPDIR is
+ * the host's only while tsx starts (its compile cache); each invocation gets its own.
+ */
+const HOST_PASSTHROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'USER', 'TMPDIR'];
 
 export interface RuntimeEnvInput {
   readonly stack: StackSpec;

@@ -138,6 +138,8 @@ export class ForwardedRequest extends Transform {
   readonly socket: IncomingMessage['socket'];
   readonly connection: IncomingMessage['socket'];
   complete = false;
+  /** Sees every verified chunk and then null at the end, without consuming the stream (form POST auth). */
+  tap: ((chunk: Buffer | null) => void) | null = null;
   private readonly md5: Hash | null;
   private readonly sha256: Hash | null;
   private readonly digester: Digester | null;
@@ -169,6 +171,7 @@ export class ForwardedRequest extends Transform {
     this.md5?.update(chunk);
     this.sha256?.update(chunk);
     this.digester?.update(chunk);
+    this.tap?.(chunk);
     done(null, chunk);
   }
 
@@ -176,6 +179,7 @@ export class ForwardedRequest extends Transform {
     try {
       this.verify();
       this.complete = true;
+      this.tap?.(null);
       done();
     } catch (err) {
       done(err as Error);

@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { ForwardedRequest } from './body';
 import type { SecretLookup } from './auth';
 import { s3Error } from './errors';
 import { ALGORITHM, parseAmzDate, sign, signaturesEqual, signingKey } from './sigv4';
@@ -25,10 +26,10 @@ type Condition = Record<string, string> | [string, string | number, string | num
 const EXEMPT = new Set(['x-amz-signature', 'file', 'policy']);
 
 /**
- * Watches the body stream (without consuming it for anyone else) and resolves when the form's
+ * Watches the body through the request's tap (s3rver still consumes the stream) and resolves when the form's
  * policy signature and conditions hold; rejects with the S3 error otherwise.
  */
-export function verifyFormPost(body: Readable, headers: IncomingHttpHeaders, bucket: string, lookup: SecretLookup): Promise<void> {
+export function verifyFormPost(body: ForwardedRequest, headers: IncomingHttpHeaders, bucket: string, lookup: SecretLookup): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const parser = new Busboy({ headers });
     const fields = new Map<string, string>();
@@ -56,8 +57,7 @@ export function verifyFormPost(body: Readable, headers: IncomingHttpHeaders, buc
         reject(err);
       }
     });
-    body.on('data', (chunk: Buffer) => parser.write(chunk));
-    body.on('end', () => parser.end());
+    body.tap = (chunk) => (chunk ? parser.write(chunk) : parser.end());
     body.on('error', (err) => reject(err));
   });
 }

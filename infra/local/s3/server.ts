@@ -22,6 +22,7 @@ import { RestoreScheduler } from './restore';
 import { accounts, S3Object, type KoaMiddleware } from './s3rverParts';
 import { AtomicStore, type ObjectChange } from './store';
 import { parseTarget } from './target';
+import { createLogger } from '../../../shared/log';
 
 export interface LocalS3Options {
   /** Object data lives under `<dataDir>/s3` (staging in `<dataDir>/s3-staging`, state in `<dataDir>/s3-state`). */
@@ -158,6 +159,13 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
   koa.context.store = store;
   // Our routes run after s3rver's XML/vhost middleware and before its router (the last entry).
   koa.middleware.splice(koa.middleware.length - 1, 0, strataRoutes(store, restores));
+  // Koa reports errors through 'error' (s3rver silences its default printer); log real faults.
+  const log = createLogger({ component: 'local-s3' }, { destination: 2 });
+  const clientGone = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'EPIPE', 'HPE_INVALID_EOF_STATE']);
+  (s3rver as unknown as EventEmitter).on('error', (err: unknown) => {
+    if (clientGone.has((err as { code?: string }).code ?? '')) return; // the client went away mid-request
+    if (!isS3Error(err) || err.status >= 500) log.error({ err }, 'local S3 request failed');
+  });
   const app = s3rver.callback();
 
   const front = (req: IncomingMessage, res: ServerResponse): void => {
@@ -198,6 +206,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
       }
       runInContext(ctx, () => app(forwarded as unknown as IncomingMessage, res));
     } catch (err) {
+      if (!isS3Error(err)) log.error({ err }, 'local S3 front handler failed');
       sendS3Error(res, isS3Error(err) ? err : s3Error('InternalError', (err as Error).message), req.method);
     }
   };

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTranscode } from '../../../functions/transcode/run';
@@ -26,7 +27,7 @@ function io(extraEnv: Record<string, string> = {}, tty = false) {
 
 async function ingest(key: string, bytes: Buffer): Promise<void> {
   const job = await uploadImage(s3.gateway, key, bytes);
-  const status = await runTranscode(job, { config: loadConfig(env), gateway: s3.gateway, log: createLogger({}, { level: 'silent' }), tmpDir: '/tmp', deadlineMs: Date.now() + 60_000 });
+  const status = await runTranscode(job, { config: loadConfig(env), gateway: s3.gateway, log: createLogger({}, { level: 'silent' }), tmpDir: tmpdir(), deadlineMs: Date.now() + 60_000 });
   expect(status).toBe('done');
 }
 

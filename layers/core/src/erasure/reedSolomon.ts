@@ -36,6 +36,8 @@ export class ReedSolomon {
   readonly matrix: Matrix;
   readonly #parityCoefs: Uint8Array;
   readonly #decodeCache = new Map<string, Matrix>();
+  /** Reused outputs for verify/consistent: allocating fresh large arrays per call costs more than the coding. */
+  #scratch: Uint8Array[] = [];
 
   constructor(dataShards: number, parityShards: number, options: ReedSolomonOptions = {}) {
     checkShardCounts(dataShards, parityShards);
@@ -57,9 +59,17 @@ export class ReedSolomon {
     return Math.ceil(length / this.dataShards);
   }
 
-  /** k+m zeroed shards of `shardSize` bytes, placed for the kernel to work on in place. */
+  /**
+   * k+m zeroed shards of `shardSize` bytes, placed for the kernel to work on in place (no copy
+   * in or out: the fast path). Hand them back with `release` when done to reuse the memory.
+   */
   allocateShards(shardSize: number): Uint8Array[] {
     return this.kernel.allocate(new Array<number>(this.totalShards).fill(shardSize), this.parityShards * (shardSize + 64));
+  }
+
+  /** Returns buffers from `allocateShards`/`allocate` for reuse; they must not be used afterwards. */
+  release(buffers: readonly Uint8Array[]): void {
+    this.kernel.release(buffers);
   }
 
   /**
@@ -75,11 +85,12 @@ export class ReedSolomon {
   /**
    * klauspost's Split: k data shards of ceil(n/k) bytes holding `data` then zero padding, and m
    * zeroed parity shards (encode fills them). Empty data gives k+m empty shards (MinIO's choice;
-   * klauspost refuses it).
+   * klauspost refuses it). Plain arrays: the WebAssembly kernels copy them in and out; for
+   * zero-copy work fill shards from `allocateShards` instead.
    */
   split(data: Uint8Array): Uint8Array[] {
     const size = this.shardSize(data.length);
-    const shards = this.allocateShards(size);
+    const shards = Array.from({ length: this.totalShards }, () => new Uint8Array(size));
     for (let i = 0; i < this.dataShards; i++) shards[i]!.set(data.subarray(i * size, (i + 1) * size));
     return shards;
   }
@@ -108,7 +119,7 @@ export class ReedSolomon {
   /** True when the parity shards match the data shards. */
   verify(shards: readonly Uint8Array[]): boolean {
     const size = this.#checkComplete(shards);
-    const expected = Array.from({ length: this.parityShards }, () => new Uint8Array(size));
+    const expected = this.#scratchOutputs(this.parityShards, size);
     this.kernel.mulMatrix(this.#parityCoefs, shards.slice(0, this.dataShards), expected, size);
     return expected.every((p, j) => Buffer.compare(p, shards[this.dataShards + j]!) === 0);
   }
@@ -126,6 +137,13 @@ export class ReedSolomon {
   /** Like `reconstruct`, but only data shards are rebuilt (missing parity stays missing). */
   reconstructData(shards: ShardList, options: { missing?: readonly number[] } = {}): ShardList {
     return this.#reconstruct(shards, options.missing ?? [], true);
+  }
+
+  #scratchOutputs(count: number, size: number): Uint8Array[] {
+    if (this.#scratch.length < count || this.#scratch[0]!.length < size) {
+      this.#scratch = Array.from({ length: this.parityShards }, () => new Uint8Array(Math.max(size, this.#scratch[0]?.length ?? 0)));
+    }
+    return this.#scratch.slice(0, count).map((b) => b.subarray(0, size));
   }
 
   #checkComplete(shards: readonly Uint8Array[]): number {
@@ -198,7 +216,7 @@ export class ReedSolomon {
     const extra: number[] = [];
     for (let i = 0; i < this.totalShards; i++) if (!missing.includes(i) && !valid.includes(i)) extra.push(i);
     if (extra.length === 0 || size === 0) return true;
-    const expected = extra.map(() => new Uint8Array(size));
+    const expected = this.#scratchOutputs(extra.length, size);
     this.kernel.mulMatrix(this.#rowsOver(valid, extra), valid.map((i) => shards[i]!), expected, size);
     return expected.every((e, r) => Buffer.compare(e, shards[extra[r]!]!) === 0);
   }

@@ -14,8 +14,13 @@ import { wasm, type WasmModule } from './api';
 
 export type WasmKernelFile = 'gf256-simd.wasm' | 'gf256-relaxed.wasm' | 'crc64.wasm';
 
+/** Defined (true) by the packager when the core is bundled: the kernels then sit in `wasm/` beside the bundle. */
+declare const __STRATA_BUNDLED__: boolean | undefined;
+
 export function wasmDirectory(): string {
-  return process.env.STRATA_WASM_DIR ?? fileURLToPath(new URL('../../wasm/', import.meta.url));
+  if (process.env.STRATA_WASM_DIR) return process.env.STRATA_WASM_DIR;
+  if (typeof __STRATA_BUNDLED__ !== 'undefined' && __STRATA_BUNDLED__) return join(__dirname, 'wasm');
+  return fileURLToPath(new URL('../../wasm/', import.meta.url));
 }
 
 const modules = new Map<WasmKernelFile, WasmModule>();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../../../infra/local/emulator/eventStore';
-import { isAlive, startFixtureStack, strata, waitFor, waitForEvent, type TestStack } from './helpers';
+import { isAlive, startFixtureStack, strataInProcess, strataProcess, waitFor, waitForEvent, type TestStack } from './helpers';
 
 let t: TestStack;
 const put = (key: string, body = 'x', bucket = 'uploads') => t.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
@@ -98,14 +98,14 @@ describe('SCF emulator on the local stack', { timeout: 150_000 }, () => {
       expect(Date.parse(dead.history[i]!.startedAt) - Date.parse(dead.history[i - 1]!.finishedAt)).toBeGreaterThanOrEqual(195);
     }
 
-    const listed = await strata(['events', 'list', '--dead', '--json'], t.env);
+    const listed = await strataInProcess(['events', 'list', '--dead', '--json'], t.env);
     expect(listed.code).toBe(0);
     const { events } = JSON.parse(listed.stdout) as { events: Record<string, unknown>[] };
     expect(events).toContainEqual({ id: dead.id, function: 'fail', status: 'dead', attempts: 3, error: dead.error, receivedAt: dead.receivedAt });
     expect(events.every((e) => e.status === 'dead')).toBe(true);
 
     await put('flags/fail/retry-me.txt', 'go');
-    const replayed = await strata(['events', 'replay', dead.id], t.env);
+    const replayed = await strataInProcess(['events', 'replay', dead.id], t.env);
     expect(replayed.stderr).toBe('');
     expect(replayed.code).toBe(0);
     expect(replayed.stdout).toContain('queued on the running stack');
@@ -117,10 +117,10 @@ describe('SCF emulator on the local stack', { timeout: 150_000 }, () => {
   });
 
   it('refuses to replay an unknown event id with one line on stderr and exit 4', async () => {
-    const r = await strata(['events', 'replay', '00000000-0000-4000-8000-000000000000'], t.env);
+    const r = await strataProcess(['events', 'replay', '00000000-0000-4000-8000-000000000000'], t.env);
     expect(r.code).toBe(4);
     expect(r.stderr.trim().split('\n')).toEqual(['strata: no event with id 00000000-0000-4000-8000-000000000000']);
-    const usage = await strata(['events', 'replay'], t.env);
+    const usage = await strataInProcess(['events', 'replay'], t.env);
     expect(usage.code).toBe(2);
   });
 
@@ -210,6 +210,24 @@ describe('SCF emulator on the local stack', { timeout: 150_000 }, () => {
       return e?.status === 'dead' ? e : null;
     });
     expect(dead.error).toBe('init failed: Error: broken at init');
+  });
+
+  it('does not hand an invocation to a warm process that died while idle', async () => {
+    const invoke = async (event: unknown) => {
+      const res = await fetch(`${t.stack.emulator.httpEndpoint}/_scf/functions/crashy/invocations`, { method: 'POST', body: JSON.stringify(event) });
+      const { requestId } = (await res.json()) as { requestId: string };
+      return waitFor('crashy to finish', async () => {
+        const e = await t.stack.emulator.store.read(requestId);
+        return e?.status === 'done' || e?.status === 'dead' ? e : null;
+      });
+    };
+    const first = await invoke({ crashAfterReturn: true });
+    expect(first.status).toBe('done');
+    const { pid } = first.result as { pid: number };
+    await waitFor('the idle process to die', async () => !isAlive(pid));
+    const second = await invoke({});
+    expect(second).toMatchObject({ status: 'done', attempts: 1 });
+    expect(second.history[0]!.coldStart).toBe(true);
   });
 
   it('answers the async Invoke endpoint with clear errors', async () => {

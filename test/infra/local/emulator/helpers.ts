@@ -1,10 +1,13 @@
-import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { EventRecord } from '../../../../infra/local/emulator/eventStore';
 import { startStack, type RunningStack } from '../../../../infra/local/stack';
+import * as eventsCommand from '../../../../infra/cli/commands/events';
+import { runCli } from '../../../helpers/cli';
+import { runCli as runCommand, type CliResult } from '../../../helpers/cliRun';
 
 export const REPO = resolve(import.meta.dirname, '../../../..');
 export const FIXTURE_YML = join(REPO, 'test/fixtures/serverless.yml');
@@ -81,29 +84,26 @@ export function waitForEvent(t: TestStack, fn: string, marker: string, statuses:
   );
 }
 
-export interface Spawned {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
+/** `strata …` in-process (fast): the events command module with captured output. */
+export function strataInProcess(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return runCommand(eventsCommand, args.slice(1), env);
 }
 
-/** Runs the strata CLI as a separate process, asynchronously (never execFileSync against an in-process server). */
-export function strata(args: string[], env: NodeJS.ProcessEnv): Promise<Spawned> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'infra/cli/main.ts', ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
+/** `strata …` as a separate process, as users run it (exit codes from the real main). */
+export function strataProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runCli(args, Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)));
 }
 
+/** A process exists and is not a zombie (an exited child its parent has not reaped yet). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

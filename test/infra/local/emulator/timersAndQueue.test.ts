@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventStore, eventsDir, type EventRecord } from '../../../../infra/local/emulator/eventStore';
-import { startFixtureStack, strata, waitFor, type TestStack } from './helpers';
+import { startFixtureStack, strataInProcess, waitFor, type TestStack } from './helpers';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -21,7 +21,7 @@ describe('timers', { timeout: 150_000 }, () => {
     for (const e of fired) {
       expect(e.source).toBe('timer');
       expect(e.payload).toEqual({ Type: 'Timer', TriggerName: 'every-second', Time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), Message: 'tick-tock' });
-      expect((e.result as { triggerSrc: string }).triggerSrc).toBe('timer');
+      expect((e.result as { triggerSrc: string }).triggerSrc).toBe('Timer');
     }
     expect((fired[0]!.payload as { Time: string }).Time).not.toBe((fired[1]!.payload as { Time: string }).Time);
   });
@@ -45,7 +45,7 @@ describe('the durable event queue', { timeout: 150_000 }, () => {
     history: [],
   });
 
-  it('re-queues events a crashed stack left running, and runs events replayed while no stack ran', async () => {
+  it('re-queues events a crashed stack left running, runs events replayed while no stack ran, prunes old done events', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'strata-queue-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
     const store = new EventStore(eventsDir(dataDir));
@@ -54,13 +54,18 @@ describe('the durable event queue', { timeout: 150_000 }, () => {
     const dead = '22222222-2222-4222-8222-222222222222';
     await store.write(event(crashed, 'running', 1));
     await store.write(event(dead, 'dead', 3));
+    const oldDone = '33333333-3333-4333-8333-333333333333';
+    const recentDone = '44444444-4444-4444-8444-444444444444';
+    const daysAgo = (d: number) => new Date(Date.now() - d * 24 * 3600 * 1000).toISOString();
+    await store.write({ ...event(oldDone, 'done', 1), finishedAt: daysAgo(8) });
+    await store.write({ ...event(recentDone, 'done', 1), finishedAt: daysAgo(1) });
 
     // No stack yet: replay rewrites the file and says when it will run.
     const env = { ...process.env, STRATA_DATA_DIR: dataDir };
-    const replay = await strata(['events', 'replay', '--all-dead'], env);
+    const replay = await strataInProcess(['events', 'replay', '--all-dead'], env);
     expect(replay.code).toBe(0);
     expect(replay.stdout).toContain(`re-queued 1 dead event(s): ${dead}; no stack is running on ${dataDir}; it will run at the next npm start`);
-    const listed = await strata(['events', 'list'], env);
+    const listed = await strataInProcess(['events', 'list'], env);
     expect(listed.stdout.split('\n')[0]).toMatch(/^ID +FUNCTION +STATUS +ATTEMPTS +RECEIVED +ERROR$/);
     expect(listed.stdout).toMatch(new RegExp(`${dead} +echo +pending +0`));
 
@@ -74,5 +79,22 @@ describe('the durable event queue', { timeout: 150_000 }, () => {
       expect(done.attempts).toBe(1);
       expect((done.result as { event: unknown }).event).toEqual({ marker: id });
     }
+    // done events are kept for 7 days, then pruned at start
+    expect(await store.read(oldDone)).toBeNull();
+    expect((await store.read(recentDone))?.status).toBe('done');
+  });
+
+  it('writes an event in flight when the stack stops back as pending, its attempt not counted', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'strata-queue-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const t = await startFixtureStack({}, dataDir);
+    const res = await fetch(`${t.stack.emulator.httpEndpoint}/_scf/functions/sleeper/invocations`, { method: 'POST', body: '{}' });
+    const { requestId } = (await res.json()) as { requestId: string };
+    // sleeper never returns but has a 1 s limit that starts after its cold start: stop while it runs.
+    await waitFor('the event to run', async () => (await t.stack.emulator.store.read(requestId))?.status === 'running');
+    await t.close();
+    const after = await new EventStore(eventsDir(dataDir)).read(requestId);
+    expect(after).toMatchObject({ status: 'pending', attempts: 0, error: null });
+    expect(after!.history.map((h) => h.outcome)).toEqual(['interrupted']);
   });
 });

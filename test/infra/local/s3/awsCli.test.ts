@@ -57,10 +57,10 @@ describe.skipIf(!hasAwsCli())('AWS CLI against the local server', () => {
     expect((await readFile(join(dir, 'big.out'))).equals(big)).toBe(true);
     const ops = server.events.filter((e) => e.type === 'created').map((e) => [e.key, e.op]);
     expect(ops).toEqual([['in/small file.txt', 'put'], ['in/big.bin', 'multipart']]);
-  });
+  }, 180_000); // each CLI call starts a Python interpreter: slow on a loaded 2-core machine
 
   it('fails with SignatureDoesNotMatch when the secret is wrong', async () => {
     const err = (await aws(['s3', 'ls', 's3://uploads/'], 'wrong-secret').catch((e: unknown) => e)) as { stderr: string };
     expect(err.stderr).toContain('SignatureDoesNotMatch');
-  });
+  }, 60_000);
 });

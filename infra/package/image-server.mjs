@@ -1,0 +1,58 @@
+// Entry of a Strata container-image function on SCF (WebServer image): SCF posts each event to
+// POST /event-invoke on port 9000, with the invocation context in X-Scf-* headers
+// (../shared/notes/scf-runtime-2026.md §2.2). The image runs the same TypeScript as `npm start`,
+// through tsx, so no bundler stands between local runs and production.
+import http from 'node:http';
+import { register } from 'tsx/esm/api';
+
+register();
+const functionName = process.env.STRATA_FUNCTION || '__FUNCTION__';
+const { main_handler: handler } = await import(`./functions/${functionName}/index.ts`);
+const port = Number(process.env.PORT || 9000);
+
+function contextFrom(headers) {
+  const timeoutMs = Number(headers['x-scf-timeout'] || 900) * 1000;
+  const started = Date.now();
+  return {
+    request_id: headers['x-scf-request-id'] || '',
+    function_name: headers['x-scf-name'] || functionName,
+    function_version: headers['x-scf-version'] || '$LATEST',
+    namespace: headers['x-scf-namespace'] || 'default',
+    memory_limit_in_mb: Number(headers['x-scf-memory'] || 0),
+    time_limit_in_ms: timeoutMs,
+    tencentcloud_region: headers['x-scf-region'] || '',
+    tencentcloud_appid: headers['x-scf-appid'] || '',
+    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
+  };
+}
+
+function reply(res, status, body) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body === undefined ? null : body));
+}
+
+const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/healthz') return reply(res, 200, { ok: true, function: functionName });
+    if (req.method !== 'POST' || req.url !== '/event-invoke') {
+      return reply(res, 404, { errorCode: -1, errorMessage: 'SCF image functions receive events on POST /event-invoke' });
+    }
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      let event;
+      try {
+        event = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+      } catch (err) {
+        return reply(res, 400, { errorCode: -1, errorMessage: `event is not JSON: ${err.message}` });
+      }
+      try {
+        reply(res, 200, await handler(event, contextFrom(req.headers)));
+      } catch (err) {
+        // A non-2xx answer is an execution error: SCF's async retry policy applies.
+        reply(res, 500, { errorCode: -1, errorMessage: String((err && err.message) || err) });
+      }
+    });
+});
+server.listen(port, process.env.HOST || '0.0.0.0', () => {
+  process.stdout.write(`${JSON.stringify({ level: 'info', function: functionName, msg: `listening on ${server.address().port}` })}\n`);
+});

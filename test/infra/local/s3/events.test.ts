@@ -1,0 +1,143 @@
+import { createHash, createHmac } from 'node:crypto';
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCode, KEYS, raw, startServer, type TestServer } from './helpers/s3';
+
+let s3: TestServer;
+beforeAll(async () => {
+  s3 = await startServer();
+});
+afterAll(async () => s3?.close());
+
+/** Events emitted while `action` runs. */
+async function during(action: () => Promise<unknown>) {
+  const from = s3.events.length;
+  await action();
+  return s3.events.slice(from);
+}
+
+/** A browser upload form signed as the AWS docs describe (policy, SigV4 over the base64 policy). */
+function signedForm(key: string, file: Buffer, options: { secret?: string; expiresInMs?: number; maxSize?: number; extra?: Record<string, string> } = {}): FormData {
+  const now = new Date();
+  const day = now.toISOString().slice(0, 10).replace(/-/g, '');
+  const amzDate = `${day}T000000Z`;
+  const credential = `${KEYS.accessKey}/${day}/us-east-1/s3/aws4_request`;
+  const policy = Buffer.from(
+    JSON.stringify({
+      expiration: new Date(now.getTime() + (options.expiresInMs ?? 60_000)).toISOString(),
+      conditions: [
+        { bucket: 'uploads' },
+        ['starts-with', '$key', 'forms/'],
+        ['starts-with', '$Content-Type', 'image/'],
+        { 'x-amz-algorithm': 'AWS4-HMAC-SHA256' },
+        { 'x-amz-credential': credential },
+        { 'x-amz-date': amzDate },
+        ['content-length-range', 1, options.maxSize ?? 1_000_000],
+      ],
+    }),
+  ).toString('base64');
+  const hmac = (k: Buffer | string, d: string) => createHmac('sha256', k).update(d).digest();
+  const signingKey = hmac(hmac(hmac(hmac(`AWS4${options.secret ?? KEYS.secretKey}`, day), 'us-east-1'), 's3'), 'aws4_request');
+  const form = new FormData();
+  const fields: Record<string, string> = {
+    key,
+    'Content-Type': 'image/png',
+    'x-amz-algorithm': 'AWS4-HMAC-SHA256',
+    'x-amz-credential': credential,
+    'x-amz-date': amzDate,
+    policy,
+    'x-amz-signature': createHmac('sha256', signingKey).update(policy).digest('hex'),
+    ...options.extra,
+  };
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  form.append('file', new Blob([file]), 'upload.png');
+  return form;
+}
+
+describe('object events', () => {
+  it('reports PutObject and presigned PUT as put, with size, unquoted ETag, raw key and class', async () => {
+    const events = await during(async () => {
+      await s3.client().send(new PutObjectCommand({ Bucket: 'uploads', Key: 'ev/ü ñ+&=.txt', Body: 'hello' }));
+      const url = await getSignedUrl(s3.client(), new PutObjectCommand({ Bucket: 'uploads', Key: 'ev/presigned.txt' }), { expiresIn: 60 });
+      expect((await fetch(url, { method: 'PUT', body: 'via url' })).status).toBe(200);
+    });
+    expect(events).toMatchObject([
+      { type: 'created', op: 'put', bucket: 'uploads', key: 'ev/ü ñ+&=.txt', size: 5, etag: '5d41402abc4b2a76b9719d911017c592', storageClass: 'STANDARD' },
+      { type: 'created', op: 'put', key: 'ev/presigned.txt', size: 7 },
+    ]);
+    expect(events[0]!.sequencer < events[1]!.sequencer).toBe(true);
+    expect(events[0]!.requestId).not.toBe(events[1]!.requestId);
+  });
+
+  it('reports a browser form POST as post, and refuses forms with a bad signature, an expired policy or too large a file', async () => {
+    const png = Buffer.from('89504e470d0a1a0a', 'hex');
+    const events = await during(async () => {
+      const ok = await fetch(`${s3.server.endpoint}/uploads`, { method: 'POST', body: signedForm('forms/a.png', png) });
+      expect([ok.status, await ok.text()]).toEqual([204, '']);
+    });
+    expect(events).toMatchObject([{ type: 'created', op: 'post', key: 'forms/a.png', size: png.length }]);
+
+    const refused = await during(async () => {
+      const forged = await fetch(`${s3.server.endpoint}/uploads`, { method: 'POST', body: signedForm('forms/b.png', png, { secret: 'wrong-secret' }) });
+      expect([forged.status, /<Code>(\w+)/.exec(await forged.text())?.[1]]).toEqual([403, 'SignatureDoesNotMatch']);
+      const expired = await fetch(`${s3.server.endpoint}/uploads`, { method: 'POST', body: signedForm('forms/c.png', png, { expiresInMs: -1000 }) });
+      expect(expired.status).toBe(403);
+      const large = await fetch(`${s3.server.endpoint}/uploads`, { method: 'POST', body: signedForm('forms/d.png', png, { maxSize: 4 }) });
+      expect([large.status, /<Code>(\w+)/.exec(await large.text())?.[1]]).toEqual([400, 'EntityTooLarge']);
+      const outside = await fetch(`${s3.server.endpoint}/uploads`, { method: 'POST', body: signedForm('elsewhere/e.png', png) });
+      expect(outside.status).toBe(403);
+      const extra = await fetch(`${s3.server.endpoint}/uploads`, { method: 'POST', body: signedForm('forms/f.png', png, { extra: { 'x-amz-meta-sneaky': '1' } }) });
+      expect(extra.status).toBe(403);
+    });
+    expect(refused).toEqual([]);
+    for (const key of ['b', 'c', 'd', 'f']) expect((await raw(s3.server.endpoint, { method: 'HEAD', path: `/uploads/forms/${key}.png` })).status).toBe(404);
+  });
+
+  it('reports CompleteMultipartUpload as multipart with the S3 ETag, and copies with their ETag', async () => {
+    const client = s3.client();
+    const events = await during(async () => {
+      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: 'uploads', Key: 'ev/mpu.bin' }));
+      const { ETag } = await client.send(new UploadPartCommand({ Bucket: 'uploads', Key: 'ev/mpu.bin', UploadId, PartNumber: 1, Body: 'one part' }));
+      await client.send(new CompleteMultipartUploadCommand({ Bucket: 'uploads', Key: 'ev/mpu.bin', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }));
+      await client.send(new CopyObjectCommand({ Bucket: 'derived', Key: 'ev/copied.bin', CopySource: 'uploads/ev/mpu.bin' }));
+    });
+    expect(events).toMatchObject([
+      { op: 'multipart', key: 'ev/mpu.bin', size: 8, etag: expect.stringMatching(/^[0-9a-f]{32}-1$/) },
+      // A copy of a multipart object gets the plain MD5 ETag of its bytes.
+      { op: 'copy', bucket: 'derived', key: 'ev/copied.bin', size: 8, etag: createHash('md5').update('one part').digest('hex') },
+    ]);
+  });
+
+  it('reports one removal per key DeleteObjects actually deleted, and nothing for a missing key', async () => {
+    const client = s3.client();
+    for (const k of ['del/a', 'del/b', 'del/c']) await client.send(new PutObjectCommand({ Bucket: 'uploads', Key: k, Body: k }));
+    const events = await during(async () => {
+      const res = await client.send(new DeleteObjectsCommand({ Bucket: 'uploads', Delete: { Objects: [{ Key: 'del/a' }, { Key: 'del/missing' }, { Key: 'del/c' }] } }));
+      expect(res.Deleted?.map((d) => d.Key).sort()).toEqual(['del/a', 'del/c', 'del/missing']);
+      await client.send(new DeleteObjectCommand({ Bucket: 'uploads', Key: 'del/b' }));
+      await client.send(new DeleteObjectCommand({ Bucket: 'uploads', Key: 'del/b' }));
+    });
+    expect(events.map((e) => [e.type, e.op, e.key, e.storageClass]).sort()).toEqual([
+      ['removed', 'delete', 'del/a', null],
+      ['removed', 'delete', 'del/b', null],
+      ['removed', 'delete', 'del/c', null],
+    ]);
+  });
+
+  it('emits nothing for a refused write', async () => {
+    const events = await during(async () => {
+      const res = await raw(s3.server.endpoint, { method: 'PUT', path: '/uploads/ev/refused', headers: { 'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg==' }, body: 'not empty' });
+      expect(errorCode(res)).toBe('BadDigest');
+    });
+    expect(events).toEqual([]);
+  });
+});
