@@ -72,7 +72,9 @@ export const mediaEnvSchema = {
   STRATA_VIDEO_FALLBACK_SHORT_SIDE: positiveInt.default(720),
   STRATA_VIDEO_PREVIEW: bool.default(true),
   STRATA_VIDEO_SPRITE_MAX_TILES: positiveInt.default(100),
-  STRATA_AUDIO_MAX_DURATION_SECONDS: positiveInt.default(10_800),
+  // Audio jobs run in one invocation (not split): 10 min of stereo took 29 CPU-s (48 with loudness
+  // normalisation), so 2 h is ~6-10 CPU-minutes, inside the 900 s timeout.
+  STRATA_AUDIO_MAX_DURATION_SECONDS: positiveInt.default(7_200),
   STRATA_AUDIO_AAC_KBPS: z.coerce.number().int().min(32).max(512).default(128),
   STRATA_AUDIO_OPUS_KBPS: z.coerce.number().int().min(16).max(512).default(96),
   /** Unset: measure loudness only. Set (e.g. -16): renditions normalised to it with two-pass loudnorm. */

@@ -78,7 +78,7 @@ describe('checkLimits', () => {
       [video({ width: 4000, height: 4000 }), 'too-many-pixels', /STRATA_VIDEO_MAX_PIXELS/],
       [video({ r_frame_rate: '1000/1', avg_frame_rate: '960/1' }), 'too-many-frames', /STRATA_VIDEO_MAX_FRAME_RATE/],
       [normaliseProbe({ streams: [{ index: 0, codec_type: 'video', codec_name: 'h264', width: 64, height: 64 }], format: { duration: '7300', nb_streams: 1 } }), 'too-long', /STRATA_VIDEO_MAX_DURATION_SECONDS/],
-      [normaliseProbe({ streams: [{ index: 0, codec_type: 'audio', codec_name: 'flac', channels: 1, sample_rate: '8000' }], format: { duration: '86400', nb_streams: 1 } }), 'too-long', /24 h 00 min is longer than the 3 h 00 min limit/],
+      [normaliseProbe({ streams: [{ index: 0, codec_type: 'audio', codec_name: 'flac', channels: 1, sample_rate: '8000' }], format: { duration: '86400', nb_streams: 1 } }), 'too-long', /24 h 00 min is longer than the 2 h 00 min limit/],
     ];
     for (const [probed, code, message] of cases) {
       let caught: unknown;
