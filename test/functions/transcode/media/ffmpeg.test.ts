@@ -110,6 +110,13 @@ describe('parseVersionOutput', () => {
 });
 
 describe('the resolved ffprobe', () => {
+  it('runs a static build given by FFPROBE_PATH (as in the container image) with the empty GCONV_PATH too', async () => {
+    const packaged = (await resolveTool('ffprobe', { env: { PATH: '' }, scratchDir: scratch })).tool!;
+    const viaEnv = (await resolveTool('ffprobe', { env: { FFPROBE_PATH: packaged.path, PATH: '' }, scratchDir: scratch })).tool!;
+    expect(viaEnv.source).toBe('FFPROBE_PATH');
+    expect(viaEnv.env.GCONV_PATH).toBeDefined();
+  });
+
   it('reads an HLS playlist of MPEG-TS segments (the static build does not crash)', async () => {
     const tools = await getMediaTools();
     const dir = join(scratch, 'hls');
