@@ -36,8 +36,11 @@ export interface LadderPassOptions {
   readonly workspace: Workspace;
   /** Uploads one finished segment file (then it is deleted locally). */
   readonly upload: (rungIndex: number, segmentIndex: number, path: string) => Promise<EncodedFile>;
-  /** Polled while encoding: true stops the pass (the invocation is running out of time). */
-  readonly shouldStop: () => boolean;
+  /**
+   * Polled while encoding with the number of segments already complete in every rung: true stops
+   * the pass (the invocation is running out of time).
+   */
+  readonly shouldStop: (completeSegments: number) => boolean;
   readonly stallTimeoutMs: number;
   /** Source seconds done so far in this pass. */
   readonly onProgress?: (encodedSeconds: number) => void;
@@ -105,10 +108,15 @@ export async function runLadderPass(options: LadderPassOptions): Promise<LadderP
     }
   };
 
+  const completeCount = (): number => {
+    let n = 0;
+    for (let index = spec.startSegment; files.get(index)?.filter(Boolean).length === rungs.length; index++) n += 1;
+    return n;
+  };
   const abort = new AbortController();
   let scanning = false;
   const poll = setInterval(() => {
-    if (options.shouldStop() || uploadError) abort.abort();
+    if (options.shouldStop(completeCount()) || uploadError) abort.abort();
     if (scanning) return;
     scanning = true;
     void Promise.all([scan(), options.workspace.sample()])

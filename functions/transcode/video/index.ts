@@ -77,7 +77,12 @@ export async function processVideo(job: MediaJob): Promise<ProcessorResult | Pro
       },
       force,
     );
-  const deadlineReached = () => Date.now() > ctx.deadlineMs - config.deadlineMarginMs;
+  // The margin is at most a quarter of this invocation's time, and an invocation always completes
+  // one segment before it honours the deadline: every invocation makes progress, so a misjudged
+  // margin cannot make a job suspend and resume for ever.
+  const margin = Math.min(config.deadlineMarginMs, Math.max(0, ctx.deadlineMs - Date.now()) / 4);
+  const deadlineReached = () => Date.now() > ctx.deadlineMs - margin;
+  const madeProgress = () => state.segments.length > segmentsAtStart;
   const localTiles: Tile[] = [];
 
   try {
@@ -109,7 +114,7 @@ export async function processVideo(job: MediaJob): Promise<ProcessorResult | Pro
         state.phase = 'finalize';
         break;
       }
-      if (deadlineReached()) return await suspend('deadline');
+      if (deadlineReached() && madeProgress()) return await suspend('deadline');
       const sliceSeconds = config.sliceSeconds > 0 ? Math.ceil(config.sliceSeconds / vc.segmentSeconds) * vc.segmentSeconds : null;
       const capLeft = duration === null ? decodeCapSeconds('video', config) - startSeconds : null;
       const maxSeconds = sliceSeconds === null ? capLeft : capLeft === null ? sliceSeconds : Math.min(sliceSeconds, capLeft);
@@ -138,7 +143,7 @@ export async function processVideo(job: MediaJob): Promise<ProcessorResult | Pro
         spec,
         workspace,
         stallTimeoutMs: config.stallTimeoutMs,
-        shouldStop: deadlineReached,
+        shouldStop: (complete) => deadlineReached() && (complete > 0 || madeProgress()),
         onProgress: (s) => void save('running', 'ladder', percentOf(startSeconds + s), false, null, startSeconds + s),
         upload: async (r, index, path) => {
           if (!state.codecs[r]) state.codecs[r] = await codecOfSegment(job, path);

@@ -118,6 +118,24 @@ describe('video pipeline (through runTranscode, real local S3)', () => {
     expect(work).toEqual([]);
   });
 
+  it('stops a pass at the invocation deadline (after one segment at least) and resumes it in the next', async () => {
+    const job = await uploadFile(s3.gateway, 'videos/deadline.mp4', readFileSync(await makeClip(dir, 'deadline', { seconds: 30, width: 160, height: 90 })));
+    // Every invocation starts past its deadline: it still completes a segment, then suspends.
+    const run = await runJob(s3.gateway, job, { deadlineMs: Date.now() - 1, env: { STRATA_HLS_SEGMENT_SECONDS: '4' }, maxInvocations: 10 });
+    expect(run.error).toBeNull();
+    expect(run.outcomes.at(-1)).toBe('done');
+    expect(run.outcomes.length).toBeGreaterThanOrEqual(2);
+    expect(run.outcomes.length).toBeLessThanOrEqual(9); // at least one of the 8 segments per invocation
+    expect(run.outcomes.slice(0, -1).every((o) => o === 'suspended')).toBe(true);
+    expect(run.leftovers).toEqual([]);
+    await expectPlayableVideo(s3.gateway, run.card, 30);
+    const playlist = (await s3.gateway.getBytes({ bucket: 'derived', key: outputOf(run.card, 'hls-playlist').key })).bytes.toString();
+    const boundaries = playlist.match(/#EXT-X-DISCONTINUITY/g)?.length ?? 0;
+    expect(boundaries).toBeGreaterThanOrEqual(1);
+    expect(boundaries).toBeLessThanOrEqual(run.outcomes.length - 1);
+    expect(run.card.video).toMatchObject({ processing: { invocations: run.outcomes.length, resumed: true } });
+  });
+
   it('decodes the source once for all rungs (one input, split into one scale per rung)', () => {
     const args = ladderArgs({
       input: 'in.mp4', inputOptions: [], videoStreamIndex: 0, audio: { streamIndex: 1, channels: 2, sampleRate: 48000 },
