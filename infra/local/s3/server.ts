@@ -68,21 +68,6 @@ export interface LocalS3Server {
   close(): Promise<void>;
 }
 
-/** Access key id from a SigV4 Authorization header or presigned query. */
-export function accessKeyOf(req: Pick<IncomingMessage, 'headers' | 'url'>): string | null {
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string') {
-    const v4 = /Credential=([^/,\s]+)\//.exec(auth);
-    if (v4) return v4[1] ?? null;
-    const v2 = /^AWS ([^:]+):/.exec(auth);
-    if (v2) return v2[1] ?? null;
-  }
-  const query = new URL(req.url ?? '/', 'http://x').searchParams;
-  const cred = query.get('X-Amz-Credential');
-  if (cred) return cred.split('/')[0] ?? null;
-  return query.get('AWSAccessKeyId');
-}
-
 /** Query parameters of presigned URLs that are authentication, not request headers. */
 const AUTH_QUERY = new Set(['x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-expires', 'x-amz-signedheaders', 'x-amz-signature', 'x-amz-content-sha256', 'x-amz-security-token']);
 

@@ -51,6 +51,16 @@ describe('storage classes', () => {
     expect(s3.events.find((e) => e.key === 'class/GLACIER')).toMatchObject({ op: 'put', storageClass: 'GLACIER' });
   });
 
+  it('copies keys with spaces, +, & and unicode when the copy source is URL-encoded per segment', async () => {
+    const client = s3.client();
+    const key = 'odd/a b+c&d=ü.txt';
+    await client.send(new PutObjectCommand({ Bucket: 'uploads', Key: key, Body: 'odd' }));
+    const CopySource = `uploads/${key.split('/').map(encodeURIComponent).join('/')}`;
+    await client.send(new CopyObjectCommand({ Bucket: 'derived', Key: key, CopySource }));
+    const got = await client.send(new GetObjectCommand({ Bucket: 'derived', Key: key }));
+    expect(await got.Body!.transformToString()).toBe('odd');
+  });
+
   it('refuses an unknown class with 400 InvalidStorageClass', async () => {
     expect(await outcome(s3.client().send(new PutObjectCommand({ Bucket: 'uploads', Key: 'class/bogus', Body: 'x', StorageClass: 'COLD_STORAGE' as StorageClass })))).toBe('400 InvalidStorageClass');
   });
