@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { ReedSolomon, encodeBlocks, type KernelName } from '@strata/core/erasure';
 import type { BenchRecord } from './run';
 import { ecRefBench, ecRefBinary } from './erasure/ecRef';
+import { compareWithGo } from './hash.bench';
 import { flag, measure, measureAsync, rates, rssMb, type Timing } from './erasure/measure';
 
 const K = 8;
@@ -49,7 +50,10 @@ function row(op: string, impl: string, extra: Record<string, unknown>, lost: num
 
 function oursRows(kernel: KernelName, dur: number, reps: number): Row[] {
   const rs = new ReedSolomon(K, M, { kernel });
-  const shards = rs.split(randomBytes(BLOCK));
+  // shards in the kernel's memory, as the streaming layer keeps them (no copy in or out)
+  const shards = rs.allocateShards(BLOCK / K);
+  const data = randomBytes(BLOCK);
+  shards.slice(0, K).forEach((s, i) => s.set(data.subarray(i * s.length, (i + 1) * s.length)));
   rs.encode(shards);
   const saved = shards.map((s) => s.slice());
   const extra = { kernel };
@@ -60,6 +64,10 @@ function oursRows(kernel: KernelName, dur: number, reps: number): Row[] {
   }
   if (!shards.every((s, i) => Buffer.compare(s, saved[i]!) === 0)) throw new Error(`${kernel}: reconstruct changed the bytes`);
   rows.push(row('verify', 'strata', extra, 0, BLOCK, measure(() => void rs.verify(shards), dur, reps)));
+  // the convenience path: split() gives plain arrays, which the kernel copies in and out
+  const plain = rs.split(data);
+  rows.push(row('encode-copying', 'strata', extra, 0, BLOCK, measure(() => rs.encode(plain), dur, reps)));
+  rs.release(shards);
   return rows;
 }
 
@@ -176,6 +184,8 @@ export async function* run(): AsyncGenerator<BenchRecord> {
         }
       }
     }
+    // the hashes the acceptance criteria name, against Go in the same run
+    yield* compareWithGo(['highwayhash256', 'crc64nvme', 'crc64ecma'], dur, reps, 'ec');
   }
 
   const rssBytes = Number(process.env.STRATA_BENCH_EC_RSS_BYTES ?? 2 * 1024 ** 3);

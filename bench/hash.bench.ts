@@ -50,18 +50,25 @@ export async function* run(): AsyncGenerator<BenchRecord> {
     yield row(algo, 'hash-wasm', measure(() => void (h.init(), h.update(buf), h.digest('binary')), dur, reps), { package: 'hash-wasm@4.13.0' });
   }
 
-  if (flag('--compare')) {
-    const refs = ecRefHashBench(ecRefBinary(), SIZE, dur / 1000, reps);
-    for (const algo of CHECKSUM_ALGORITHMS) {
-      const ref = refs.get(GO_LABEL[algo] ?? '');
-      if (!ref) continue;
-      const again = row(algo, 'strata', measureOurs(algo)); // measured right after Go, close in time
-      for (const basis of ['cpu', 'wall'] as const) {
-        const o = basis === 'cpu' ? again.gbpsCpu : again.gbps;
-        const r = (basis === 'cpu' ? ref.mbpsCpu : ref.mbps) / 1000;
-        yield { bench: 'hash', op: algo, ours: o, ref: Math.round(r * 1000) / 1000, ratio: Math.round((o / r) * 1000) / 1000, refImpl: 'ec-ref hashbench (Go)', basis };
-      }
+  if (flag('--compare')) yield* compareWithGo(CHECKSUM_ALGORITHMS, dur, reps);
+  void ours;
+}
+
+/**
+ * `{"op","ours","ref","ratio"}` lines against Go's `ec-ref hashbench` (CPU-normalised and wall),
+ * each of ours measured right after Go's run so both sides see the same machine load.
+ */
+export async function* compareWithGo(algos: readonly ChecksumAlgorithm[], dur: number, reps: number, bench = 'hash'): AsyncGenerator<BenchRecord> {
+  const buf = new Uint8Array(SIZE).map((_, i) => (i * 2654435761) >>> 24);
+  const refs = ecRefHashBench(ecRefBinary(), SIZE, dur / 1000, reps);
+  for (const algo of algos) {
+    const ref = refs.get(GO_LABEL[algo] ?? '');
+    if (!ref) continue;
+    const ours = row(algo, 'strata', measure(() => void createHasher(algo).update(buf).digest(), dur, reps));
+    for (const basis of ['cpu', 'wall'] as const) {
+      const o = basis === 'cpu' ? ours.gbpsCpu : ours.gbps;
+      const r = (basis === 'cpu' ? ref.mbpsCpu : ref.mbps) / 1000;
+      yield { bench, op: algo, ours: o, ref: Math.round(r * 1000) / 1000, ratio: Math.round((o / r) * 1000) / 1000, refImpl: 'ec-ref hashbench (Go)', basis };
     }
   }
-  void ours;
 }

@@ -163,17 +163,20 @@ describe('strata ec', () => {
     }
   });
 
-  it('exits 2 on bad usage and 1 on a missing input through the real CLI', async () => {
-    const cli = (args: string[]) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', 'infra/cli/main.ts', 'ec', ...args]).then(
-        () => ({ code: 0, stderr: '' }),
-        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
-      );
-    const usage = await cli(['encode', '--data', '4', '--parity', '2', '--bitrot', 'highwayhash256', '--in', 'x', '--out', 'y']);
-    expect(usage.code).toBe(2);
-    expect(usage.stderr.trim().split('\n')).toHaveLength(1);
-    const missing = await cli(['encode', '--data', '4', '--parity', '2', '--in', join(root, 'does-not-exist'), '--out', fresh('x')]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+  it('fails a missing input with an ordinary error (exit 1 in the CLI), writing nothing', async () => {
+    const out = fresh('x');
+    const err = await ec(['encode', '--data', '4', '--parity', '2', '--in', join(root, 'does-not-exist'), '--out', out]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(UsageError);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('exits 2 with one stderr line on bad usage through the real CLI', async () => {
+    const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'infra/cli/main.ts', 'ec', 'encode', '--data', '4', '--parity', '2', '--bitrot', 'highwayhash256', '--in', 'x', '--out', 'y']).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

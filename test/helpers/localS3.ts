@@ -15,9 +15,9 @@ export interface LocalS3Fixture {
 }
 
 /** A real local S3 server on a free port with a throw-away data dir. */
-export async function startTestS3(buckets: string[] = ['uploads', 'derived']): Promise<LocalS3Fixture> {
+export async function startTestS3(buckets: string[] = ['uploads', 'derived'], options: { restoreDelayMs?: number } = {}): Promise<LocalS3Fixture> {
   const dataDir = await mkdtemp(join(tmpdir(), 'strata-test-'));
-  const server = await startLocalS3({ dataDir, port: 0, buckets, ...TEST_KEYS });
+  const server = await startLocalS3({ dataDir, port: 0, buckets, ...TEST_KEYS, ...options });
   const events: LocalObjectEvent[] = [];
   server.events.on('object', (e) => events.push(e));
   const gateway = createS3Gateway({

@@ -28,6 +28,17 @@ const probes: Record<string, Probe> = {
     const reads = (['jpeg', 'png', 'webp', 'gif', 'tiff', 'svg', 'heif'] as const).filter((k) => f[k]?.input?.buffer);
     return { ok: true, detail: `sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}; reads ${reads.join(', ')} (HEIC through heic-decode)` };
   },
+  ffmpeg: async () => {
+    const { resolveMediaTools, formatMediaToolsReport } = await import('../../../functions/transcode/media/ffmpeg');
+    const report = await resolveMediaTools();
+    const ok = Boolean(report.ffmpeg.tool && report.ffprobe.tool && report.ffmpeg.tool.hlsCapable);
+    return { ok, detail: formatMediaToolsReport(report).join('\n           ') };
+  },
+  'wasm-simd': async () => {
+    const { defaultKernelName } = await import('@strata/core');
+    const kernel = defaultKernelName();
+    return { ok: kernel !== 'js', detail: `erasure kernel: ${kernel}${kernel === 'js' ? ' (WebAssembly SIMD or the built kernels are missing: run npm run build:wasm)' : ''}` };
+  },
   s3: async () => {
     const { gateway, endpoint, config } = createCliContext(process.env);
     const buckets = [config.buckets.upload, config.buckets.derived];

@@ -1,7 +1,9 @@
 /**
  * `strata put FILE s3://BUCKET/KEY [--class CLASS] [--content-type TYPE]
  * [--if-none-match] [--sse store|kms[:KEY-ID]]`: uploads FILE (`-` = stdin) with end-to-end
- * checksums. Prints `s3://BUCKET/KEY SIZE sha256=HEX` (plus `unchanged` when
+ * checksums; with `--protect` as an erasure-protected object (k data + m parity shards over
+ * the buckets in STRATA_PROTECT_BUCKETS, manifest under the key; `--class` then applies to the
+ * shards). Prints `s3://BUCKET/KEY SIZE sha256=HEX` (plus `unchanged` when
  * identical content was already there).
  */
 import { stat } from 'node:fs/promises';
@@ -9,11 +11,12 @@ import type { Readable } from 'node:stream';
 import type { PutOptions, PutResult, ServerSideEncryption } from '@strata/core';
 import { parseS3Url } from '../context';
 import { UsageError, type CliIo } from '../io';
-import { parseCommand } from '../storage/args';
+import { parseCommand, parseProtect } from '../storage/args';
 import { openStorage } from '../storage/open';
 import { transferProgress } from '../storage/progress';
+import { putProtectedFromCli } from '../storage/protect';
 
-const USAGE = 'usage: strata put FILE s3://BUCKET/KEY [--class CLASS] [--content-type TYPE] [--if-none-match] [--sse store|kms[:KEY-ID]]';
+const USAGE = 'usage: strata put FILE s3://BUCKET/KEY [--protect K+M] [--class CLASS] [--content-type TYPE] [--if-none-match] [--sse store|kms[:KEY-ID]]';
 
 function parseSse(text: string | undefined): ServerSideEncryption | undefined {
   if (text === undefined) return undefined;
@@ -27,6 +30,7 @@ export async function run(args: string[], io: CliIo & { stdin?: Readable }): Pro
   const { values, positionals } = parseCommand(
     args,
     {
+      protect: { type: 'string' },
       class: { type: 'string' },
       'content-type': { type: 'string' },
       'if-none-match': { type: 'boolean' },
@@ -41,7 +45,9 @@ export async function run(args: string[], io: CliIo & { stdin?: Readable }): Pro
   if (positionals.length !== 2) throw new UsageError(USAGE);
   const [file, url] = positionals as [string, string];
   const ref = parseS3Url(url);
+  const protect = values.protect === undefined ? null : parseProtect(values.protect);
   const sse = parseSse(values.sse);
+  if (protect && sse) throw new UsageError('--sse applies to plain objects; protected shards take the target buckets\' default encryption');
   const storage = openStorage(io.env);
   const size = file === '-' ? undefined : (await stat(file)).size;
   const progress = transferProgress(io, `put ${ref.key}`, size);
@@ -54,7 +60,9 @@ export async function run(args: string[], io: CliIo & { stdin?: Readable }): Pro
   };
   let result: PutResult & { protection?: string };
   try {
-    if (file === '-') {
+    if (protect) {
+      result = await putProtectedFromCli(storage, ref, file, protect, options, io.stdin ?? process.stdin);
+    } else if (file === '-') {
       result = await storage.gateway.put(ref, io.stdin ?? process.stdin, options);
     } else {
       result = await storage.gateway.putFile(ref, file, options);

@@ -135,7 +135,7 @@ export class AsyncDispatcher {
         updatedAt: new Date().toISOString(),
       };
       this.live.set(record.id, running);
-      const outcome = pool.tryInvoke({ requestId: record.id, event: record.payload, triggerSrc: record.source === 'timer' ? 'timer' : null });
+      const outcome = pool.tryInvoke({ requestId: record.id, event: record.payload, triggerSrc: record.source === 'timer' ? 'Timer' : null });
       if (!outcome) break; // cannot happen after hasCapacity(); kept for safety
       const task = Promise.all([this.options.store.write(running), outcome])
         .then(([, o]) => this.finish(running, o))

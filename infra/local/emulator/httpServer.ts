@@ -118,7 +118,7 @@ export function createRouter(deps: HttpDeps): (req: IncomingMessage, res: Server
       remoteAddress: req.socket.remoteAddress ?? '127.0.0.1',
       body,
     });
-    const running = pool.tryInvoke({ requestId, event, triggerSrc: 'http' });
+    const running = pool.tryInvoke({ requestId, event, triggerSrc: null });
     if (!running) {
       return sendError(res, 429, 'ResourceLimitReached', `${pool.spec.name} is at its concurrency limit (${pool.spec.reservedConcurrency}); retry later`, idHeader);
     }

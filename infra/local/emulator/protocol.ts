@@ -28,7 +28,7 @@ export interface InvokeMessage {
   readonly deadline: number;
   /** This invocation's temporary directory (SCF's /tmp): TMPDIR while it runs. */
   readonly tmpDir: string;
-  /** SCF's TRIGGER_SRC (`timer` for timers), when the trigger sets it. */
+  /** SCF's TRIGGER_SRC (`Timer` for timers, scf-platform.md §4.3), when the trigger sets it. */
   readonly triggerSrc: string | null;
 }
 

@@ -14,6 +14,7 @@ import {
   hashStream,
   hashStreamMulti,
 } from '@strata/core/checksum';
+import { Crc64 } from '../../../layers/core/src/checksum/crc64';
 
 /** Bit-at-a-time reflected CRC, written from the catalogue parameters: an independent reference. */
 function referenceCrc(width: 32 | 64, poly: bigint, data: Uint8Array): bigint {
@@ -55,6 +56,33 @@ describe('streaming hashers', () => {
         const data = buf.subarray(3, 3 + n); // unaligned view
         expect(digestToBigInt(hashBytes(algo, data)), `${algo} n=${n}`).toBe(ref(data));
       }
+    }
+  });
+
+  it('the CRC-64 WebAssembly kernel and its TypeScript fallback agree on random data and chunking', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 70_000 }), fc.array(fc.nat(), { maxLength: 4 }), (data, cuts) => {
+        for (const variant of ['crc64nvme', 'crc64ecma'] as const) {
+          const wasm = new Crc64(variant);
+          const js = new Crc64(variant, { kernel: 'js' });
+          expect(wasm.kernel).toBe('wasm');
+          for (const c of chunksOf(data, cuts)) {
+            wasm.update(c);
+            js.update(c);
+          }
+          expect(Buffer.from(wasm.digest()).toString('hex'), variant).toBe(Buffer.from(js.digest()).toString('hex'));
+        }
+      }),
+      { numRuns: 25 },
+    );
+    // one update larger than the kernel's 256 KiB window
+    const big = Uint8Array.from({ length: 600_001 }, (_, i) => (i * 131) >>> 3);
+    for (const variant of ['crc64nvme', 'crc64ecma'] as const) {
+      const wasm = new Crc64(variant);
+      const js = new Crc64(variant, { kernel: 'js' });
+      wasm.update(big);
+      js.update(big);
+      expect(Buffer.from(wasm.digest()).equals(Buffer.from(js.digest())), variant).toBe(true);
     }
   });
 

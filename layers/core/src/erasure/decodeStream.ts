@@ -184,6 +184,14 @@ export async function* decodeStream(
   options: DecodeOptions = {},
 ): AsyncGenerator<DecodedPiece> {
   const { set, units } = setup(sources, size, layout, options);
+  try {
+    yield* decodeUnits(set, units);
+  } finally {
+    set.rs.release(set.slots);
+  }
+}
+
+async function* decodeUnits(set: ShardSet, units: Iterable<Unit>): AsyncGenerator<DecodedPiece> {
   const { dataShards: k, totalShards } = set.rs;
   for (const unit of units) {
     const good: number[] = [];
@@ -224,13 +232,17 @@ export async function verifyStream(
   options: DecodeOptions = {},
 ): Promise<VerifyReport> {
   const { set, units } = setup(sources, size, layout, options);
-  for (const unit of units) {
-    const ok = await Promise.all(set.sources.map((_, i) => set.load(i, unit)));
-    const missing = ok.flatMap((v, i) => (v ? [] : [i]));
-    if (set.rs.totalShards - missing.length < set.rs.dataShards) continue; // nothing to compare against
-    const shards = set.sources.map((_, i) => set.chunk(i, unit));
-    if (!set.rs.consistent(shards, { missing })) set.parityMismatch(unit);
+  try {
+    for (const unit of units) {
+      const ok = await Promise.all(set.sources.map((_, i) => set.load(i, unit)));
+      const missing = ok.flatMap((v, i) => (v ? [] : [i]));
+      if (set.rs.totalShards - missing.length < set.rs.dataShards) continue; // nothing to compare against
+      const shards = set.sources.map((_, i) => set.chunk(i, unit));
+      if (!set.rs.consistent(shards, { missing })) set.parityMismatch(unit);
+    }
+    await set.checkLengths(size);
+    return { ok: set.problems.length === 0, problems: set.problems };
+  } finally {
+    set.rs.release(set.slots);
   }
-  await set.checkLengths(size);
-  return { ok: set.problems.length === 0, problems: set.problems };
 }

@@ -55,19 +55,23 @@ export async function* encodeBlocks(
   const fullShard = Math.ceil(blockSize / k);
   // One contiguous block buffer (data shards are views of it, so input lands in place) + parity.
   const [block, ...parity] = rs.allocate([k * fullShard, ...new Array<number>(m).fill(fullShard)]);
-  for (let index = 0; ; index++) {
-    const n = await reader.read(block!.subarray(0, blockSize));
-    if (n === 0) return;
-    const stripe = stripeAt(index * blockSize + n, layout, index);
-    const s = stripe.shardSize;
-    block!.fill(0, n, k * s);
-    const chunks = [
-      ...Array.from({ length: k }, (_, i) => block!.subarray(i * s, (i + 1) * s)),
-      ...parity.map((p) => p.subarray(0, s)),
-    ];
-    rs.encode(chunks);
-    yield { stripe: index, fileOffset: stripe.fileOffset, chunks, hashes: layout.bitrot ? chunks.map(bitrotHash) : null };
-    if (n < blockSize) return;
+  try {
+    for (let index = 0; ; index++) {
+      const n = await reader.read(block!.subarray(0, blockSize));
+      if (n === 0) return;
+      const stripe = stripeAt(index * blockSize + n, layout, index);
+      const s = stripe.shardSize;
+      block!.fill(0, n, k * s);
+      const chunks = [
+        ...Array.from({ length: k }, (_, i) => block!.subarray(i * s, (i + 1) * s)),
+        ...parity.map((p) => p.subarray(0, s)),
+      ];
+      rs.encode(chunks);
+      yield { stripe: index, fileOffset: stripe.fileOffset, chunks, hashes: layout.bitrot ? chunks.map(bitrotHash) : null };
+      if (n < blockSize) return;
+    }
+  } finally {
+    rs.release([block!, ...parity]);
   }
 }
 
@@ -90,19 +94,23 @@ export async function* encodeOneStripe(
   const shardSize = rs.shardSize(size);
   const window = Math.min(options.window ?? DEFAULT_WINDOW, Math.max(shardSize, 1));
   const buffers = rs.allocateShards(window);
-  for (let offset = 0; offset < shardSize; offset += window) {
-    const len = Math.min(window, shardSize - offset);
-    const chunks = buffers.map((b) => b.subarray(0, len));
-    await Promise.all(
-      chunks.slice(0, k).map(async (chunk, i) => {
-        const from = i * shardSize + offset;
-        const want = Math.max(0, Math.min(len, size - from));
-        const got = want > 0 ? await readFully(readAt, chunk.subarray(0, want), from) : 0;
-        if (got < want) throw new StrataError('InputChanged', `input ended at ${from + got} bytes, ${size} expected`);
-        chunk.fill(0, want);
-      }),
-    );
-    rs.encode(chunks);
-    yield { stripe: 0, fileOffset: offset, chunks, hashes: hashLength(layout) ? chunks.map(bitrotHash) : null };
+  try {
+    for (let offset = 0; offset < shardSize; offset += window) {
+      const len = Math.min(window, shardSize - offset);
+      const chunks = buffers.map((b) => b.subarray(0, len));
+      await Promise.all(
+        chunks.slice(0, k).map(async (chunk, i) => {
+          const from = i * shardSize + offset;
+          const want = Math.max(0, Math.min(len, size - from));
+          const got = want > 0 ? await readFully(readAt, chunk.subarray(0, want), from) : 0;
+          if (got < want) throw new StrataError('InputChanged', `input ended at ${from + got} bytes, ${size} expected`);
+          chunk.fill(0, want);
+        }),
+      );
+      rs.encode(chunks);
+      yield { stripe: 0, fileOffset: offset, chunks, hashes: hashLength(layout) ? chunks.map(bitrotHash) : null };
+    }
+  } finally {
+    rs.release(buffers);
   }
 }

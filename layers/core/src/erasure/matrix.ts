@@ -3,7 +3,7 @@
  * Vandermonde V[r][c] = r^c of size (k+m)×k, made systematic as E = V · (top k×k of V)^-1.
  */
 import { StrataError } from '../errors';
-import { gfInv, gfMul, gfPow } from './gf256';
+import { gfInv, gfPow, MUL_TABLE } from './gf256';
 
 export interface Matrix {
   readonly rows: number;
@@ -19,11 +19,14 @@ export function matrixRow(m: Matrix, r: number): Uint8Array {
 export function multiply(a: Matrix, b: Matrix): Matrix {
   if (a.cols !== b.rows) throw new RangeError('matrix shapes do not match');
   const out = new Uint8Array(a.rows * b.cols);
+  // row r of the product = XOR over i of a[r][i] · (row i of b), with table rows (no per-byte calls)
   for (let r = 0; r < a.rows; r++) {
-    for (let c = 0; c < b.cols; c++) {
-      let v = 0;
-      for (let i = 0; i < a.cols; i++) v ^= gfMul(a.data[r * a.cols + i]!, b.data[i * b.cols + c]!);
-      out[r * b.cols + c] = v;
+    const o = r * b.cols;
+    for (let i = 0; i < a.cols; i++) {
+      const f = a.data[r * a.cols + i]! * 256;
+      if (f === 0) continue;
+      const bi = i * b.cols;
+      for (let c = 0; c < b.cols; c++) out[o + c]! ^= MUL_TABLE[f + b.data[bi + c]!]!;
     }
   }
   return { rows: a.rows, cols: b.cols, data: out };
@@ -48,12 +51,12 @@ export function invert(m: Matrix): Matrix {
       a.copyWithin(pivot * w, col * w, (col + 1) * w);
       a.set(tmp, col * w);
     }
-    const inv = gfInv(a[col * w + col]!);
-    for (let j = 0; j < w; j++) a[col * w + j] = gfMul(a[col * w + j]!, inv);
+    const inv = gfInv(a[col * w + col]!) * 256;
+    for (let j = 0; j < w; j++) a[col * w + j] = MUL_TABLE[inv + a[col * w + j]!]!;
     for (let r = 0; r < n; r++) {
-      const f = a[r * w + col]!;
+      const f = a[r * w + col]! * 256;
       if (r === col || f === 0) continue;
-      for (let j = 0; j < w; j++) a[r * w + j]! ^= gfMul(f, a[col * w + j]!);
+      for (let j = 0; j < w; j++) a[r * w + j]! ^= MUL_TABLE[f + a[col * w + j]!]!;
     }
   }
   const out = new Uint8Array(n * n);

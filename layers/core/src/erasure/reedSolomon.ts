@@ -59,9 +59,17 @@ export class ReedSolomon {
     return Math.ceil(length / this.dataShards);
   }
 
-  /** k+m zeroed shards of `shardSize` bytes, placed for the kernel to work on in place. */
+  /**
+   * k+m zeroed shards of `shardSize` bytes, placed for the kernel to work on in place (no copy
+   * in or out: the fast path). Hand them back with `release` when done to reuse the memory.
+   */
   allocateShards(shardSize: number): Uint8Array[] {
     return this.kernel.allocate(new Array<number>(this.totalShards).fill(shardSize), this.parityShards * (shardSize + 64));
+  }
+
+  /** Returns buffers from `allocateShards`/`allocate` for reuse; they must not be used afterwards. */
+  release(buffers: readonly Uint8Array[]): void {
+    this.kernel.release(buffers);
   }
 
   /**
@@ -77,11 +85,12 @@ export class ReedSolomon {
   /**
    * klauspost's Split: k data shards of ceil(n/k) bytes holding `data` then zero padding, and m
    * zeroed parity shards (encode fills them). Empty data gives k+m empty shards (MinIO's choice;
-   * klauspost refuses it).
+   * klauspost refuses it). Plain arrays: the WebAssembly kernels copy them in and out; for
+   * zero-copy work fill shards from `allocateShards` instead.
    */
   split(data: Uint8Array): Uint8Array[] {
     const size = this.shardSize(data.length);
-    const shards = this.allocateShards(size);
+    const shards = Array.from({ length: this.totalShards }, () => new Uint8Array(size));
     for (let i = 0; i < this.dataShards; i++) shards[i]!.set(data.subarray(i * size, (i + 1) * size));
     return shards;
   }

@@ -11,3 +11,10 @@ export {
   isClassChangeCopy,
   classChangeMarker,
 } from './metadata';
+export { scrub, scrubObject, scrubReportKey, type ScrubOptions, type ScrubReport, type ObjectReport, type ObjectStatus } from './scrub';
+export { gc, type GcOptions, type GcReport, type OrphanSet } from './gc';
+export type { ShardFinding } from './protected/heal';
+export { DEFAULT_SHARD_PREFIX, parseShardKey, shardKey } from './protected/keys';
+export { MANIFEST_CONTENT_TYPE, MANIFEST_FORMAT, parseManifest, type Manifest } from './protected/manifest';
+export { readManifest } from './protected/current';
+export { putDeps } from './s3Gateway';

@@ -64,7 +64,10 @@ export async function uploadMultipart(ctx: GatewayContext, ref: ObjectRef, input
     let total = 0;
     let number = 0;
 
-    for await (const body of fixedParts(input.source, input.partSize, true)) {
+    // Sent parts' buffers are reused for the next ones: memory stays at queueSize + 1 parts.
+    const spare: Buffer[] = [];
+    const alloc = (): Buffer => spare.pop() ?? Buffer.allocUnsafe(input.partSize);
+    for await (const body of fixedParts(input.source, input.partSize, true, alloc)) {
       if (failure) break;
       number += 1;
       total += body.length;
@@ -92,6 +95,7 @@ export async function uploadMultipart(ctx: GatewayContext, ref: ObjectRef, input
           if (out.ChecksumCRC32) part.ChecksumCRC32 = out.ChecksumCRC32;
           parts.push({ part, digests, length: body.length });
           sent += body.length;
+          if (body.length === input.partSize) spare.push(body);
           options.onProgress?.(sent);
         })
         .catch((err: unknown) => {

@@ -103,8 +103,8 @@ async function putKnown(
 export async function putObject(ctx: GatewayContext, deps: PutDeps, ref: ObjectRef, body: Body, options: PutOptions = {}, mode: PutMode = FULL): Promise<PutResult> {
   if (typeof body === 'string') return putBuffer(ctx, deps, ref, Buffer.from(body), options, mode);
   if (body instanceof Uint8Array) return putBuffer(ctx, deps, ref, Buffer.from(body.buffer, body.byteOffset, body.byteLength), options, mode);
-  const { head, rest } = await readHead(body, ctx.multipartThreshold);
-  if (!rest) return putBuffer(ctx, deps, ref, head, options, mode);
+  const { head, size, rest } = await readHead(body, ctx.multipartThreshold);
+  if (!rest) return putBuffer(ctx, deps, ref, Buffer.concat(head, size), options, mode);
   const source = prepend(head, rest);
   if (!mode.recordSha256) return putKnown(ctx, deps, ref, source, options.size, {}, options, false);
   if (options.sha256) {

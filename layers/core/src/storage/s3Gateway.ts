@@ -15,6 +15,10 @@ import { restoreObject, restoreStatus } from './restore';
 import { translate } from './translateError';
 import { unquote } from './objectInfo';
 import type { StorageGateway } from './types';
+import { deleteShards, isProtected, readCurrent, readManifest } from './protected/current';
+import { protectedObjectInfo } from './protected/info';
+import { openProtected } from './protected/reader';
+import { putProtected } from './protected/writer';
 
 export interface S3GatewayOptions extends ClientOptions {
   /** Provider profile (default: `local` when an endpoint is given, else `s3`). */
@@ -64,10 +68,19 @@ export function gatewayFromContext(ctx: GatewayContext): StorageGateway {
   const { client } = ctx;
 
   const gateway: StorageGateway = {
-    head: (ref, opts) => headRaw(ctx, ref, opts),
+    async head(ref, opts) {
+      const info = await headRaw(ctx, ref, opts);
+      if (!info || !isProtected(info)) return info;
+      const { info: manifestInfo, manifest } = await readManifest(ctx, ref);
+      return protectedObjectInfo(manifestInfo, manifest);
+    },
     async get(ref, opts) {
       const { info, body } = await getRaw(ctx, ref, opts);
-      return { info, body: verifiedBody(ref, info, body) };
+      if (!isProtected(info)) return { info, body: verifiedBody(ref, info, body) };
+      body.destroy();
+      const { info: manifestInfo, manifest } = await readManifest(ctx, ref);
+      const read = openProtected(ctx, ref, manifest);
+      return { info: protectedObjectInfo(manifestInfo, manifest), body: read.body, rebuilt: read.rebuilt };
     },
     async getBytes(ref, opts) {
       const { info, body } = await gateway.get(ref, opts);
@@ -82,12 +95,16 @@ export function gatewayFromContext(ctx: GatewayContext): StorageGateway {
     presignGet: (ref, opts) => presignGet(ctx, ref, opts),
     presignPut: (ref, opts) => presignPut(ctx, ref, opts),
     async delete(ref) {
+      // A protected object's shards go after its manifest (what fails is left for gc).
+      const current = await readCurrent(ctx, ref).catch(() => null);
       try {
         await client.send(new DeleteObjectCommand({ Bucket: ctx.physical(ref.bucket), Key: ref.key }));
       } catch (err) {
         translate(err, ref);
       }
+      if (current?.manifest) await deleteShards(ctx, current.manifest.shards);
     },
+    putProtected: (ref, body, opts) => putProtected(ctx, deps, ref, body, opts),
     async *list(bucket, prefix) {
       let token: string | undefined;
       do {
@@ -125,6 +142,11 @@ export function gatewayFromContext(ctx: GatewayContext): StorageGateway {
       }
     },
   };
-  const deps: PutDeps = { head: (ref) => gateway.head(ref), getTags: (ref) => gateway.getTags(ref) };
+  const deps = putDeps(gateway);
   return gateway;
+}
+
+/** What writes inside the gateway need from it (existence and tag checks for idempotent puts). */
+export function putDeps(gateway: Pick<StorageGateway, 'head' | 'getTags'>): PutDeps {
+  return { head: (ref) => gateway.head(ref), getTags: (ref) => gateway.getTags(ref) };
 }

@@ -162,6 +162,43 @@ export interface StorageGateway {
   restoreStatus(ref: ObjectRef): Promise<RestoreStatus>;
   presignGet(ref: ObjectRef, options?: { expiresIn?: number }): Promise<string>;
   presignPut(ref: ObjectRef, options?: { expiresIn?: number; contentType?: string; storageClass?: string }): Promise<string>;
+  /**
+   * Writes an erasure-protected object: k data + m parity shards over `targets`, then its manifest
+   * under `ref` (the commit point). `get`/`head`/`delete` on `ref` then work on the content.
+   */
+  putProtected(ref: ObjectRef, body: Body, options: ProtectOptions): Promise<ProtectedPutResult>;
+}
+
+/** Where shards of protected objects go. */
+export interface ProtectTarget {
+  readonly bucket: string;
+  /** Key prefix in the target bucket (default `protected/`). */
+  readonly prefix?: string;
+  /** Storage class of the shards written there (an archived shard reads as missing). */
+  readonly storageClass?: string;
+}
+
+export interface ProtectOptions {
+  readonly k: number;
+  readonly m: number;
+  /** Shard i goes to targets[i mod targets.length]. */
+  readonly targets: readonly ProtectTarget[];
+  /** Erasure block size (default 1 MiB, MinIO's). */
+  readonly blockSize?: number;
+  readonly contentType?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** Known sha256 (hex) of the content: an identical object already there is found before any shard is written. */
+  readonly sha256?: string;
+  /** Create only: PreconditionFailed when the key exists. */
+  readonly ifNoneMatch?: '*';
+  /** Bytes of content read so far. */
+  readonly onProgress?: (bytesRead: number) => void;
+}
+
+export interface ProtectedPutResult extends PutResult {
+  readonly protected: ProtectionInfo;
+  /** The version this write replaced (its shards were deleted), if any. */
+  readonly replaced: string | null;
 }
 
 export interface CopyOptions {

@@ -21,7 +21,7 @@ describe('timers', { timeout: 150_000 }, () => {
     for (const e of fired) {
       expect(e.source).toBe('timer');
       expect(e.payload).toEqual({ Type: 'Timer', TriggerName: 'every-second', Time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), Message: 'tick-tock' });
-      expect((e.result as { triggerSrc: string }).triggerSrc).toBe('timer');
+      expect((e.result as { triggerSrc: string }).triggerSrc).toBe('Timer');
     }
     expect((fired[0]!.payload as { Time: string }).Time).not.toBe((fired[1]!.payload as { Time: string }).Time);
   });
@@ -82,5 +82,19 @@ describe('the durable event queue', { timeout: 150_000 }, () => {
     // done events are kept for 7 days, then pruned at start
     expect(await store.read(oldDone)).toBeNull();
     expect((await store.read(recentDone))?.status).toBe('done');
+  });
+
+  it('writes an event in flight when the stack stops back as pending, its attempt not counted', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'strata-queue-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const t = await startFixtureStack({}, dataDir);
+    const res = await fetch(`${t.stack.emulator.httpEndpoint}/_scf/functions/sleeper/invocations`, { method: 'POST', body: '{}' });
+    const { requestId } = (await res.json()) as { requestId: string };
+    // sleeper never returns but has a 1 s limit that starts after its cold start: stop while it runs.
+    await waitFor('the event to run', async () => (await t.stack.emulator.store.read(requestId))?.status === 'running');
+    await t.close();
+    const after = await new EventStore(eventsDir(dataDir)).read(requestId);
+    expect(after).toMatchObject({ status: 'pending', attempts: 0, error: null });
+    expect(after!.history.map((h) => h.outcome)).toEqual(['interrupted']);
   });
 });

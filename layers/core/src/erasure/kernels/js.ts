@@ -28,4 +28,5 @@ export const jsKernel: GfKernel = {
   allocate(sizes, _spareBytes = 0) {
     return sizes.map((size) => new Uint8Array(size));
   },
+  release() {},
 };

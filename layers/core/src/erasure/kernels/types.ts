@@ -15,4 +15,9 @@ export interface GfKernel {
    * a verify). Views into them (subarray) qualify too. They stay valid while referenced.
    */
   allocate(sizes: readonly number[], spareBytes?: number): Uint8Array[];
+  /**
+   * Hands buffers from one `allocate` call back for reuse. They (and views of them) must not be
+   * used afterwards. Optional: unreleased buffers are simply garbage-collected.
+   */
+  release(buffers: readonly Uint8Array[]): void;
 }

@@ -14,6 +14,8 @@ const PTRS_AT = 1024; // 256 u32 addresses
 const TABLES_AT = 2048;
 const ALIGN = 64;
 const PAGE = 65536;
+/** Released arenas kept for reuse per kernel. */
+const POOL_LIMIT = 8;
 
 interface GfExports {
   mulMatrix(tbl: number, ptrs: number, nIn: number, nOut: number, len: number): void;
@@ -33,12 +35,16 @@ class Arena {
   spareBytes = 0;
   #lastCoefs: Uint8Array | undefined;
 
+  /** Bytes available for shards + spare room (the memory is never grown). */
+  readonly capacity: number;
+
   constructor(module: WasmModule, shardBytes: number) {
     // inputs + outputs ≤ 256, so at most 128·128 coefficients of 32 table bytes
     this.tablesCapacity = 128 * 128 * 32;
     this.shardsAt = align(TABLES_AT + this.tablesCapacity);
-    const total = this.shardsAt + shardBytes;
-    this.memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(total / PAGE)) });
+    const pages = Math.max(1, Math.ceil((this.shardsAt + shardBytes) / PAGE));
+    this.capacity = pages * PAGE - this.shardsAt;
+    this.memory = new wasm.Memory({ initial: pages });
     const instance = new wasm.Instance(module, { env: { memory: this.memory, abort: () => {} } });
     this.exports = instance.exports as unknown as GfExports;
     this.bytes = new Uint8Array(this.memory.buffer);
@@ -72,6 +78,8 @@ class WasmKernel implements GfKernel {
   readonly name: KernelName;
   readonly #module: WasmModule;
   readonly #arenas = new WeakMap<ArrayBufferLike, Arena>();
+  /** Released arenas, ready for reuse. */
+  readonly #pool: Arena[] = [];
   #scratch: Arena | undefined;
   #scratchBytes = 0;
 
@@ -89,11 +97,28 @@ class WasmKernel implements GfKernel {
       total += align(size);
     }
     const spare = align(spareBytes);
-    const arena = new Arena(this.#module, total + spare);
+    // Creating a WebAssembly.Memory costs milliseconds (and pressures the GC), so released
+    // arenas are kept and reused: the smallest free one that fits.
+    let arena: Arena | undefined;
+    for (const free of this.#pool) if (free.capacity >= total + spare && (!arena || free.capacity < arena.capacity)) arena = free;
+    if (arena) {
+      this.#pool.splice(this.#pool.indexOf(arena), 1);
+      arena.bytes.fill(0, arena.shardsAt, arena.shardsAt + total);
+    } else {
+      // round up to a power of two (≥ 1 MiB) so arenas fit later requests of similar size
+      arena = new Arena(this.#module, Math.max(2 ** Math.ceil(Math.log2(Math.max(total + spare, 1))), 1 << 20));
+      this.#arenas.set(arena.memory.buffer, arena);
+    }
     arena.spareAt = arena.shardsAt + total;
-    arena.spareBytes = spare;
-    this.#arenas.set(arena.memory.buffer, arena);
+    arena.spareBytes = arena.capacity - total;
     return sizes.map((size, i) => new Uint8Array(arena.memory.buffer, arena.shardsAt + offsets[i]!, size));
+  }
+
+  release(buffers: readonly Uint8Array[]): void {
+    const arena = buffers[0] && this.#arenas.get(buffers[0].buffer);
+    if (!arena || this.#pool.includes(arena)) return;
+    if (this.#pool.length >= POOL_LIMIT) this.#pool.shift();
+    this.#pool.push(arena);
   }
 
   mulMatrix(coefs: Uint8Array, inputs: readonly Uint8Array[], outputs: readonly Uint8Array[], length: number): void {

@@ -1,0 +1,39 @@
+import { describeError, StrataError } from '@strata/core';
+import { loadConfig } from '../../shared/config';
+import { parseEvent } from '../../shared/events';
+import { createLogger } from '../../shared/log';
+import { gatewayContextFromConfig } from '../../shared/pipeline/gateway';
+import { gatewayFromContext } from '@strata/core';
+import { parseScrubMessage, runScheduledScrub } from './run';
+
+const config = loadConfig(process.env);
+const ctx = gatewayContextFromConfig(config);
+const gateway = gatewayFromContext(ctx);
+const logger = createLogger({ function: 'scrub' }, { level: config.logLevel });
+
+/** Time kept back from the function's limit to write the report. */
+const REPORT_MARGIN_MS = 15_000;
+
+interface ScfContext {
+  request_id?: string;
+  getRemainingTimeInMillis?: () => number;
+}
+
+/** SCF entry: a timer event (its Message may narrow the run, see run.ts). */
+export const main_handler = async (event: unknown, context: ScfContext = {}) => {
+  const log = logger.child({ requestId: context.request_id });
+  let message;
+  try {
+    const parsed = parseEvent(event);
+    if (parsed.kind !== 'timer') throw new StrataError('InvalidEvent', `scrub runs on timer events, got a ${parsed.kind} event`);
+    message = parseScrubMessage(parsed.message);
+  } catch (err) {
+    // A malformed event cannot succeed on retry: report it and return.
+    log.error({ err: describeError(err) }, 'invalid scrub event');
+    return { status: 'invalid', reason: describeError(err) };
+  }
+  const remaining = context.getRemainingTimeInMillis?.() ?? 900_000;
+  const { reportBucket, reportKey, report } = await runScheduledScrub(message, { config, ctx, gateway, log, deadline: Date.now() + Math.max(1000, remaining - REPORT_MARGIN_MS) });
+  const broken = report.counts.unrecoverable + report.counts.damaged + report.counts.error;
+  return { status: broken > 0 ? 'problems' : 'ok', report: `s3://${reportBucket}/${reportKey}`, counts: report.counts, healedShards: report.healedShards, truncated: report.truncated };
+};

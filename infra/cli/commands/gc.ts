@@ -1,0 +1,39 @@
+/**
+ * `strata gc [--grace DURATION] [--dry-run] [--json]`: deletes orphaned shards of protected
+ * objects (shard sets no manifest names: crashed writes, replaced versions whose cleanup did not
+ * finish) in STRATA_PROTECT_BUCKETS, and aborts stale multipart uploads. Orphans younger than
+ * the grace period (default STRATA_GC_GRACE_SECONDS, 900 s; `0`, `90s`, `15m`, `2h`) may belong
+ * to writes in progress and are kept.
+ */
+import { gc } from '@strata/core';
+import { UsageError, type CliIo } from '../io';
+import { parseCommand } from '../storage/args';
+import { describeGc } from '../storage/describe';
+import { openStorage } from '../storage/open';
+
+const USAGE = 'usage: strata gc [--grace DURATION] [--dry-run] [--json]';
+
+export function parseDuration(text: string): number {
+  const m = /^(\d+)(s|m|h|d)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--grace must be a duration like 0, 90s, 15m, 2h or 1d, got '${text}'`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's'];
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(args, { grace: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } }, USAGE);
+  if (values.help) {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(USAGE);
+  const { config, ctx, gateway } = openStorage(io.env);
+  const graceSeconds = values.grace === undefined ? config.gc.graceSeconds : parseDuration(values.grace);
+  const report = await gc(ctx, (b, p) => gateway.list(b, p), {
+    targets: config.buckets.protect.map((bucket) => ({ bucket })),
+    graceSeconds,
+    uploadBuckets: [...new Set([...config.buckets.protect, config.buckets.upload, config.buckets.derived])],
+    dryRun: Boolean(values['dry-run']),
+  });
+  io.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${describeGc(report).join('\n')}\n`);
+  return 0;
+}

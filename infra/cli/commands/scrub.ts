@@ -1,0 +1,45 @@
+/**
+ * `strata scrub [--sample FRACTION] [--prefix P] [--bucket B]… [--no-heal] [--json]`: verifies
+ * stored checksums (plain objects) and every block's bitrot hash (protected objects) in the
+ * scrub buckets (STRATA_SCRUB_BUCKETS, default the upload and derived buckets), re-creates lost
+ * or corrupt shards, and writes the JSON report to the derived bucket under
+ * `scrub-reports/YYYY/MM/DD/`. Exit 0 when nothing is left broken, 1 otherwise.
+ */
+import { putDeps, scrub, scrubReportKey } from '@strata/core';
+import { UsageError, type CliIo } from '../io';
+import { parseCommand } from '../storage/args';
+import { describeObject, describeScrub } from '../storage/describe';
+import { openStorage } from '../storage/open';
+
+const USAGE = 'usage: strata scrub [--sample FRACTION] [--prefix P] [--bucket B]… [--no-heal] [--json]';
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(
+    args,
+    { sample: { type: 'string' }, prefix: { type: 'string' }, bucket: { type: 'string', multiple: true }, 'no-heal': { type: 'boolean' }, json: { type: 'boolean' } },
+    USAGE,
+  );
+  if (values.help) {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(USAGE);
+  const sample = values.sample === undefined ? 1 : Number(values.sample);
+  if (!(sample > 0 && sample <= 1)) throw new UsageError(`--sample must be a fraction in (0, 1], got '${values.sample}'`);
+  const { config, ctx, gateway } = openStorage(io.env);
+  const report = await scrub(ctx, putDeps(gateway), (b, p) => gateway.list(b, p), {
+    buckets: values.bucket ?? config.scrub.buckets,
+    prefix: values.prefix ?? '',
+    sample,
+    heal: !values['no-heal'],
+    onObject: (r) => {
+      if (r.status !== 'ok' && !values.json) io.stdout.write(`${describeObject(r)}\n`);
+    },
+  });
+  const reportRef = { bucket: config.buckets.derived, key: scrubReportKey(report) };
+  await gateway.put(reportRef, JSON.stringify(report, null, 2), { contentType: 'application/json' });
+  if (values.json) io.stdout.write(`${JSON.stringify(report)}\n`);
+  else io.stdout.write(`${describeScrub(report)}\nreport: s3://${reportRef.bucket}/${reportRef.key}\n`);
+  const broken = report.counts.unrecoverable + report.counts.damaged + report.counts.error;
+  return broken > 0 ? 1 : 0;
+}

@@ -1,0 +1,128 @@
+/**
+ * The foundation's acceptance, end to end on the real local stack (S3 server, SCF emulator,
+ * the functions of serverless.yml: on-upload → transcode), driven as users drive it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createS3Gateway, type StorageGateway } from '@strata/core';
+import { toCosEvent } from '../../shared/events';
+import type { LocalObjectEvent } from '../../infra/local/s3/server';
+import { startStack, type RunningStack } from '../../infra/local/stack';
+import { runCli } from '../helpers/cli';
+
+const REPO = resolve(import.meta.dirname, '../..');
+let stack: RunningStack;
+let dataDir: string;
+let gateway: StorageGateway;
+let env: Record<string, string>;
+const seen: LocalObjectEvent[] = [];
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'strata-e2e-'));
+  env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    STRATA_DATA_DIR: dataDir,
+    STRATA_S3_PORT: '0',
+    STRATA_HTTP_PORT: '0',
+    STRATA_RETRY_INTERVAL_MS: '500',
+    STRATA_LOG_LEVEL: 'warn',
+    STRATA_SHARED_DIR: process.env.STRATA_SHARED_DIR ?? '../shared',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  stack = await startStack({ env, cwd: REPO, output: () => undefined });
+  stack.s3.events.on('object', (e) => seen.push(e));
+  gateway = createS3Gateway({ endpoint: stack.s3.endpoint, region: 'us-east-1', credentials: stack.config.storage.credentials });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function eventCount(): Promise<number> {
+  return (await stack.emulator.store.list()).events.length;
+}
+
+/** Waits until the emulator holds at least `atLeast` events and none is pending or running. */
+async function settled(atLeast: number, timeoutMs = 90_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const { events } = await stack.emulator.store.list();
+    if (events.length >= atLeast && events.every((e) => e.status === 'done' || e.status === 'dead')) return;
+    if (Date.now() > until) throw new Error(`events not settled: ${JSON.stringify(events.map((e) => [e.function, e.status]))}`);
+    await sleep(200);
+  }
+}
+
+async function derivedKeys(): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of gateway.list(stack.config.buckets.derived)) keys.push(o.key);
+  return keys.sort();
+}
+
+const png = () => sharp({ create: { width: 64, height: 48, channels: 3, background: '#3a7' } }).png().toBuffer();
+
+describe('the local pipeline', () => {
+  it('turns an upload into a done card with renditions, printed by strata asset show', async () => {
+    await gateway.put({ bucket: 'uploads', key: 'walk/through.jpg' }, await png());
+    const r = await runCli(['asset', 'show', 's3://uploads/walk/through.jpg', '--wait', '90', '--json'], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const card = JSON.parse(r.stdout);
+    expect(card).toMatchObject({ version: 1, status: 'done', reason: null, source: { bucket: 'uploads', key: 'walk/through.jpg', contentType: 'image/png' } });
+    expect(card.outputs.length).toBeGreaterThan(0);
+    for (const o of card.outputs) {
+      const head = await gateway.head({ bucket: o.bucket, key: o.key });
+      expect(head?.checksum.sha256).toBe(o.checksum.sha256);
+    }
+  }, 120_000);
+
+  it('processes one event delivered three times once, and re-uploaded identical bytes add nothing', async () => {
+    const ref = { bucket: 'uploads', key: 'dup/three-times.png' };
+    const before = seen.length;
+    const base = await eventCount();
+    await gateway.put(ref, await png());
+    await settled(base + 2); // on-upload, then transcode
+    const upload = seen.slice(before).find((e) => e.bucket === ref.bucket && e.key === ref.key)!;
+    const keys = await derivedKeys();
+    // Re-deliver that very event (as SCF may) three more times.
+    const payload = toCosEvent([upload], { appid: stack.spec.appid, region: 'ap-guangzhou' });
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${stack.emulator.httpEndpoint}/_scf/functions/on-upload/invocations`, { method: 'POST', body: JSON.stringify(payload) });
+      expect(res.status).toBe(202);
+    }
+    await settled(base + 5);
+    expect(await derivedKeys()).toEqual(keys);
+    // A new upload of identical bytes under the same key, by a plain S3 client as users upload
+    // (the gateway itself would skip an identical write).
+    const client = new S3Client({ endpoint: stack.s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: stack.config.storage.credentials });
+    await client.send(new PutObjectCommand({ Bucket: ref.bucket, Key: ref.key, Body: (await gateway.getBytes(ref)).bytes }));
+    client.destroy();
+    await settled(base + 6);
+    expect(await derivedKeys()).toEqual(keys);
+  }, 180_000);
+
+  it('never triggers on writes to the derived bucket', async () => {
+    const count = await eventCount();
+    await settled(count);
+    await gateway.put({ bucket: stack.config.buckets.derived, key: 'assets/manual.png' }, await png());
+    await sleep(1500);
+    expect(await eventCount()).toBe(count);
+    await gateway.delete({ bucket: stack.config.buckets.derived, key: 'assets/manual.png' });
+  }, 60_000);
+
+  it('quarantines a ZIP named .jpg with its reason', async () => {
+    const zip = Buffer.concat([Buffer.from('504b030414000000', 'hex'), Buffer.alloc(200, 7)]);
+    await gateway.put({ bucket: 'uploads', key: 'lies/archive.jpg' }, zip);
+    const r = await runCli(['asset', 'show', 's3://uploads/lies/archive.jpg', '--wait', '60', '--json'], env);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'quarantined', reason: { code: 'unsupported-type' }, outputs: [] });
+    expect(await gateway.getTags({ bucket: 'uploads', key: 'lies/archive.jpg' })).toEqual({ 'strata-quarantine': 'unsupported-type' });
+  }, 90_000);
+});
