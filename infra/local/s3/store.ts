@@ -21,6 +21,7 @@ import { createDigester, type Digester, type S3Checksum } from './digests';
 import { isS3Error, s3Error } from './errors';
 import { KeyLocks } from './keyLock';
 import { checkCustomerKey, sseFromRequest, sseHeaders } from './sse';
+import { checkBucketName, checkKey } from './target';
 import {
   ARCHIVE_CLASSES,
   invalidObjectState,
@@ -121,6 +122,18 @@ export class AtomicStore extends FilesystemStore {
   async init(): Promise<{ replayed: number; discarded: number }> {
     await mkdir(this.options.root, { recursive: true });
     return this.committer.recover();
+  }
+
+  /** Every key and bucket becomes a path here: refuse names that would leave the bucket's directory. */
+  override getResourcePath(bucket: string, key: string | undefined, resource: string): string {
+    checkBucketName(bucket);
+    if (key) checkKey(key);
+    return super.getResourcePath(bucket, key, resource);
+  }
+
+  override getBucketPath(bucket: string): string {
+    checkBucketName(bucket);
+    return super.getBucketPath(bucket);
   }
 
   lockKey(bucket: string, key: string): string {
