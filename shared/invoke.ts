@@ -4,7 +4,7 @@
  * SCF's async retry policy. Locally the stack injects `STRATA_INVOKE_ENDPOINT` into every
  * function (its HTTP server); on a deployed SCF this is not implemented yet (deploy issue).
  */
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 
 export interface InvokeAsyncResult {
   /** The async invocation's request id (= the event's id in `strata events list`). */

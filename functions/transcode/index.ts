@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import { describeError } from '@strata/core';
+import { describeError } from '@strata/core/errors';
 import { loadConfig } from '../../shared/config';
 import { createLogger } from '../../shared/log';
 import { invokeAsync } from '../../shared/invoke';

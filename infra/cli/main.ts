@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeError, StrataError } from '@strata/core';
+import { describeError, StrataError } from '@strata/core/errors';
 import { UsageError, type CommandModule } from './io';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -4,7 +4,7 @@
  * use it, then `S3 endpoint: http://127.0.0.1:PORT` once ready. SIGINT/SIGTERM stop it cleanly.
  */
 import { relative } from 'node:path';
-import { describeError, StrataError } from '@strata/core';
+import { describeError, StrataError } from '@strata/core/errors';
 import { startStack, type RunningStack } from './stack';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -10,9 +10,9 @@
  *   Dockerfile). Image functions load no layers: the core is in the image.
  * Flags: `--if-missing` (build only when an artifact is absent), `--json` (report as JSON).
  */
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundle, treeBytes } from './bundle';
 import { buildImageContext } from './image';
@@ -39,7 +39,13 @@ for (const layer of project.layers) {
   const staging = join(dist, 'layers', layer.name);
   const pkgDir = join(staging, 'node_modules', layer.packageName);
   const { copiedPackages } = await bundle({ entry: layer.entry, outDir: pkgDir, withCoreWasm: true });
-  await writeFile(join(pkgDir, 'package.json'), `${JSON.stringify({ name: layer.packageName, main: 'index.js', private: true }, null, 2)}\n`);
+  // Subpath imports (`@strata/core/errors`…) resolve to the same bundle, so classes keep one identity.
+  const subpaths = Object.keys(JSON.parse(await readFile(join(dirname(layer.entry), '..', 'package.json'), 'utf8')).exports as Record<string, string>)
+    .filter((k) => k !== '.')
+    .map((k) => k.slice(2));
+  for (const sub of subpaths) await writeFile(join(pkgDir, `${sub}.js`), "module.exports = require('./index.js');\n");
+  const exportsMap = Object.fromEntries([['.', './index.js'], ...subpaths.map((sub) => [`./${sub}`, `./${sub}.js`])]);
+  await writeFile(join(pkgDir, 'package.json'), `${JSON.stringify({ name: layer.packageName, main: 'index.js', exports: exportsMap, private: true }, null, 2)}\n`);
   const zip = join(dist, 'layers', `${layer.name}.zip`);
   await zipDirectory(staging, zip);
   const unzipped = treeBytes(staging);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '@strata/core';
+import { ConfigError } from '@strata/core/errors';
 import { mediaConfigFrom, mediaEnvSchema, type MediaConfig } from './media';
 import { loadRecipeSet, type ImageRecipeSet } from './imageRecipes';
 

@@ -1,4 +1,4 @@
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import type { z } from 'zod';
 
 /** The one error every event parser throws: code `InvalidEvent`, message naming where it failed. */

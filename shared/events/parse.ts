@@ -3,7 +3,7 @@
  * returns the canonical event. Every failure is `StrataError('InvalidEvent', reason)`, whatever
  * the input; `safeParseEvent` returns `{ ok:false, reason }` instead of throwing.
  */
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import { isPlainObject } from './fields';
 import { invalidEvent } from './invalid';
 import { isCosRecord, parseCosRecords } from './shapes/cos';

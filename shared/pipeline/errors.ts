@@ -1,4 +1,4 @@
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 
 /**
  * Why an upload was quarantined: a stable, kebab-case code on the card's `reason.code`.

@@ -1,7 +1,7 @@
 /** Runs a CLI command module in-process with captured stdout/stderr and a given env. */
 import { PassThrough, Readable } from 'node:stream';
 import type { CliIo } from '../../infra/cli/io';
-import { StrataError, describeError } from '@strata/core';
+import { StrataError, describeError } from '@strata/core/errors';
 
 export interface CliResult {
   readonly code: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@strata/core';
+import { ConfigError } from '@strata/core/errors';
 import { loadConfig } from '../../shared/config';
 
 describe('loadConfig: video and audio settings', () => {

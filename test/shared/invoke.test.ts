@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasCode } from '@strata/core';
+import { hasCode } from '@strata/core/errors';
 import { invokeAsync } from '../../shared/invoke';
 
 // The local round trip (function → stack → function) is in test/infra/local/emulator/emulator.test.ts.

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import type { MediaTool } from './ffmpeg';
 
 export interface FfmpegProgress {

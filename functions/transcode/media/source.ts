@@ -4,7 +4,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import type { ProcessorContext } from '../types';
 import { mb, type Workspace } from './workspace';

@@ -5,7 +5,7 @@
  */
 import { mkdtemp, readdir, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 
 export async function directoryBytes(dir: string): Promise<number> {
   let total = 0;

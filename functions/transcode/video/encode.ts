@@ -8,7 +8,7 @@
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import type { MediaTools } from '../media/ffmpeg';
 import { classifyDecodeFailure } from '../media/probe';

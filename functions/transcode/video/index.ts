@@ -9,7 +9,7 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeError } from '@strata/core';
+import { describeError } from '@strata/core/errors';
 import { outputKey, type CardOutput } from '../../../shared/card';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import { analyzeAudio } from '../audio/analyze';

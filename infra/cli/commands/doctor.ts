@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { describeError } from '@strata/core';
+import { describeError } from '@strata/core/errors';
 import sharp from 'sharp';
 import { loadConfig } from '../../../shared/config';
 import { createCliContext } from '../context';

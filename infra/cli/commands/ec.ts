@@ -14,7 +14,7 @@
 import { mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeError, hasCode, StrataError } from '@strata/core';
+import { describeError, hasCode, StrataError } from '@strata/core/errors';
 import {
   KERNEL_NAMES,
   checkLayout,

@@ -5,7 +5,7 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { describeError } from '@strata/core';
+import { describeError } from '@strata/core/errors';
 import {
   CHECKSUM_ALGORITHMS,
   DIGEST_FORMATS,

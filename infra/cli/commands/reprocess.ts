@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { describeError } from '@strata/core';
+import { describeError } from '@strata/core/errors';
 import { cardKey } from '../../../shared/card';
 import { readCard } from '../../../shared/pipeline/cards';
 import { createLogger } from '../../../shared/log';

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import { safeParseEvent, toContractJson, type CanonicalEvent } from '../../../shared/events';
 import { UsageError, type CliIo } from '../io';
 

@@ -5,7 +5,7 @@
  * and the event runs at the next `npm start`. Unknown ID: exit 4. A running event: exit 1.
  */
 import { resolve } from 'node:path';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import { loadConfig } from '../../../shared/config';
 import { EventStore, eventsDir, type EventRecord } from '../../local/emulator/eventStore';
 import { isProcessAlive } from '../../local/processAlive';

@@ -1,6 +1,6 @@
 /** Argument parsing shared by the storage commands: parseArgs errors become usage errors (exit 2). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { describeError } from '@strata/core';
+import { describeError } from '@strata/core/errors';
 import { UsageError } from '../io';
 
 export function parseCommand<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, usage: string) {

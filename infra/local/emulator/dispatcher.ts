@@ -5,7 +5,7 @@
  * State lives in the durable EventStore; `running` events left by a crash are re-queued.
  */
 import { randomUUID } from 'node:crypto';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import type { Logger } from '../../../shared/log';
 import type { EventRecord, EventSource, EventStore, OutcomeKind } from './eventStore';
 import type { FunctionPool, InvocationOutcome } from './functionPool';

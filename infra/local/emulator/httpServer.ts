@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describeError, StrataError } from '@strata/core';
+import { describeError, StrataError } from '@strata/core/errors';
 import type { Logger } from '../../../shared/log';
 import type { AsyncDispatcher } from './dispatcher';
 import type { FunctionPool } from './functionPool';

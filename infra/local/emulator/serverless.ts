@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { ConfigError, describeError } from '@strata/core';
+import { ConfigError, describeError } from '@strata/core/errors';
 import { DEFAULT_RESERVED_CONCURRENCY, type CosTriggerSpec, type FunctionSpec, type StackSpec, type TimerTriggerSpec } from './spec';
 
 const require = createRequire(import.meta.url);

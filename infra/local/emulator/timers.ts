@@ -4,7 +4,7 @@
  * `{ Type: "Timer", TriggerName, Time, Message }` with the usual retry policy.
  */
 import { Cron } from 'croner';
-import { ConfigError } from '@strata/core';
+import { ConfigError } from '@strata/core/errors';
 import type { FunctionSpec } from './spec';
 
 export interface TimerEvent {

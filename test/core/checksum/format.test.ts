@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import { digestEquals, formatDigest, hashBytes, parseDigest } from '@strata/core/checksum';
 
 const check = new TextEncoder().encode('123456789');

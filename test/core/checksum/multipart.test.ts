@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import { combineCrcParts, compositeChecksum, digestEquals, hashBytes, multipartEtag } from '@strata/core/checksum';
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -2,7 +2,7 @@ import { Readable, PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import {
   CHECKSUM_ALGORITHMS,
   ChecksumStream,

@@ -1,7 +1,7 @@
 /** The plain-TypeScript fallback and both WebAssembly kernels give identical bytes. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import { getKernel, ReedSolomon, type KernelName } from '@strata/core/erasure';
 
 const KERNELS: KernelName[] = ['js', 'wasm-simd', 'wasm-relaxed-simd'];

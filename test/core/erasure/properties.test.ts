@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import { ReedSolomon, shardFileLength, type ErasureLayout } from '@strata/core/erasure';
 import { decodeFiles, encodeToFiles, layoutOf } from './helpers';
 

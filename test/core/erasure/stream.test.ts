@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import {
   BITROT_HASH_LENGTH,
   ReedSolomon,

@@ -99,6 +99,7 @@ describe('npm run package', () => {
     const probe = [
       "const fn = require('./index.js');",
       "const core = require('@strata/core');",
+      "if (require('@strata/core/errors').StrataError !== core.StrataError) throw new Error('two StrataError classes');",
       'const rs = new core.ReedSolomon(4, 2);',
       "const shards = rs.split(Buffer.from('hello layer'));",
       'rs.encode(shards);',

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@strata/core';
+import { ConfigError } from '@strata/core/errors';
 import { loadConfig } from '../../../shared/config';
 import { expectedOutputs, recipeForKey, renditionVersion } from '../../../shared/config/imageRecipes';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StrataError } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import { parseEvent, toCosEvent, type LocalObjectEventLike, type StorageEvent } from '../../../shared/events';
 
 const upload: LocalObjectEventLike = {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hasCode } from '@strata/core';
+import { hasCode } from '@strata/core/errors';
 import { parseEvent, safeParseEvent, toCosEvent, type LocalObjectEventLike } from '../../../shared/events';
 import { FIXTURE_ROOT, loadFixtures, readJson } from './fixtures';
 

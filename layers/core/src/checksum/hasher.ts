@@ -8,7 +8,7 @@ import { crc32, crc32c } from '@node-rs/crc32';
 import { StrataError } from '../errors';
 import { isChecksumAlgorithm, type ChecksumAlgorithm, CHECKSUM_ALGORITHMS } from './algorithms';
 import { Crc64 } from './crc64';
-import { createHighwayHash, highwayReady } from './highwayhash';
+import { createHighwayHash, highwayHash256, highwayReady } from './highwayhash';
 
 /** A streaming hash. `update` returns the hasher for chaining; `digest` may be called once. */
 export interface Hasher {
@@ -95,6 +95,7 @@ export function createHasher(algo: ChecksumAlgorithm): Hasher {
 
 /** Digest of one buffer. */
 export function hashBytes(algo: ChecksumAlgorithm, bytes: Uint8Array): Uint8Array {
+  if (algo === 'highwayhash256') return highwayHash256(bytes);
   return createHasher(algo).update(bytes).digest();
 }
 

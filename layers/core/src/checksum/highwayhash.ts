@@ -25,6 +25,7 @@ export interface HighwayState {
 }
 
 type HighwayFactory = (key: Uint8Array) => HighwayState;
+type HighwayOneShot = (key: Uint8Array, data: Uint8Array) => Uint8Array;
 
 const ADDON_TRIPLES: Readonly<Record<string, string>> = {
   'linux-x64': 'x86_64-unknown-linux-gnu',
@@ -36,6 +37,7 @@ const ADDON_TRIPLES: Readonly<Record<string, string>> = {
 
 interface NativeAddon {
   HighwayHasher: new (key: Uint8Array) => { append(data: Uint8Array): void; finalize256(): Uint8Array };
+  hash256(key: Uint8Array, data: Uint8Array): Uint8Array;
 }
 
 interface PackageModule {
@@ -44,12 +46,18 @@ interface PackageModule {
 
 const require = createRequire(import.meta.url);
 
+let oneShot: HighwayOneShot | undefined;
+
 function loadNative(): HighwayFactory | undefined {
   const triple = ADDON_TRIPLES[`${process.platform}-${process.arch}`];
   if (!triple) return undefined;
   try {
     const entry = require.resolve('highwayhasher');
     const addon = require(join(dirname(entry), `highwayhasher-${triple}.node`)) as NativeAddon;
+    oneShot = (key, data) => {
+      const out = addon.hash256(key, data);
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    };
     return (key) => {
       const inner = new addon.HighwayHasher(key);
       return {
@@ -86,6 +94,17 @@ export const highwayReady: Promise<void> = factory
 export function highwayImplementation(): 'native' | 'wasm' | 'loading' | 'unavailable' {
   if (factory) return nativeLoaded ? 'native' : 'wasm';
   return loadError === undefined ? 'loading' : 'unavailable';
+}
+
+/**
+ * HighwayHash-256 of one buffer. One native call instead of three: noticeably faster for the
+ * 64–256 KiB shard chunks bitrot framing hashes.
+ */
+export function highwayHash256(data: Uint8Array, key: Uint8Array = MINIO_HIGHWAYHASH_KEY): Uint8Array {
+  if (oneShot) return oneShot(key, data);
+  const h = createHighwayHash(key);
+  h.append(data);
+  return h.finalize256();
 }
 
 /** A new HighwayHash-256 state keyed with `key` (default: MinIO's bitrot key). */

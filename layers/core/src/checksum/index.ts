@@ -24,4 +24,4 @@ export { hashStream, hashStreamMulti, MultiHasher, ChecksumStream, type Checksum
 export { formatDigest, parseDigest, digestEquals, digestToBigInt, bigIntToDigest } from './format';
 export { multipartEtag, compositeChecksum, combineCrcParts, COMPOSITE_ALGORITHMS, type CrcPart } from './s3';
 export { combineCrc } from './crcCombine';
-export { MINIO_HIGHWAYHASH_KEY, createHighwayHash, highwayImplementation, type HighwayState } from './highwayhash';
+export { MINIO_HIGHWAYHASH_KEY, createHighwayHash, highwayHash256, highwayImplementation, type HighwayState } from './highwayhash';

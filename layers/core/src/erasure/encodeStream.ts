@@ -3,7 +3,7 @@
  * layout) is in memory at a time, in buffers the kernel works on in place. Yields, per unit,
  * the k+m shard chunks to append to the shard files, in order. I/O is the caller's.
  */
-import { createHighwayHash } from '../checksum/highwayhash';
+import { highwayHash256 } from '../checksum/highwayhash';
 import { StrataError } from '../errors';
 import { checkLayout, checkSize, hashLength, stripeAt, type ErasureLayout } from './layout';
 import { ReedSolomon, type ReedSolomonOptions } from './reedSolomon';
@@ -28,10 +28,9 @@ export function shardPieces(unit: EncodedUnit, i: number): Uint8Array[] {
   return unit.hashes ? [unit.hashes[i]!, unit.chunks[i]!] : [unit.chunks[i]!];
 }
 
+/** HighwayHash-256 of a shard chunk with MinIO's key (what precedes it with bitrot framing). */
 export function bitrotHash(chunk: Uint8Array): Uint8Array {
-  const h = createHighwayHash();
-  h.append(chunk);
-  return h.finalize256();
+  return highwayHash256(chunk);
 }
 
 function isReader(x: unknown): x is SequentialReader {

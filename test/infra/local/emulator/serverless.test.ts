@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '@strata/core';
+import { ConfigError } from '@strata/core/errors';
 import { loadStackSpec, localBucketOf } from '../../../../infra/local/emulator/serverless';
 import { FIXTURE_YML, REPO } from './helpers';
 
