@@ -135,6 +135,12 @@ describe('protected writes are idempotent and clean up after themselves', () => 
     for (const s of old.shards) expect(await s3.gateway.head({ bucket: s.bucket, key: s.key })).toBeNull();
   });
 
+  it('refuses a server-side copy or class change of a protected object (the copy would share its shards)', async () => {
+    await expect(s3.gateway.copy(ref, { bucket: 'uploads', key: 'protected/copy' })).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await expect(s3.gateway.changeStorageClass(ref, 'STANDARD_IA')).rejects.toMatchObject({ code: 'InvalidArgument' });
+    expect(await s3.gateway.head({ bucket: 'uploads', key: 'protected/copy' })).toBeNull();
+  });
+
   it('delete removes the manifest and its shards', async () => {
     const before = await countShards();
     await s3.gateway.delete(ref);
