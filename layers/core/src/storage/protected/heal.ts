@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { decodeStream, encodeBlocks, shardPieces, verifyStream, type ReadAt, type ShardProblem } from '../../erasure';
 import { StrataError } from '../../errors';
-import type { GatewayContext } from '../context';
+import { storeFor, type GatewayContext } from '../context';
+import { shardUploadContext } from './writer';
 import { putObject, type PutDeps } from '../put';
 import type { ChecksumMap, ObjectRef, PutResult } from '../types';
 import { drained } from './drain';
@@ -98,13 +99,12 @@ export async function healProtected(ctx: GatewayContext, deps: PutDeps, owner: O
     }
   };
 
-  const shardCtx: GatewayContext = { ...ctx, partSize: Math.max(5 * 1024 * 1024, ctx.profile.minPartSize), multipartThreshold: Math.max(5 * 1024 * 1024, ctx.profile.minPartSize), queueSize: 1 };
   const streams = new Map(rebuild.map((i) => [i, new PassThrough({ highWaterMark: 256 * 1024 })]));
   const uploads = new Map<number, Promise<PutResult>>(
     rebuild.map((i) => {
       const s = manifest.shards[i]!;
       const p = putObject(
-        shardCtx,
+        shardUploadContext(storeFor(ctx, s.store)),
         deps,
         { bucket: s.bucket, key: s.key },
         streams.get(i)!,
