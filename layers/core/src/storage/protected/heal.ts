@@ -29,7 +29,7 @@ export interface ShardFinding {
 
 export interface ProtectedVerify {
   readonly findings: readonly ShardFinding[];
-  /** Shards with at least one finding. */
+  /** Shards with at least one finding other than `archived` (those heal rewrites). */
   readonly badShards: readonly number[];
   /** True when every block still has at least k intact chunks. */
   readonly recoverable: boolean;
@@ -50,7 +50,9 @@ export async function verifyProtected(ctx: GatewayContext, manifest: Manifest): 
       layoutOf(manifest),
     );
     const findings = report.problems.map((p) => findingOf(p, p.shard === null ? null : sources[p.shard]?.failure ?? null)).filter((f): f is ShardFinding => f !== null);
-    const badShards = [...new Set(findings.map((f) => f.shard))].sort((a, b) => a - b);
+    // An archived shard is where its target's class put it, not damage: nothing to rewrite (a
+    // rewrite would land in the same class), but it does not count as available either.
+    const badShards = [...new Set(findings.filter((f) => f.problem !== 'archived').map((f) => f.shard))].sort((a, b) => a - b);
     // Per block: shards bad in that block (whole-shard findings count in every block).
     const whole = new Set(findings.filter((f) => f.block === null && f.problem !== 'oversized').map((f) => f.shard));
     const perBlock = new Map<number, Set<number>>();
