@@ -111,3 +111,26 @@ describe('strata put / get / stat / ls', () => {
     expect(existsSync(join(dir, 'nope'))).toBe(false);
   });
 });
+
+describe('progress', () => {
+  it('draws a progress bar for a large transfer only when stderr is a terminal', async () => {
+    const { PassThrough } = await import('node:stream');
+    const file = join(dir, 'large.bin');
+    await writeFile(file, randomBytes(33 * 1024 * 1024));
+    const capture = (tty: boolean) => {
+      const stream = Object.assign(new PassThrough(), { isTTY: tty, columns: 120 });
+      let text = '';
+      stream.on('data', (c: Buffer) => (text += c.toString()));
+      return { stream, text: () => text };
+    };
+    const plainErr = capture(false);
+    const out1 = capture(false);
+    expect(await put.run([file, 's3://uploads/cli/large-a.bin'], { stdout: out1.stream, stderr: plainErr.stream, env })).toBe(0);
+    expect(plainErr.text()).toBe('');
+    const ttyErr = capture(true);
+    const out2 = capture(false);
+    expect(await put.run([file, 's3://uploads/cli/large-b.bin'], { stdout: out2.stream, stderr: ttyErr.stream, env })).toBe(0);
+    expect(ttyErr.text()).toMatch(/put cli\/large-b\.bin \[.*\] \d+%/);
+    expect(out2.text()).toMatch(/^s3:\/\/uploads\/cli\/large-b\.bin 34603008 sha256=/);
+  });
+});

@@ -29,11 +29,11 @@ export function renditionOutputs(plan: RenditionPlan, paths: { aac: string; opus
   return [
     {
       path: paths.aac,
-      args: ['-c:a', 'aac', '-b:a', `${plan.aacKbps}k`, '-ac', String(plan.channels), '-ar', String(plan.aacSampleRate), '-movflags', '+faststart', '-f', 'mp4'],
+      args: ['-map_metadata', '-1', '-c:a', 'aac', '-b:a', `${plan.aacKbps}k`, '-ac', String(plan.channels), '-ar', String(plan.aacSampleRate), '-movflags', '+faststart', '-f', 'mp4'],
     },
     {
       path: paths.opus,
-      args: ['-c:a', 'libopus', '-b:a', `${plan.opusKbps}k`, '-ac', String(plan.channels), '-ar', '48000', '-f', 'ogg'],
+      args: ['-map_metadata', '-1', '-c:a', 'libopus', '-b:a', `${plan.opusKbps}k`, '-ac', String(plan.channels), '-ar', '48000', '-f', 'ogg'],
     },
   ];
 }

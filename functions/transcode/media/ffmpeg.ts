@@ -300,3 +300,20 @@ export function getMediaTools(options: ResolveOptions = {}): Promise<MediaTools>
   });
   return cached;
 }
+
+/**
+ * `strata doctor` checks for the media tools: one `{ name, ok, detail }` per tool. ffmpeg is ok
+ * when it runs and can write HLS (FFmpeg >= 5); warnings (older than 6, chmod, copies) are in
+ * the detail. Usage in infra/cli/commands/doctor.ts:
+ *   media: async () => …, or push `...(await mediaToolChecks())` into its checks.
+ */
+export async function mediaToolChecks(options: ResolveOptions = {}): Promise<Array<{ name: ToolName; ok: boolean; detail: string }>> {
+  const report = await resolveMediaTools(options);
+  return (['ffmpeg', 'ffprobe'] as const).map((name) => {
+    const res = report[name];
+    const t = res.tool;
+    if (!t) return { name, ok: false, detail: `not found (${res.tried.map((c) => `${c.source}: ${c.note}`).join('; ')})` };
+    const detail = `${t.version}${t.major !== null ? ` (FFmpeg ${t.major})` : ''} at ${t.path}: ${t.reason}${t.warnings.length ? `; warning: ${t.warnings.join('; ')}` : ''}`;
+    return { name, ok: name === 'ffprobe' || t.hlsCapable, detail };
+  });
+}

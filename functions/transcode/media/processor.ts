@@ -45,6 +45,10 @@ export const processMedia: Processor = async (ctx) => {
     };
     ctx.log.info({ kind, container: probe.container, durationSeconds: probe.durationSeconds, via: input.via, ffmpeg: tools.ffmpeg.version }, 'media probed');
     const result = kind === 'video' ? await processVideo(job) : await processAudio(job);
+    if (!('suspend' in result)) {
+      // Container tags (titles, devices, phone location) stay private: the record, not the card or outputs.
+      await ctx.writeRecord({ kind, probe, tools: { ffmpeg: tools.ffmpeg.version, ffprobe: tools.ffprobe.version }, input: input.via });
+    }
     await job.progress.flush();
     return result;
   } finally {

@@ -2,8 +2,8 @@
  * ffmpeg command lines for the video pipeline (pure, so they can be read and tested).
  *
  * The ladder pass decodes the source once: the decoded frames go through the shared pre-filters
- * (deinterlace, HDR→SDR tone mapping, constant frame rate), then `split` feeds one `scale` per
- * rung (and one low-rate branch for the sprite tiles). Each rung is an H.264 + AAC HLS output
+ * (deinterlace, HDR→SDR tone mapping, constant frame rate), then a `scale` + `split` cascade
+ * feeds every rung (and one low-rate branch for the sprite tiles). Each rung is an H.264 + AAC HLS output
  * with MPEG-TS segments; keyframes are forced every segment so all rungs cut at the same times.
  */
 import type { VideoStreamInfo } from '../media/probe';
@@ -92,12 +92,23 @@ export function inputArgs(spec: Pick<LadderPassSpec, 'input' | 'inputOptions' | 
   ];
 }
 
+/**
+ * One decode, then a scaling cascade: the largest rung is scaled from the decoded frames and
+ * each smaller rung from the next larger one (cheaper than scaling every rung from full size,
+ * which one-ffmpeg-per-rung must do); the sprite tiles come off the smallest rung.
+ */
 export function ladderFilterGraph(spec: Pick<LadderPassSpec, 'videoStreamIndex' | 'rungs' | 'fps' | 'prefilters' | 'tiles' | 'startSeconds'>): string {
-  const branches = spec.rungs.length + (spec.tiles ? 1 : 0);
-  const head = [...spec.prefilters, `fps=${spec.fps.expr}`];
-  const labels = Array.from({ length: branches }, (_, i) => `[s${i}]`).join('');
-  const parts = [`[0:${spec.videoStreamIndex}]${head.join(',')},split=${branches}${labels}`];
-  spec.rungs.forEach((r, i) => parts.push(`[s${i}]scale=${r.width}:${r.height}:flags=bicubic,setsar=1,format=yuv420p[v${i}]`));
+  const order = spec.rungs.map((r, i) => ({ r, i })).sort((a, b) => b.r.width * b.r.height - a.r.width * a.r.height);
+  const head = [...spec.prefilters, `fps=${spec.fps.expr}`].join(',');
+  const parts: string[] = [];
+  let from = `[0:${spec.videoStreamIndex}]${head},`;
+  order.forEach(({ r, i }, n) => {
+    const last = n === order.length - 1;
+    const feeds = !last || spec.tiles !== null;
+    const chain = `scale=${r.width}:${r.height}:flags=bicubic,setsar=1,format=yuv420p`;
+    parts.push(`${from}${chain}${feeds ? `,split=2[v${i}][c${n}]` : `[v${i}]`}`);
+    from = `[c${n}]`;
+  });
   if (spec.tiles) {
     const t = spec.tiles;
     const K = t.intervalSeconds;
@@ -107,7 +118,7 @@ export function ladderFilterGraph(spec: Pick<LadderPassSpec, 'videoStreamIndex' 
     // A pass's first frame counts only if it sits on a slot start (within 1.5 frames).
     const slot = (v: string) => `floor((${v}+${(frame / 2).toFixed(6)})/${K})`;
     parts.push(
-      `[s${spec.rungs.length}]setpts=PTS+${seekSeconds(spec).toFixed(6)}/TB,` +
+      `${from}setpts=PTS+${seekSeconds(spec).toFixed(6)}/TB,` +
         `select='if(isnan(prev_selected_t)\\,lt(abs(t-floor(t/${K}+0.5)*${K})\\,${(frame * 1.5).toFixed(6)})\\,gt(${slot('t')}\\,${slot('prev_selected_t')}))',` +
         `scale=${t.width}:${t.height},setsar=1[tiles]`,
     );
@@ -119,7 +130,8 @@ export function ladderFilterGraph(spec: Pick<LadderPassSpec, 'videoStreamIndex' 
 export function ladderArgs(spec: LadderPassSpec): string[] {
   const args = [...inputArgs(spec), '-filter_complex', ladderFilterGraph(spec)];
   spec.rungs.forEach((rung, i) => {
-    args.push('-map', `[v${i}]`);
+    // No source metadata (phone location, device) in public outputs: it goes to the private record.
+    args.push('-map', `[v${i}]`, '-map_metadata', '-1');
     if (spec.audio) args.push('-map', `0:${spec.audio.streamIndex}`);
     args.push(...x264Options(rung, spec));
     if (spec.audio) args.push(...aacOptions(spec.audio, rung.audioKbps));

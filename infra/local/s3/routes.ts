@@ -16,6 +16,7 @@ import { RESTORE_TIERS, STORAGE_CLASSES, storageClassOf, taggingXml, type Restor
 import type { RestoreScheduler } from './restore';
 import { S3Object, type KoaContext, type KoaMiddleware } from './s3rverParts';
 import { uriEncode } from './sigv4';
+import { checkCustomerKey, sseFromRequest, sseHeaders } from './sse';
 import { etagListMatches, normaliseHeaders, preconditionFailed, writeConditionsOf, type AtomicStore, type ObjectRecord } from './store';
 import { element, elements, malformedXml, readText } from './xml';
 
@@ -34,6 +35,12 @@ export function strataRoutes(store: AtomicStore, restores: RestoreScheduler): Ko
     const rc = currentRequest();
     if (!rc?.bucket) return next();
     switch (rc.operation) {
+      case 'putObject':
+        // Refuse bad headers before s3rver reads the body.
+        sseFromRequest(rc.headers);
+        if (header(rc, 'x-amz-tagging')) taggingXml(header(rc, 'x-amz-tagging')!);
+        validateStorageClass(header(rc, 'x-amz-storage-class'));
+        return next();
       case 'listObjects':
         return listObjects(ctx, rc, store);
       case 'copyObject':
@@ -212,6 +219,8 @@ async function copyObject(ctx: KoaContext, rc: RequestContext, store: AtomicStor
   try {
     checkCopySourceConditions(rc, record);
     store.assertReadable(record);
+    checkCustomerKey(record.strata.sse, rc.headers, true);
+    const sse = sseFromRequest(rc.headers);
     const sourceClass = storageClassOf(record.meta);
     const destClass = requestedClass ?? 'STANDARD';
     const self = source.bucket === destBucket && source.key === destKey;
@@ -237,6 +246,7 @@ async function copyObject(ctx: KoaContext, rc: RequestContext, store: AtomicStor
       size: staged.size,
       checksums,
       ...(Object.keys(checksums).length ? { checksumType: 'FULL_OBJECT' as const } : {}),
+      ...(sse ? { sse } : {}),
     };
     const result = await store.commitObject({
       bucket: destBucket,
@@ -248,6 +258,7 @@ async function copyObject(ctx: KoaContext, rc: RequestContext, store: AtomicStor
       conditions: writeConditionsOf(rc),
       op: 'copy',
     });
+    for (const [name, value] of Object.entries(sseHeaders(sse ?? undefined))) ctx.set(name, value);
     ctx.body = {
       CopyObjectResult: {
         '@': { xmlns: XMLNS },
@@ -322,9 +333,11 @@ function validateCreateMultipart(rc: RequestContext): void {
     }
   }
   if (header(rc, 'x-amz-tagging')) taggingXml(header(rc, 'x-amz-tagging')!);
+  sseFromRequest(rc.headers);
 }
 
 function setChecksumHeaders(ctx: KoaContext, rc: RequestContext): void {
+  for (const [name, value] of Object.entries(sseHeaders(sseFromRequest(rc.headers) ?? undefined))) ctx.set(name, value);
   const { algorithm, type } = uploadChecksum(rc.headers as Record<string, string>);
   if (algorithm) {
     ctx.set('x-amz-checksum-algorithm', algorithm.toUpperCase());
@@ -448,17 +461,19 @@ async function completeMultipart(ctx: KoaContext, rc: RequestContext, store: Ato
     }
     const headers = normaliseHeaders(new S3Object(rc.bucket!, upload.key, null, upload.meta).metadata);
     const tagging = upload.meta['x-amz-tagging'];
+    const sse = sseFromRequest(upload.meta);
     const result = await store.commitObject({
       bucket: rc.bucket!,
       key: upload.key,
       staged,
       headers,
-      strata: { v: 1, etag, size: staged.size, checksums, ...(algorithm ? { checksumType: type } : {}), parts: parts.length },
+      strata: { v: 1, etag, size: staged.size, checksums, ...(algorithm ? { checksumType: type } : {}), parts: parts.length, ...(sse ? { sse } : {}) },
       tagsXml: tagging ? taggingXml(tagging).xml : null,
       conditions: writeConditionsOf(rc),
       op: 'multipart',
     });
     await rm(upload.dir, { recursive: true, force: true });
+    for (const [name, value] of Object.entries(sseHeaders(sse ?? undefined))) ctx.set(name, value);
     ctx.body = {
       CompleteMultipartUploadResult: {
         '@': { xmlns: XMLNS },

@@ -20,6 +20,8 @@ import { currentRequest, header, type RequestContext } from './context';
 import { createDigester, type Digester, type S3Checksum } from './digests';
 import { isS3Error, s3Error } from './errors';
 import { KeyLocks } from './keyLock';
+import { checkCustomerKey, sseFromRequest, sseHeaders } from './sse';
+import { checkBucketName, checkKey } from './target';
 import {
   ARCHIVE_CLASSES,
   invalidObjectState,
@@ -122,6 +124,18 @@ export class AtomicStore extends FilesystemStore {
     return this.committer.recover();
   }
 
+  /** Every key and bucket becomes a path here: refuse names that would leave the bucket's directory. */
+  override getResourcePath(bucket: string, key: string | undefined, resource: string): string {
+    checkBucketName(bucket);
+    if (key) checkKey(key);
+    return super.getResourcePath(bucket, key, resource);
+  }
+
+  override getBucketPath(bucket: string): string {
+    checkBucketName(bucket);
+    return super.getBucketPath(bucket);
+  }
+
   lockKey(bucket: string, key: string): string {
     return `${bucket}\n${key}`;
   }
@@ -195,6 +209,7 @@ export class AtomicStore extends FilesystemStore {
     try {
       const isHead = (ctx?.method ?? 'GET') === 'HEAD';
       if (!isHead && isReadBlocked(record.meta)) throw invalidObjectState(storageClassOf(record.meta));
+      checkCustomerKey(record.strata.sse, ctx?.headers ?? {});
       checkReadConditions(ctx, record);
       const range = parseRange(header(ctx, 'range'), record.size);
       const metadata = metadataOf(record);
@@ -220,7 +235,7 @@ export class AtomicStore extends FilesystemStore {
   }
 
   private async responseHeaders(bucket: string, key: string, record: ObjectRecord, ctx: RequestContext | undefined, ranged: boolean) {
-    const out: Record<string, string> = {};
+    const out: Record<string, string> = { ...sseHeaders(record.strata.sse) };
     const restore = restoreHeader(record.strata.restore);
     if (restore) out['x-amz-restore'] = restore;
     if (record.strata.parts) out['x-amz-mp-parts-count'] = String(record.strata.parts);
@@ -412,19 +427,28 @@ export class AtomicStore extends FilesystemStore {
     const checksums = isPut ? { ...ctx.body.checksums } : {};
     const tagging = isPut ? header(ctx, 'x-amz-tagging') : undefined;
     const tags = tagging ? taggingXml(tagging) : null;
+    const sse = isPut ? sseFromRequest(ctx.headers) : null;
     const etag = staged.md5.toString('hex');
     await this.commitObject({
       bucket: object.bucket,
       key: object.key,
       staged,
       headers: normaliseHeaders(object.metadata),
-      strata: { v: 1, etag, size: staged.size, checksums, ...(Object.keys(checksums).length ? { checksumType: 'FULL_OBJECT' as const } : {}) },
+      strata: {
+        v: 1,
+        etag,
+        size: staged.size,
+        checksums,
+        ...(Object.keys(checksums).length ? { checksumType: 'FULL_OBJECT' as const } : {}),
+        ...(sse ? { sse } : {}),
+      },
       tagsXml: tags?.xml ?? null,
       conditions: isPut ? writeConditionsOf(ctx) : {},
       op: OPS_BY_OPERATION[ctx?.operation ?? 'putObject'] ?? 'put',
     });
     if (isPut) {
       for (const [algorithm, value] of Object.entries(checksums)) ctx.res.setHeader(`x-amz-checksum-${algorithm}`, value);
+      for (const [name, value] of Object.entries(sseHeaders(sse ?? undefined))) ctx.res.setHeader(name, value);
     }
     return { size: staged.size, md5: etag };
   }

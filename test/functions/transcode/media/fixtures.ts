@@ -24,6 +24,8 @@ export interface ClipOptions {
   /** Tag as HDR10 (PQ, BT.2020, 10-bit). */
   readonly hdr?: boolean;
   readonly container?: 'mp4' | 'mkv' | 'mov';
+  /** Container metadata, e.g. a phone's `location`. */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** Generates a test clip and returns its path. */
@@ -53,6 +55,7 @@ export async function makeClip(dir: string, name: string, o: ClipOptions = {}): 
       : ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p']),
     ...(audio ? ['-c:a', 'aac', '-b:a', '64k', ...(typeof audio === 'object' && audio.channels ? ['-ac', String(audio.channels)] : [])] : []),
     ...(audio && typeof audio === 'object' && audio.volume !== undefined ? ['-af', `volume=${audio.volume}`] : []),
+    ...Object.entries(o.tags ?? {}).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]),
     '-shortest', out,
   ];
   if (o.rotateClockwise) {

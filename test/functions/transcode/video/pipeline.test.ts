@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordKey } from '../../../../shared/card';
 import { progressKey } from '../../../../functions/transcode/media/progress';
 import { ladderArgs } from '../../../../functions/transcode/video/args';
 import { startTestS3, type LocalS3Fixture } from '../../../helpers/localS3';
@@ -29,7 +30,8 @@ async function process(name: string, clip: string, env: Record<string, string> =
 
 describe('video pipeline (through runTranscode, real local S3)', () => {
   it('makes a playable HLS ladder, poster, sprite, preview and MP4 fallback from one landscape clip', async () => {
-    const run = await process('landscape', await makeClip(dir, 'landscape', { seconds: 3 }));
+    const location = '+48.8577+002.2950/';
+    const run = await process('landscape', await makeClip(dir, 'landscape', { seconds: 3, tags: { location, title: 'Holiday' } }));
     expect(run.outcomes).toEqual(['done']);
     const check = await expectPlayableVideo(s3.gateway, run.card, 3, { display: [320, 180] });
     expect(check.rungs.map((r) => `${r.name} ${r.width}x${r.height}`)).toEqual(['90p 160x90', '144p 256x144']);
@@ -44,6 +46,14 @@ describe('video pipeline (through runTranscode, real local S3)', () => {
     expect(run.leftovers).toEqual([]);
     const progress = JSON.parse((await s3.gateway.getBytes({ bucket: 'derived', key: progressKey(run.job.source) })).bytes.toString());
     expect(progress).toMatchObject({ status: 'done', percent: 100, invocations: 1 });
+    // The phone location stays in the private record, out of the card and every public output.
+    const record = (await s3.gateway.getBytes({ bucket: 'derived', key: recordKey(run.job.source) })).bytes.toString();
+    expect(JSON.parse(record).probe.tags).toMatchObject({ location, title: 'Holiday' });
+    expect(JSON.stringify(run.card)).not.toContain('48.8577');
+    for (const o of run.card.outputs) expect((await s3.gateway.getBytes({ bucket: 'derived', key: o.key })).bytes.includes('48.8577'), o.key).toBe(false);
+    for await (const seg of s3.gateway.list('derived', outputOf(run.card, 'hls-master').key.replace(/master\.m3u8$/, ''))) {
+      expect((await s3.gateway.getBytes({ bucket: 'derived', key: seg.key })).bytes.includes('Holiday'), seg.key).toBe(false);
+    }
   });
 
   it('plays a rotated phone clip upright (portrait rungs, no padding), from a verified download', async () => {
@@ -116,7 +126,12 @@ describe('video pipeline (through runTranscode, real local S3)', () => {
     });
     expect(args.filter((a) => a === '-i')).toHaveLength(1);
     const graph = args[args.indexOf('-filter_complex') + 1]!;
-    expect(graph).toMatch(/^\[0:0\]fps=30,split=3\[s0\]\[s1\]\[s2\];\[s0\]scale=480:270.*\[s1\]scale=1280:720.*\[s2\]setpts.*select=/);
+    // Decoded frames → 720p → (split) 270p from the 720p frames → tiles from the 270p frames.
+    const steps = graph.split(';');
+    expect(steps).toHaveLength(3);
+    expect(steps[0]).toMatch(/^\[0:0\]fps=30,scale=1280:720:[^;]*split=2\[v1\]\[c0\]$/);
+    expect(steps[1]).toMatch(/^\[c0\]scale=480:270:[^;]*split=2\[v0\]\[c1\]$/);
+    expect(steps[2]).toMatch(/^\[c1\]setpts=PTS\+0\.000000\/TB,select=.*scale=160:90,setsar=1\[tiles\]$/);
     expect(args.filter((a) => a === '-f' || a === 'hls').length).toBeGreaterThan(0);
     expect(args.join(' ')).toMatch(/-maxrate 400k -bufsize 800k .*-force_key_frames expr:gte\(t,n_forced\*4\)/);
   });

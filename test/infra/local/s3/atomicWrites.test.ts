@@ -117,8 +117,8 @@ describe('crash safety (server killed with SIGKILL mid-write)', () => {
         const client = clientFor(server.endpoint);
         await client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'victim.bin', Body: old }));
         const writes = [
-          await slowPut(server.endpoint, 'victim.bin', 64 * 1024 * 1024, (round + 1) * 1024 * 1024),
-          await slowPut(server.endpoint, `new-${round}.bin`, 64 * 1024 * 1024, (round + 1) * 1024 * 1024),
+          await slowPut(server.endpoint, 'victim.bin', 1024 * 1024 * 1024, (round + 1) * 1024 * 1024),
+          await slowPut(server.endpoint, `new-${round}.bin`, 1024 * 1024 * 1024, (round + 1) * 1024 * 1024),
         ];
         // Both bodies are being written into staging when the blow comes.
         await waitFor(async () => (await readdir(join(dataDir, 's3-staging'))).length >= 2);
