@@ -39,6 +39,44 @@ describe('a byte flipped on the wire is caught', () => {
 
 });
 
+describe('the store refuses bytes flipped on the wire', () => {
+  it('on a single PUT: the store refuses the body, nothing is stored', async () => {
+    const ref = { bucket: 'uploads', key: 'wire/put.bin' };
+    proxy.flipNextRequest(isPut(ref.key), 4_000);
+    await expect(viaProxy.put(ref, randomBytes(10_000))).rejects.toMatchObject({ code: 'ChecksumMismatch' });
+    expect(await s3.gateway.head(ref)).toBeNull();
+  });
+
+  it('on one part of a multipart upload: the upload fails and nothing is visible', async () => {
+    const ref = { bucket: 'uploads', key: 'wire/multipart.bin' };
+    proxy.flipNextRequest((req) => isPut(ref.key)(req) && (req.url ?? '').includes('partNumber=2'), 1_000_000);
+    await expect(viaProxy.put(ref, randomBytes(12 * MiB), { skipIfUnchanged: false })).rejects.toMatchObject({ code: 'ChecksumMismatch' });
+    expect(await s3.gateway.head(ref)).toBeNull();
+  });
+});
+
+describe('conditional writes', () => {
+  it('two writers racing with If-None-Match: * on one key: exactly one wins', async () => {
+    for (let round = 0; round < 5; round++) {
+      const ref = { bucket: 'uploads', key: `race/${round}` };
+      const writers = ['alpha', 'beta'].map((who) => s3.gateway.put(ref, `${who} wrote this`, { ifNoneMatch: '*' }).then(() => who, (e: { code?: string }) => e.code));
+      const outcomes = await Promise.all(writers);
+      const winners = outcomes.filter((o) => o === 'alpha' || o === 'beta');
+      expect(winners).toHaveLength(1);
+      expect(outcomes.filter((o) => o === 'PreconditionFailed')).toHaveLength(1);
+      expect((await s3.gateway.getBytes(ref)).bytes.toString()).toBe(`${winners[0]} wrote this`);
+    }
+  });
+
+  it('If-Match overwrites only the version it names', async () => {
+    const ref = { bucket: 'uploads', key: 'race/if-match' };
+    const v1 = await s3.gateway.put(ref, 'v1');
+    const v2 = await s3.gateway.put(ref, 'v2', { ifMatch: v1.etag });
+    await expect(s3.gateway.put(ref, 'v3', { ifMatch: v1.etag })).rejects.toMatchObject({ code: 'PreconditionFailed' });
+    expect((await s3.gateway.getBytes(ref)).info.etag).toBe(v2.etag);
+  });
+});
+
 describe('server-side encryption is passed through', () => {
   it('sends SSE-KMS and SSE-C headers on writes and the SSE-C key on reads', async () => {
     proxy.seen.length = 0;
