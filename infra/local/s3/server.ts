@@ -43,20 +43,10 @@ export interface LocalS3Options {
 }
 
 /** The server's object events, normalised (keys raw, as stored). */
-export interface LocalObjectEvent {
-  readonly type: 'created' | 'removed' | 'restored';
-  readonly op: 'put' | 'post' | 'copy' | 'multipart' | 'delete' | 'restore';
-  readonly bucket: string;
-  readonly key: string;
-  readonly size: number | null;
-  readonly etag: string | null;
-  /**
-   * The object's storage class after the change (`STANDARD` when none was set); null for
-   * removals. A self-copy that only changes the class is op `copy` with the new class here.
-   */
-  readonly storageClass: string | null;
+export interface LocalObjectEvent extends Omit<ObjectChange, 'requestId'> {
   /** Unique and increasing within one server process. */
   readonly sequencer: string;
+  /** ISO-8601. */
   readonly time: string;
   readonly requestId: string;
 }

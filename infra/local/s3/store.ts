@@ -34,14 +34,21 @@ import {
 } from './objectMeta';
 import { FilesystemStore, S3Object, type S3ObjectLike } from './s3rverParts';
 
-/** A committed change, reported to the server's event normaliser. */
+/** A committed change, reported to the server's event normaliser (see LocalObjectEvent). */
 export interface ObjectChange {
   readonly type: 'created' | 'removed' | 'restored';
+  /** The S3 operation: PutObject (also presigned) → put, browser POST → post, … */
   readonly op: 'put' | 'post' | 'copy' | 'multipart' | 'delete' | 'restore';
   readonly bucket: string;
+  /** Raw, as stored (not URL-encoded). */
   readonly key: string;
   readonly size: number | null;
+  /** Unquoted. */
   readonly etag: string | null;
+  /**
+   * The object's storage class after the change (`STANDARD` when none was set); null for
+   * removals. A self-copy that only changes the class is op `copy` with the new class here.
+   */
   readonly storageClass: string | null;
   readonly requestId: string | null;
 }

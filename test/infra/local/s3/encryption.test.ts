@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCode, raw, startServer, type TestServer } from './helpers/s3';
+import { errorCode, raw, startServer, type TestServer, outcome } from './helpers/s3';
 
 let s3: TestServer;
 beforeAll(async () => {
@@ -9,15 +9,6 @@ beforeAll(async () => {
 });
 afterAll(async () => s3?.close());
 
-async function outcome(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    return `${e.$metadata?.httpStatusCode} ${e.name}`;
-  }
-}
 
 describe('server-side encryption headers', () => {
   it('stores and echoes SSE-S3 and SSE-KMS settings', async () => {

@@ -11,7 +11,7 @@ import {
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './helpers/s3';
+import { startServer, type TestServer, outcome } from './helpers/s3';
 import { waitFor } from './helpers/wait';
 
 let s3: TestServer;
@@ -21,15 +21,6 @@ beforeAll(async () => {
 });
 afterAll(async () => s3?.close());
 
-async function outcome(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    return `${e.$metadata?.httpStatusCode} ${e.name}`;
-  }
-}
 
 describe('storage classes', () => {
   const classes = ['STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE', 'ARCHIVE', 'MAZ_STANDARD', 'MAZ_STANDARD_IA'];
