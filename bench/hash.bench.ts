@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { createCRC64 } from 'hash-wasm';
-import { CHECKSUM_ALGORITHMS, createHasher, type ChecksumAlgorithm } from '@strata/core/checksum';
+import { CHECKSUM_ALGORITHMS, hashBytes, type ChecksumAlgorithm } from '@strata/core/checksum';
 import type { BenchRecord } from './run';
 import { ecRefBinary, ecRefHashBench } from './erasure/ecRef';
 import { flag, measure, rates, rssMb, type Timing } from './erasure/measure';
@@ -34,7 +34,7 @@ export async function* run(): AsyncGenerator<BenchRecord> {
   const dur = Number(process.env.STRATA_BENCH_DUR_MS ?? 300);
   const reps = Number(process.env.STRATA_BENCH_REPS ?? 5);
   const buf = new Uint8Array(SIZE).map((_, i) => (i * 2654435761) >>> 24);
-  const measureOurs = (algo: ChecksumAlgorithm): Timing => measure(() => void createHasher(algo).update(buf).digest(), dur, reps);
+  const measureOurs = (algo: ChecksumAlgorithm): Timing => measure(() => void hashBytes(algo, buf), dur, reps);
 
   const ours = new Map<ChecksumAlgorithm, ReturnType<typeof row>>();
   for (const algo of CHECKSUM_ALGORITHMS) {
@@ -64,7 +64,7 @@ export async function* compareWithGo(algos: readonly ChecksumAlgorithm[], dur: n
   for (const algo of algos) {
     const ref = refs.get(GO_LABEL[algo] ?? '');
     if (!ref) continue;
-    const ours = row(algo, 'strata', measure(() => void createHasher(algo).update(buf).digest(), dur, reps));
+    const ours = row(algo, 'strata', measure(() => void hashBytes(algo, buf), dur, reps));
     for (const basis of ['cpu', 'wall'] as const) {
       const o = basis === 'cpu' ? ours.gbpsCpu : ours.gbps;
       const r = (basis === 'cpu' ? ref.mbpsCpu : ref.mbps) / 1000;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { hasCode, type StorageGateway } from '@strata/core';
+import { hasCode, isClassChangeCopy, type StorageGateway } from '@strata/core';
 import type { CardIdentity } from '../../shared/card';
 import type { Config } from '../../shared/config';
 import type { StorageRecord } from '../../shared/events/types';
@@ -74,6 +74,12 @@ export async function ingestRecord(record: StorageRecord, deps: IngestDeps): Pro
   if (!info) {
     log.info('object no longer exists');
     return 'gone';
+  }
+  // A storage-class change copies the object onto itself (and fires ObjectCreated:Copy): same bytes,
+  // nothing to do — and an archived object could not even be read.
+  if (isClassChangeCopy(ref, info.metadata)) {
+    log.info({ storageClass: info.storageClass }, 'storage-class change: nothing to do');
+    return 'unchanged';
   }
   let read;
   try {

@@ -82,11 +82,15 @@ export function createJobContext(deps: {
       const ref = { bucket: derived, key };
       const existing = await gateway.head(ref);
       if (!existing || existing.checksum.sha256 !== sha256) {
-        await gateway.put(ref, filePath ? createReadStream(filePath) : (spec.body as Buffer), {
+        const options = {
           contentType: spec.contentType,
           cacheControl: spec.cacheControl ?? IMMUTABLE,
           metadata: { 'strata-source-sha256': job.source.sha256, 'strata-recipe': `${spec.recipe.name}@${spec.recipe.version}` },
-        });
+          // Known up front: large outputs then upload in one pass, without spooling.
+          sha256,
+          size: bytes,
+        };
+        await (filePath ? gateway.putFile(ref, filePath, options) : gateway.put(ref, spec.body as Buffer, options));
         if (!existing) written.push(key);
       }
       return {

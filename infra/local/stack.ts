@@ -58,6 +58,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     accessKey: config.storage.credentials.accessKeyId,
     secretKey: config.storage.credentials.secretAccessKey,
     buckets,
+    restoreDelayMs: config.emulator.restoreDelayMs,
   });
   let emulator: Emulator;
   try {

@@ -26,9 +26,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(USAGE);
-  const { config, ctx, gateway } = openStorage(io.env);
+  const { config, ctx } = openStorage(io.env);
   const graceSeconds = values.grace === undefined ? config.gc.graceSeconds : parseDuration(values.grace);
-  const report = await gc(ctx, (b, p) => gateway.list(b, p), {
+  const report = await gc(ctx, {
     targets: config.buckets.protect.map((bucket) => ({ bucket })),
     graceSeconds,
     uploadBuckets: [...new Set([...config.buckets.protect, config.buckets.upload, config.buckets.derived])],

@@ -116,25 +116,7 @@ function fromHeader(req: IncomingMessage, header: string, rawPath: string, rawQu
       MaxAllowedSkewMilliseconds: MAX_SKEW_MS,
     });
   }
-  const signed = signedField.split(';');
-  const key = signingKey(secret, credential.date, credential.region, credential.service);
-  verifySignature(req, {
-    rawPath,
-    query: canonicalQuery(rawQuery),
-    signed,
-    payloadHash,
-    timestamp,
-    scope: credential.scope,
-    key,
-    signature,
-    accessKey: credential.accessKey,
-  });
-  return {
-    accessKey: credential.accessKey,
-    payloadHash,
-    presigned: false,
-    signing: { key, timestamp, scope: credential.scope, seedSignature: signature },
-  };
+  return verified(req, { rawPath, query: canonicalQuery(rawQuery), signed: signedField.split(';'), payloadHash, timestamp, credential, secret, signature, presigned: false });
 }
 
 function fromQuery(req: IncomingMessage, query: URLSearchParams, rawPath: string, rawQuery: string, lookup: SecretLookup, now: Date): Authenticated {
@@ -167,25 +149,17 @@ function fromQuery(req: IncomingMessage, query: URLSearchParams, rawPath: string
     });
   }
   if (signedAt.getTime() - now.getTime() > MAX_SKEW_MS) throw s3Error('AccessDenied', 'Request is not valid yet');
-  const payloadHash = query.get('X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD';
-  const key = signingKey(secret, credential.date, credential.region, credential.service);
-  verifySignature(req, {
+  return verified(req, {
     rawPath,
     query: canonicalQuery(rawQuery, new Set(['X-Amz-Signature'])),
     signed: signedField.split(';'),
-    payloadHash,
+    payloadHash: query.get('X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD',
     timestamp,
-    scope: credential.scope,
-    key,
+    credential,
+    secret,
     signature,
-    accessKey: credential.accessKey,
-  });
-  return {
-    accessKey: credential.accessKey,
-    payloadHash,
     presigned: true,
-    signing: { key, timestamp, scope: credential.scope, seedSignature: signature },
-  };
+  });
 }
 
 function invalidAccessKey(accessKey: string): Error {
@@ -205,17 +179,31 @@ function requestTimestamp(req: IncomingMessage): string | null {
 
 interface VerifyInput {
   rawPath: string;
+  /** Canonical query string. */
   query: string;
   signed: string[];
   payloadHash: string;
   timestamp: string;
-  scope: string;
-  key: Buffer;
+  credential: Credential;
+  secret: string;
   signature: string;
-  accessKey: string;
+  presigned: boolean;
 }
 
-function verifySignature(req: IncomingMessage, v: VerifyInput): void {
+/** Checks the signature; returns what later stages need to verify chunk and trailer signatures. */
+function verified(req: IncomingMessage, v: VerifyInput): Authenticated {
+  const { credential } = v;
+  const key = signingKey(v.secret, credential.date, credential.region, credential.service);
+  verifySignature(req, v, key);
+  return {
+    accessKey: credential.accessKey,
+    payloadHash: v.payloadHash,
+    presigned: v.presigned,
+    signing: { key, timestamp: v.timestamp, scope: credential.scope, seedSignature: v.signature },
+  };
+}
+
+function verifySignature(req: IncomingMessage, v: VerifyInput, key: Buffer): void {
   if (!v.signed.includes('host')) {
     throw s3Error('AccessDenied', 'There were headers present in the request which were not signed', { HeadersNotSigned: 'host' });
   }
@@ -231,8 +219,8 @@ function verifySignature(req: IncomingMessage, v: VerifyInput): void {
       signedHeaders: v.signed.join(';'),
       payloadHash: v.payloadHash,
     });
-    const toSign = stringToSign(v.timestamp, v.scope, canonical);
-    if (signaturesEqual(sign(v.key, toSign), v.signature)) return;
+    const toSign = stringToSign(v.timestamp, v.credential.scope, canonical);
+    if (signaturesEqual(sign(key, toSign), v.signature)) return;
     if (!firstCanonical) {
       firstCanonical = canonical;
       firstToSign = toSign;
@@ -241,6 +229,6 @@ function verifySignature(req: IncomingMessage, v: VerifyInput): void {
   throw s3Error(
     'SignatureDoesNotMatch',
     'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
-    { AWSAccessKeyId: v.accessKey, StringToSign: firstToSign, SignatureProvided: v.signature, CanonicalRequest: firstCanonical },
+    { AWSAccessKeyId: v.credential.accessKey, StringToSign: firstToSign, SignatureProvided: v.signature, CanonicalRequest: firstCanonical },
   );
 }

@@ -53,6 +53,11 @@ export function planBody(headers: IncomingHttpHeaders, operation: Operation, aut
     chunked = { mode: payloadHash as ChunkedMode, decodedLength: Number(decoded), ...(auth ? { signing: auth.signing } : {}) };
   }
 
+  if (!chunked && (operation === 'putObject' || operation === 'uploadPart') && single(headers, 'content-length') === undefined) {
+    // S3 takes no HTTP-chunked uploads: a length, or aws-chunked framing with a decoded length.
+    throw s3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.', {}, 411);
+  }
+
   const contentMd5 = single(headers, 'content-md5') ?? null;
   if (contentMd5 !== null && !isWellFormedDigest('md5', contentMd5)) {
     throw s3Error('InvalidDigest', 'The Content-MD5 you specified was invalid.', { 'Content-MD5': contentMd5 });

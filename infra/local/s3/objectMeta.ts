@@ -4,6 +4,7 @@
  * checksums, storage class and restore state, so data and metadata commit together.
  */
 import type { S3Checksum } from './digests';
+import type { SseState } from './sse';
 import { s3Error } from './errors';
 
 /** Storage classes accepted on PUT and copy: S3's and COS's names. */
@@ -52,6 +53,7 @@ export interface StrataMeta {
   readonly parts?: number;
   readonly tagCount?: number;
   readonly restore?: RestoreState;
+  readonly sse?: SseState;
 }
 
 /** The metadata file: allowed headers and x-amz-meta-* (as s3rver stores them) plus ours. */

@@ -21,7 +21,7 @@ interface PendingRestore {
 export type RestoreOutcome = 'accepted' | 'already-restored';
 
 export class RestoreScheduler {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly pending = new Map<string, { restore: PendingRestore; timer: NodeJS.Timeout }>();
   private stopped = false;
 
   constructor(
@@ -47,8 +47,17 @@ export class RestoreScheduler {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    for (const { timer } of this.pending.values()) clearTimeout(timer);
+    this.pending.clear();
+  }
+
+  /** Completes every pending restore now, as if its delay had passed (deterministic tests). */
+  async finishAll(): Promise<number> {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const { timer } of all) clearTimeout(timer);
+    for (const { restore } of all) await this.complete(restore, true);
+    return all.length;
   }
 
   /** POST ?restore. 202 for a new restore, 200 when already restored (expiry extended). */
@@ -91,24 +100,27 @@ export class RestoreScheduler {
 
   private schedule(pending: PendingRestore): void {
     if (this.stopped) return;
-    const wait = Math.max(0, Date.parse(pending.readyAt) - Date.now());
+    // setTimeout holds at most ~24.8 days; longer delays re-arm.
+    const wait = Math.min(Math.max(0, Date.parse(pending.readyAt) - Date.now()), 2 ** 31 - 1);
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void this.complete(pending).catch(() => undefined);
+      this.pending.delete(pending.id);
+      if (Date.parse(pending.readyAt) > Date.now()) this.schedule(pending);
+      else void this.complete(pending, false).catch(() => undefined);
     }, wait);
     timer.unref();
-    this.timers.add(timer);
+    this.pending.set(pending.id, { restore: pending, timer });
   }
 
-  private async complete(pending: PendingRestore): Promise<void> {
+  private async complete(pending: PendingRestore, early: boolean): Promise<void> {
     const { bucket, key } = pending;
     await this.store.locks.run(this.store.lockKey(bucket, key), async () => {
       const record = await this.store.readRecord(bucket, key);
       const restore = record?.strata.restore;
       if (record && restore && restore.id === pending.id && !restore.completedAt) {
+        const now = new Date().toISOString();
         await this.store.rewriteMeta(bucket, key, {
           ...record.meta,
-          strata: { ...record.strata, restore: { ...restore, completedAt: new Date().toISOString() } },
+          strata: { ...record.strata, restore: { ...restore, ...(early ? { readyAt: now } : {}), completedAt: now } },
         });
         this.store.notify({
           type: 'restored',

@@ -21,7 +21,7 @@ import { strataRoutes } from './routes';
 import { RestoreScheduler } from './restore';
 import { accounts, S3Object, type KoaMiddleware } from './s3rverParts';
 import { AtomicStore, type ObjectChange } from './store';
-import { parseTarget } from './target';
+import { checkNames, parseTarget } from './target';
 import { createLogger } from '../../../shared/log';
 
 export interface LocalS3Options {
@@ -43,20 +43,10 @@ export interface LocalS3Options {
 }
 
 /** The server's object events, normalised (keys raw, as stored). */
-export interface LocalObjectEvent {
-  readonly type: 'created' | 'removed' | 'restored';
-  readonly op: 'put' | 'post' | 'copy' | 'multipart' | 'delete' | 'restore';
-  readonly bucket: string;
-  readonly key: string;
-  readonly size: number | null;
-  readonly etag: string | null;
-  /**
-   * The object's storage class after the change (`STANDARD` when none was set); null for
-   * removals. A self-copy that only changes the class is op `copy` with the new class here.
-   */
-  readonly storageClass: string | null;
+export interface LocalObjectEvent extends Omit<ObjectChange, 'requestId'> {
   /** Unique and increasing within one server process. */
   readonly sequencer: string;
+  /** ISO-8601. */
   readonly time: string;
   readonly requestId: string;
 }
@@ -65,22 +55,13 @@ export interface LocalS3Server {
   readonly endpoint: string;
   readonly port: number;
   readonly events: EventEmitter<{ object: [LocalObjectEvent] }>;
+  /**
+   * Completes every pending restore now, as if `restoreDelayMs` had passed; resolves with how
+   * many it completed (their `restored` events have been emitted). For tests that must not
+   * depend on timing: start with a long delay, check the in-progress state, then call this.
+   */
+  finishRestores(): Promise<number>;
   close(): Promise<void>;
-}
-
-/** Access key id from a SigV4 Authorization header or presigned query. */
-export function accessKeyOf(req: Pick<IncomingMessage, 'headers' | 'url'>): string | null {
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string') {
-    const v4 = /Credential=([^/,\s]+)\//.exec(auth);
-    if (v4) return v4[1] ?? null;
-    const v2 = /^AWS ([^:]+):/.exec(auth);
-    if (v2) return v2[1] ?? null;
-  }
-  const query = new URL(req.url ?? '/', 'http://x').searchParams;
-  const cred = query.get('X-Amz-Credential');
-  if (cred) return cred.split('/')[0] ?? null;
-  return query.get('AWSAccessKeyId');
 }
 
 /** Query parameters of presigned URLs that are authentication, not request headers. */
@@ -123,11 +104,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
   }
   const lookup: SecretLookup = (key) => (key === options.accessKey ? options.secretKey : undefined);
 
+  const log = createLogger({ component: 'local-s3' }, { destination: 2 });
   const events = new EventEmitter<{ object: [LocalObjectEvent] }>();
   const nextSequencer = sequencerFactory();
   const emit = (change: ObjectChange): void => {
     const sequencer = nextSequencer();
-    events.emit('object', {
+    const event: LocalObjectEvent = {
       type: change.type,
       op: change.op,
       bucket: change.bucket,
@@ -138,7 +120,13 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
       sequencer,
       time: new Date().toISOString(),
       requestId: change.requestId ?? sequencer,
-    });
+    };
+    try {
+      events.emit('object', event);
+    } catch (err) {
+      // A consumer's bug must not turn a committed write into a failed request.
+      log.error({ err, event }, 'an object event listener threw');
+    }
   };
 
   const store = new AtomicStore({
@@ -160,7 +148,6 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
   // Our routes run after s3rver's XML/vhost middleware and before its router (the last entry).
   koa.middleware.splice(koa.middleware.length - 1, 0, strataRoutes(store, restores));
   // Koa reports errors through 'error' (s3rver silences its default printer); log real faults.
-  const log = createLogger({ component: 'local-s3' }, { destination: 2 });
   const clientGone = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'EPIPE', 'HPE_INVALID_EOF_STATE']);
   (s3rver as unknown as EventEmitter).on('error', (err: unknown) => {
     if (clientGone.has((err as { code?: string }).code ?? '')) return; // the client went away mid-request
@@ -182,6 +169,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
       const auth = authenticate(req, lookup);
       const isForm = target.operation === 'postObject';
       if (!auth && !isForm) throw s3Error('AccessDenied', 'Access Denied: anonymous requests are not allowed on the local server.');
+      checkNames(target);
       const plan = planBody(headers, target.operation, auth);
       const body: VerifiedBody = { size: 0, checksums: {} };
       const aborter = new AbortController();
@@ -221,6 +209,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
     endpoint: `http://127.0.0.1:${port}`,
     port,
     events,
+    finishRestores: () => restores.finishAll(),
     close: async () => {
       restores.stop();
       await new Promise<void>((ok) => {

@@ -18,8 +18,11 @@ import { pipeline } from 'node:stream/promises';
 import { Committer } from './commit';
 import { currentRequest, header, type RequestContext } from './context';
 import { createDigester, type Digester, type S3Checksum } from './digests';
-import { isS3Error, s3Error } from './errors';
+import { checkReadConditions, checkWriteConditions, parseRange, writeConditionsOf, type WriteConditions } from './conditions';
+import { isS3Error } from './errors';
 import { KeyLocks } from './keyLock';
+import { checkCustomerKey, sseFromRequest, sseHeaders } from './sse';
+import { checkBucketName, checkKey } from './target';
 import {
   ARCHIVE_CLASSES,
   invalidObjectState,
@@ -32,14 +35,21 @@ import {
 } from './objectMeta';
 import { FilesystemStore, S3Object, type S3ObjectLike } from './s3rverParts';
 
-/** A committed change, reported to the server's event normaliser. */
+/** A committed change, reported to the server's event normaliser (see LocalObjectEvent). */
 export interface ObjectChange {
   readonly type: 'created' | 'removed' | 'restored';
+  /** The S3 operation: PutObject (also presigned) → put, browser POST → post, … */
   readonly op: 'put' | 'post' | 'copy' | 'multipart' | 'delete' | 'restore';
   readonly bucket: string;
+  /** Raw, as stored (not URL-encoded). */
   readonly key: string;
   readonly size: number | null;
+  /** Unquoted. */
   readonly etag: string | null;
+  /**
+   * The object's storage class after the change (`STANDARD` when none was set); null for
+   * removals. A self-copy that only changes the class is op `copy` with the new class here.
+   */
   readonly storageClass: string | null;
   readonly requestId: string | null;
 }
@@ -71,11 +81,6 @@ export interface StagedData {
   readonly checksums: Partial<Record<S3Checksum, string>>;
 }
 
-export interface WriteConditions {
-  readonly ifMatch?: string | undefined;
-  readonly ifNoneMatch?: string | undefined;
-}
-
 export interface CommitRequest {
   readonly bucket: string;
   readonly key: string;
@@ -96,18 +101,6 @@ const OPS_BY_OPERATION: Partial<Record<RequestContext['operation'], ObjectChange
   completeMultipart: 'multipart',
 };
 
-export function unquoteEtag(etag: string): string {
-  return etag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
-}
-
-/** Does an If-Match / If-None-Match list (comma-separated, quoted or not, or *) name this ETag? */
-export function etagListMatches(list: string, etag: string): boolean {
-  return list.split(',').some((item) => {
-    const candidate = item.trim();
-    return candidate === '*' || unquoteEtag(candidate) === etag;
-  });
-}
-
 export class AtomicStore extends FilesystemStore {
   readonly locks = new KeyLocks();
   readonly committer: Committer;
@@ -120,6 +113,18 @@ export class AtomicStore extends FilesystemStore {
   async init(): Promise<{ replayed: number; discarded: number }> {
     await mkdir(this.options.root, { recursive: true });
     return this.committer.recover();
+  }
+
+  /** Every key and bucket becomes a path here: refuse names that would leave the bucket's directory. */
+  override getResourcePath(bucket: string, key: string | undefined, resource: string): string {
+    checkBucketName(bucket);
+    if (key) checkKey(key);
+    return super.getResourcePath(bucket, key, resource);
+  }
+
+  override getBucketPath(bucket: string): string {
+    checkBucketName(bucket);
+    return super.getBucketPath(bucket);
   }
 
   lockKey(bucket: string, key: string): string {
@@ -195,6 +200,7 @@ export class AtomicStore extends FilesystemStore {
     try {
       const isHead = (ctx?.method ?? 'GET') === 'HEAD';
       if (!isHead && isReadBlocked(record.meta)) throw invalidObjectState(storageClassOf(record.meta));
+      checkCustomerKey(record.strata.sse, ctx?.headers ?? {});
       checkReadConditions(ctx, record);
       const range = parseRange(header(ctx, 'range'), record.size);
       const metadata = metadataOf(record);
@@ -220,7 +226,7 @@ export class AtomicStore extends FilesystemStore {
   }
 
   private async responseHeaders(bucket: string, key: string, record: ObjectRecord, ctx: RequestContext | undefined, ranged: boolean) {
-    const out: Record<string, string> = {};
+    const out: Record<string, string> = { ...sseHeaders(record.strata.sse) };
     const restore = restoreHeader(record.strata.restore);
     if (restore) out['x-amz-restore'] = restore;
     if (record.strata.parts) out['x-amz-mp-parts-count'] = String(record.strata.parts);
@@ -412,19 +418,28 @@ export class AtomicStore extends FilesystemStore {
     const checksums = isPut ? { ...ctx.body.checksums } : {};
     const tagging = isPut ? header(ctx, 'x-amz-tagging') : undefined;
     const tags = tagging ? taggingXml(tagging) : null;
+    const sse = isPut ? sseFromRequest(ctx.headers) : null;
     const etag = staged.md5.toString('hex');
     await this.commitObject({
       bucket: object.bucket,
       key: object.key,
       staged,
       headers: normaliseHeaders(object.metadata),
-      strata: { v: 1, etag, size: staged.size, checksums, ...(Object.keys(checksums).length ? { checksumType: 'FULL_OBJECT' as const } : {}) },
+      strata: {
+        v: 1,
+        etag,
+        size: staged.size,
+        checksums,
+        ...(Object.keys(checksums).length ? { checksumType: 'FULL_OBJECT' as const } : {}),
+        ...(sse ? { sse } : {}),
+      },
       tagsXml: tags?.xml ?? null,
       conditions: isPut ? writeConditionsOf(ctx) : {},
       op: OPS_BY_OPERATION[ctx?.operation ?? 'putObject'] ?? 'put',
     });
     if (isPut) {
       for (const [algorithm, value] of Object.entries(checksums)) ctx.res.setHeader(`x-amz-checksum-${algorithm}`, value);
+      for (const [name, value] of Object.entries(sseHeaders(sse ?? undefined))) ctx.res.setHeader(name, value);
     }
     return { size: staged.size, md5: etag };
   }
@@ -509,61 +524,3 @@ export function normaliseHeaders(metadata: Record<string, unknown>): Record<stri
   return out;
 }
 
-export function writeConditionsOf(ctx: RequestContext): WriteConditions {
-  return { ifMatch: header(ctx, 'if-match'), ifNoneMatch: header(ctx, 'if-none-match') };
-}
-
-/**
- * S3 conditional writes: `If-None-Match: *` fails with 412 when the key exists; `If-Match`
- * fails with 412 on another ETag and with 404 NoSuchKey when there is no object (S3 User
- * Guide, "Conditional write behavior").
- */
-export function checkWriteConditions(conditions: WriteConditions | undefined, current: ObjectRecord | null): void {
-  if (!conditions) return;
-  const { ifMatch, ifNoneMatch } = conditions;
-  if (ifNoneMatch !== undefined) {
-    if (ifNoneMatch.trim() !== '*') {
-      throw s3Error('NotImplemented', 'A header you provided implies functionality that is not implemented', { Header: 'If-None-Match' });
-    }
-    if (current) throw preconditionFailed('If-None-Match');
-  }
-  if (ifMatch !== undefined) {
-    if (!current) throw s3Error('NoSuchKey', 'The specified key does not exist.');
-    if (!etagListMatches(ifMatch, current.etag)) throw preconditionFailed('If-Match');
-  }
-}
-
-export function preconditionFailed(condition: string): Error {
-  return s3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: condition });
-}
-
-/** GET/HEAD If-Match and If-Unmodified-Since (s3rver handles If-None-Match and If-Modified-Since). */
-function checkReadConditions(ctx: RequestContext | undefined, record: ObjectRecord): void {
-  const ifMatch = header(ctx, 'if-match');
-  if (ifMatch !== undefined) {
-    if (!etagListMatches(ifMatch, record.etag)) throw preconditionFailed('If-Match');
-    return; // If-Match true overrides If-Unmodified-Since (RFC 7232 §6)
-  }
-  const since = header(ctx, 'if-unmodified-since');
-  if (since !== undefined) {
-    const limit = Date.parse(since);
-    if (!Number.isNaN(limit) && Math.floor(record.lastModified.getTime() / 1000) * 1000 > limit) throw preconditionFailed('If-Unmodified-Since');
-  }
-}
-
-/** Parses a single `bytes=` range against the object size (RFC 7233). */
-export function parseRange(value: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
-  if (!value) return null;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return null; // malformed or multi-range: whole object
-  if (m[1] === '') {
-    const suffix = Number(m[2]);
-    if (suffix === 0 || size === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(m[1]);
-  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (m[2] !== '' && Number(m[2]) < start) return null;
-  if (start >= size) return 'unsatisfiable';
-  return { start, end };
-}

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Operation } from './context';
+import { s3Error } from './errors';
 
 export interface Target {
   readonly bucket: string | null;
@@ -25,6 +26,33 @@ function decode(segment: string): string {
     return decodeURIComponent(segment);
   } catch {
     return segment;
+  }
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/i;
+const MAX_KEY_BYTES = 1024;
+
+/**
+ * Refuses names the on-disk layout cannot hold faithfully (a key becomes a path under the
+ * bucket's directory): bucket names outside S3's pattern, key segments `.`/`..` (they would
+ * escape the bucket), empty segments other than a trailing `/` (they would alias another key),
+ * NUL, and keys longer than S3's 1024 bytes.
+ */
+export function checkNames(target: Pick<Target, 'bucket' | 'key'>): void {
+  if (target.bucket !== null) checkBucketName(target.bucket);
+  if (target.key !== null) checkKey(target.key);
+}
+
+export function checkBucketName(bucket: string): void {
+  if (!BUCKET_NAME.test(bucket)) throw s3Error('InvalidBucketName', 'The specified bucket is not valid.', { BucketName: bucket });
+}
+
+export function checkKey(key: string): void {
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw s3Error('KeyTooLongError', 'Your key is too long');
+  const segments = key.split('/');
+  const bad = key.includes('\0') || segments.some((seg, i) => seg === '.' || seg === '..' || (seg === '' && i < segments.length - 1));
+  if (bad) {
+    throw s3Error('InvalidArgument', 'The local server cannot store keys with ".", ".." or empty path segments (other than a trailing "/").', { Key: key });
   }
 }
 

@@ -101,7 +101,7 @@ describe('crash safety', () => {
       await checkEveryKey(gen);
     }
     const ctx = createGatewayContext({ endpoint: s3.server.endpoint, region: 'us-east-1', credentials: { accessKeyId: TEST_KEYS.accessKey, secretAccessKey: TEST_KEYS.secretKey } });
-    const report = await gc(ctx, (b, p) => gateway.list(b, p), { targets: CRASH_SHARD_BUCKETS.map((bucket) => ({ bucket })), graceSeconds: 0 });
+    const report = await gc(ctx, { targets: CRASH_SHARD_BUCKETS.map((bucket) => ({ bucket })), graceSeconds: 0 });
     expect(report.orphans.every((o) => o.action === 'deleted')).toBe(true);
     // What is left is exactly the live shard sets.
     const live = new Map<string, string>();

@@ -104,6 +104,24 @@ for (const [k, m] of [
   });
 }
 
+describe('archived shards', () => {
+  it('reads around a shard in an archive class, and scrub does not try to rewrite it', async () => {
+    const ref = { bucket: 'uploads', key: 'protected/archived-shard.bin' };
+    const content = randomBytes(200_000);
+    const mixed: ProtectTarget[] = [{ bucket: 'shards-a' }, { bucket: 'shards-b' }, { bucket: 'shards-c' }, { bucket: 'shards-d', storageClass: 'ARCHIVE' }];
+    await s3.gateway.putProtected(ref, content, { k: 4, m: 2, targets: mixed, blockSize: 65536 });
+    const read = await s3.gateway.get(ref);
+    const chunks: Buffer[] = [];
+    for await (const c of read.body) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).equals(content)).toBe(true);
+    expect(read.rebuilt!().map((r) => [r.index, r.reason])).toEqual([[3, 'archived']]);
+    const { createGatewayContext, putDeps, scrubObject } = await import('@strata/core');
+    const ctx = createGatewayContext({ endpoint: s3.server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test-access', secretAccessKey: 'test-secret-key' } });
+    const report = await scrubObject(ctx, putDeps(s3.gateway), ref, { heal: true });
+    expect(report).toMatchObject({ status: 'ok', healedShards: [], findings: [{ shard: 3, block: null, problem: 'archived' }] });
+  });
+});
+
 describe('protected writes are idempotent and clean up after themselves', () => {
   const ref = { bucket: 'uploads', key: 'protected/idempotent.bin' };
 
@@ -133,6 +151,12 @@ describe('protected writes are idempotent and clean up after themselves', () => 
     expect(next.replaced).toBe(old.version);
     expect(await countShards()).toBe(before);
     for (const s of old.shards) expect(await s3.gateway.head({ bucket: s.bucket, key: s.key })).toBeNull();
+  });
+
+  it('refuses a server-side copy or class change of a protected object (the copy would share its shards)', async () => {
+    await expect(s3.gateway.copy(ref, { bucket: 'uploads', key: 'protected/copy' })).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await expect(s3.gateway.changeStorageClass(ref, 'STANDARD_IA')).rejects.toMatchObject({ code: 'InvalidArgument' });
+    expect(await s3.gateway.head({ bucket: 'uploads', key: 'protected/copy' })).toBeNull();
   });
 
   it('delete removes the manifest and its shards', async () => {

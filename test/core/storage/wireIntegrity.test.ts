@@ -39,6 +39,44 @@ describe('a byte flipped on the wire is caught', () => {
 
 });
 
+describe('the store refuses bytes flipped on the wire', () => {
+  it('on a single PUT: the store refuses the body, nothing is stored', async () => {
+    const ref = { bucket: 'uploads', key: 'wire/put.bin' };
+    proxy.flipNextRequest(isPut(ref.key), 4_000);
+    await expect(viaProxy.put(ref, randomBytes(10_000))).rejects.toMatchObject({ code: 'ChecksumMismatch' });
+    expect(await s3.gateway.head(ref)).toBeNull();
+  });
+
+  it('on one part of a multipart upload: the upload fails and nothing is visible', async () => {
+    const ref = { bucket: 'uploads', key: 'wire/multipart.bin' };
+    proxy.flipNextRequest((req) => isPut(ref.key)(req) && (req.url ?? '').includes('partNumber=2'), 1_000_000);
+    await expect(viaProxy.put(ref, randomBytes(12 * MiB), { skipIfUnchanged: false })).rejects.toMatchObject({ code: 'ChecksumMismatch' });
+    expect(await s3.gateway.head(ref)).toBeNull();
+  });
+});
+
+describe('conditional writes', () => {
+  it('two writers racing with If-None-Match: * on one key: exactly one wins', async () => {
+    for (let round = 0; round < 5; round++) {
+      const ref = { bucket: 'uploads', key: `race/${round}` };
+      const writers = ['alpha', 'beta'].map((who) => s3.gateway.put(ref, `${who} wrote this`, { ifNoneMatch: '*' }).then(() => who, (e: { code?: string }) => e.code));
+      const outcomes = await Promise.all(writers);
+      const winners = outcomes.filter((o) => o === 'alpha' || o === 'beta');
+      expect(winners).toHaveLength(1);
+      expect(outcomes.filter((o) => o === 'PreconditionFailed')).toHaveLength(1);
+      expect((await s3.gateway.getBytes(ref)).bytes.toString()).toBe(`${winners[0]} wrote this`);
+    }
+  });
+
+  it('If-Match overwrites only the version it names', async () => {
+    const ref = { bucket: 'uploads', key: 'race/if-match' };
+    const v1 = await s3.gateway.put(ref, 'v1');
+    const v2 = await s3.gateway.put(ref, 'v2', { ifMatch: v1.etag });
+    await expect(s3.gateway.put(ref, 'v3', { ifMatch: v1.etag })).rejects.toMatchObject({ code: 'PreconditionFailed' });
+    expect((await s3.gateway.getBytes(ref)).info.etag).toBe(v2.etag);
+  });
+});
+
 describe('server-side encryption is passed through', () => {
   it('sends SSE-KMS and SSE-C headers on writes and the SSE-C key on reads', async () => {
     proxy.seen.length = 0;
@@ -55,5 +93,23 @@ describe('server-side encryption is passed through', () => {
       expect(r.headers['x-amz-server-side-encryption-customer-algorithm']).toBe('AES256');
       expect(r.headers['x-amz-server-side-encryption-customer-key']).toBe(key.toString('base64'));
     }
+  });
+});
+
+describe('SSE-C round trip through the local server', () => {
+  it('reads and copies only with the customer key, and still verifies the bytes', async () => {
+    const key = randomBytes(32);
+    const sse = { type: 'customer' as const, key };
+    const ref = { bucket: 'uploads', key: 'sse/customer.bin' };
+    const bytes = randomBytes(6 * MiB + 5); // multipart: every part carries the key
+    await s3.gateway.put(ref, bytes, { sse });
+    await expect(s3.gateway.getBytes(ref)).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await expect(s3.gateway.getBytes(ref, { sse: { type: 'customer', key: randomBytes(32) } })).rejects.toBeTruthy();
+    const back = await s3.gateway.getBytes(ref, { sse });
+    expect(back.bytes.equals(bytes)).toBe(true);
+    expect(back.info.checksum.sha256).toBeDefined();
+    const dst = { bucket: 'uploads', key: 'sse/copy.bin' };
+    await s3.gateway.copy(ref, dst, { sourceSse: sse, sse });
+    expect((await s3.gateway.getBytes(dst, { sse })).bytes.equals(bytes)).toBe(true);
   });
 });

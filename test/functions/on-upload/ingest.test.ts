@@ -78,6 +78,18 @@ describe('ingestRecord', () => {
     expect((await s3.gateway.getBytes({ bucket: 'derived', key: cardKey(ref) })).bytes.toString()).toBe(cardBefore);
   });
 
+  it('does nothing when an object is moved to another storage class (even an archive class)', async () => {
+    const ref = { bucket: 'uploads', key: 'cold.png' };
+    await s3.gateway.put(ref, await png());
+    await ingestRecord(recordFor('uploads', 'cold.png'), deps);
+    const keysBefore = await derivedKeys();
+    const before = jobs.length;
+    await s3.gateway.changeStorageClass(ref, 'DEEP_ARCHIVE');
+    expect(await ingestRecord(recordFor('uploads', 'cold.png', { eventName: 'cos:ObjectCreated:Copy' }), deps)).toBe('unchanged');
+    expect(jobs.length).toBe(before);
+    expect(await derivedKeys()).toEqual(keysBefore);
+  });
+
   it('never processes writes to the derived bucket (recursion guard)', async () => {
     await s3.gateway.put({ bucket: 'derived', key: 'assets/x.webp' }, await png());
     const before = jobs.length;

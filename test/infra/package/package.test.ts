@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import yauzl from 'yauzl';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -75,12 +76,18 @@ afterAll(async () => {
 });
 
 describe('npm run package', () => {
-  it('builds every function and layer within SCF limits', () => {
+  it('builds every function and layer within SCF limits, each where serverless.yml expects it', async () => {
+    const yml = parse(await readFile(join(root, 'serverless.yml'), 'utf8')) as {
+      functions: Record<string, { package?: { artifact?: string } }>;
+      custom: { strata: { functions: Record<string, { image?: boolean }> } };
+    };
+    const names = Object.keys(yml.functions);
     expect(report.artifacts.map((a) => [a.name, a.kind, a.ok])).toEqual([
       ['core', 'layer', true],
-      ['on-upload', 'zip-function', true],
-      ['transcode', 'image-function', true],
+      ...names.map((n) => [n, yml.custom.strata.functions[n]?.image ? 'image-function' : 'zip-function', true]),
     ]);
+    // `sls package` deploys exactly these files: every function must name its artifact.
+    for (const n of names) expect(yml.functions[n]?.package?.artifact, `functions.${n}.package.artifact`).toBe(report.artifacts.find((a) => a.name === n)?.path);
   });
 
   it('puts node_modules/ at the root of the layer zip, as SCF resolves /opt/node_modules', async () => {

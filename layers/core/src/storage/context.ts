@@ -1,6 +1,7 @@
 /** What every gateway operation needs: the client, the provider profile, and the transfer settings. */
 import { tmpdir } from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { StrataError } from '../errors';
 import type { ProviderProfile } from './profiles';
 
 export interface TransferSettings {
@@ -19,6 +20,8 @@ export interface GatewayContext extends TransferSettings {
   readonly profile: ProviderProfile;
   /** The store's bucket name for a logical bucket name. */
   physical(bucket: string): string;
+  /** Other stores (regions, providers) protected-object shards may live in, by name. */
+  readonly stores?: Readonly<Record<string, GatewayContext>>;
 }
 
 export const MiB = 1024 * 1024;
@@ -29,6 +32,14 @@ export const DEFAULT_TRANSFER: TransferSettings = {
   multipartThreshold: 8 * MiB,
   tmpDir: tmpdir(),
 };
+
+/** The context of store `name` (undefined = this one); `UnknownStore` when it is not configured. */
+export function storeFor(ctx: GatewayContext, name: string | undefined): GatewayContext {
+  if (name === undefined) return ctx;
+  const store = ctx.stores?.[name];
+  if (!store) throw new StrataError('UnknownStore', `no store named '${name}' is configured (known: ${Object.keys(ctx.stores ?? {}).join(', ') || 'none'})`);
+  return store;
+}
 
 /** Part size for an object of `size` bytes (unknown = as large as the store allows with the default). */
 export function partSizeFor(ctx: GatewayContext, size: number | undefined, base = ctx.partSize): number {

@@ -35,6 +35,10 @@ export async function copyObject(ctx: GatewayContext, src: ObjectRef, dst: Objec
   if (size > ctx.profile.maxCopySize) {
     throw new StrataError('EntityTooLarge', `s3://${src.bucket}/${src.key}: ${size} bytes is over ${ctx.profile.name}'s single-copy limit of ${ctx.profile.maxCopySize}; copy it with get + put`);
   }
+  if (normaliseMetadata(head.Metadata)[PROTECTED_META]) {
+    // A copied manifest would share the source's shards, and deleting either would break the other.
+    throw new StrataError('InvalidArgument', `s3://${src.bucket}/${src.key} is a protected object: copy it with get + putProtected`);
+  }
   const info = infoFrom(ctx.profile, src, head, {});
   if (info.restore?.state === 'archived' || info.restore?.state === 'in-progress') {
     throw new StrataError('ObjectArchived', `s3://${src.bucket}/${src.key}: object is archived (${info.storageClass}); restore it before copying`);

@@ -9,14 +9,15 @@
  */
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { StrataError } from '../errors';
-import type { GatewayContext } from './context';
+import { storeFor, type GatewayContext } from './context';
+import { listObjects } from './list';
 import { readCurrent, deleteShards } from './protected/current';
 import { DEFAULT_SHARD_PREFIX, parseShardKey } from './protected/keys';
-import type { ListEntry, ObjectRef } from './types';
+import type { ObjectRef } from './types';
 
 export interface GcOptions {
   /** Buckets (and shard prefixes) that hold shards. */
-  readonly targets: readonly { readonly bucket: string; readonly prefix?: string }[];
+  readonly targets: readonly { readonly bucket: string; readonly prefix?: string; readonly store?: string }[];
   /** Orphans younger than this many seconds are kept (default 900). */
   readonly graceSeconds?: number;
   /** Buckets whose incomplete multipart uploads are aborted after the grace (default: the targets). */
@@ -49,24 +50,24 @@ export interface GcReport {
 interface ShardSet {
   readonly owner: ObjectRef;
   readonly version: string;
-  readonly refs: ObjectRef[];
+  readonly refs: (ObjectRef & { store?: string })[];
   newest: number;
 }
 
-export async function gc(ctx: GatewayContext, list: (bucket: string, prefix?: string) => AsyncIterable<ListEntry>, options: GcOptions): Promise<GcReport> {
+export async function gc(ctx: GatewayContext, options: GcOptions): Promise<GcReport> {
   const now = options.now ?? Date.now();
   const graceMs = (options.graceSeconds ?? 900) * 1000;
   const sets = new Map<string, ShardSet>();
   let scanned = 0;
   for (const target of options.targets) {
     const prefix = target.prefix ?? DEFAULT_SHARD_PREFIX;
-    for await (const entry of list(target.bucket, prefix)) {
+    for await (const entry of listObjects(storeFor(ctx, target.store), target.bucket, prefix)) {
       const parsed = parseShardKey(entry.key, prefix);
       if (!parsed) continue;
       scanned += 1;
       const id = `${parsed.owner.bucket}\n${parsed.owner.key}\n${parsed.version}`;
       const set = sets.get(id) ?? { owner: parsed.owner, version: parsed.version, refs: [], newest: 0 };
-      set.refs.push({ bucket: target.bucket, key: entry.key });
+      set.refs.push({ bucket: target.bucket, key: entry.key, ...(target.store ? { store: target.store } : {}) });
       set.newest = Math.max(set.newest, entry.lastModified?.getTime() ?? now);
       sets.set(id, set);
     }

@@ -3,17 +3,17 @@
  * from a profile. Each operation lives in its own module; this file wires them together.
  */
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectTaggingCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { buildS3Client, type ClientOptions } from './client';
 import { DEFAULT_TRANSFER, type GatewayContext, type TransferSettings } from './context';
 import { changeStorageClass, copyObject } from './copy';
-import { strataClass, profileFor, type ProviderName, type ProviderProfile } from './profiles';
+import { listObjects } from './list';
+import { profileFor, type ProviderName, type ProviderProfile } from './profiles';
 import { presignGet, presignPut } from './presign';
 import { putFileObject, putObject, type PutDeps } from './put';
 import { getRaw, headRaw, verifiedBody } from './read';
 import { restoreObject, restoreStatus } from './restore';
 import { translate } from './translateError';
-import { unquote } from './objectInfo';
 import type { StorageGateway } from './types';
 import { deleteShards, isProtected, readCurrent, readManifest } from './protected/current';
 import { protectedObjectInfo } from './protected/info';
@@ -28,6 +28,8 @@ export interface S3GatewayOptions extends ClientOptions {
   /** Injected client (tests); built from the options otherwise. */
   readonly client?: S3Client;
   readonly transfer?: Partial<TransferSettings>;
+  /** Other stores protected-object shards may go to (`ProtectTarget.store`), by name. */
+  readonly stores?: Readonly<Record<string, Omit<S3GatewayOptions, 'stores'>>>;
 }
 
 /** The SDK client a gateway would use for `options` (for tools that need raw access, e.g. tests). */
@@ -45,11 +47,13 @@ export function createGatewayContext(options: S3GatewayOptions): GatewayContext 
   const client = options.client ?? buildS3Client(options, profile);
   const transfer = { ...DEFAULT_TRANSFER, ...(options.transfer ?? {}) };
   if (options.transfer?.partSize && !options.transfer.multipartThreshold) transfer.multipartThreshold = transfer.partSize;
+  const stores = options.stores ? Object.fromEntries(Object.entries(options.stores).map(([name, o]) => [name, createGatewayContext(o)])) : undefined;
   return {
     ...transfer,
     client,
     profile,
     physical: (bucket) => profile.physicalBucket(bucket, options.appid),
+    ...(stores ? { stores } : {}),
   };
 }
 
@@ -105,21 +109,7 @@ export function gatewayFromContext(ctx: GatewayContext): StorageGateway {
       if (current?.manifest) await deleteShards(ctx, current.manifest.shards);
     },
     putProtected: (ref, body, opts) => putProtected(ctx, deps, ref, body, opts),
-    async *list(bucket, prefix) {
-      let token: string | undefined;
-      do {
-        let out;
-        try {
-          out = await client.send(new ListObjectsV2Command({ Bucket: ctx.physical(bucket), Prefix: prefix, ContinuationToken: token }));
-        } catch (err) {
-          return translate(err, { bucket });
-        }
-        for (const o of out.Contents ?? []) {
-          yield { key: o.Key ?? '', size: o.Size ?? 0, etag: unquote(o.ETag), lastModified: o.LastModified ?? null, storageClass: strataClass(ctx.profile, o.StorageClass) };
-        }
-        token = out.IsTruncated ? out.NextContinuationToken : undefined;
-      } while (token);
-    },
+    list: (bucket, prefix) => listObjects(ctx, bucket, prefix),
     async putTags(ref, tags) {
       try {
         await client.send(

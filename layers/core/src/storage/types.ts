@@ -18,6 +18,8 @@ export interface ShardInfo {
   readonly bytes: number;
   readonly checksum: ChecksumMap;
   readonly storageClass?: string;
+  /** The store it lives in when not the manifest's own (a name from the gateway's `stores`). */
+  readonly store?: string;
 }
 
 /** A protected object's layout (from its manifest). */
@@ -176,6 +178,8 @@ export interface ProtectTarget {
   readonly prefix?: string;
   /** Storage class of the shards written there (an archived shard reads as missing). */
   readonly storageClass?: string;
+  /** Another store (region, provider) configured in the gateway's `stores`; default: the gateway's own. */
+  readonly store?: string;
 }
 
 export interface ProtectOptions {

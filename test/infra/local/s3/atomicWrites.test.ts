@@ -7,24 +7,13 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Committer } from '../../../../infra/local/s3/commit';
 import { spawnServer } from './helpers/child';
-import { KEYS, signer, startServer, type TestServer } from './helpers/s3';
+import { pinnedClient, signer, startServer, type TestServer } from './helpers/s3';
 import { waitFor } from './helpers/wait';
 
 function pattern(size: number, seed: number): Buffer {
   const b = Buffer.alloc(size);
   for (let i = 0; i < size; i += 4) b.writeUInt32BE(((i + seed) * 2654435761) >>> 0, Math.min(i, size - 4));
   return b;
-}
-
-function clientFor(endpoint: string): S3Client {
-  return new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: KEYS.accessKey, secretAccessKey: KEYS.secretKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
 }
 
 async function read(client: S3Client, key: string): Promise<Buffer | null> {
@@ -114,11 +103,11 @@ describe('crash safety (server killed with SIGKILL mid-write)', () => {
     let server = await spawnServer(dataDir);
     try {
       for (let round = 0; round < 2; round++) {
-        const client = clientFor(server.endpoint);
+        const client = pinnedClient(server.endpoint);
         await client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'victim.bin', Body: old }));
         const writes = [
-          await slowPut(server.endpoint, 'victim.bin', 64 * 1024 * 1024, (round + 1) * 1024 * 1024),
-          await slowPut(server.endpoint, `new-${round}.bin`, 64 * 1024 * 1024, (round + 1) * 1024 * 1024),
+          await slowPut(server.endpoint, 'victim.bin', 1024 * 1024 * 1024, (round + 1) * 1024 * 1024),
+          await slowPut(server.endpoint, `new-${round}.bin`, 1024 * 1024 * 1024, (round + 1) * 1024 * 1024),
         ];
         // Both bodies are being written into staging when the blow comes.
         await waitFor(async () => (await readdir(join(dataDir, 's3-staging'))).length >= 2);
@@ -128,7 +117,7 @@ describe('crash safety (server killed with SIGKILL mid-write)', () => {
         client.destroy();
 
         server = await spawnServer(dataDir);
-        const check = clientFor(server.endpoint);
+        const check = pinnedClient(server.endpoint);
         expect((await read(check, 'victim.bin'))!.equals(old)).toBe(true);
         for (let r = 0; r <= round; r++) expect(await read(check, `new-${r}.bin`)).toBeNull();
         expect(await readdir(join(dataDir, 's3-staging'))).toEqual([]);

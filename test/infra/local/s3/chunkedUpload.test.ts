@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -141,6 +142,31 @@ describe('aws-chunked uploads', () => {
     });
     expect([tampered.status, errorCode(tampered)]).toEqual([403, 'SignatureDoesNotMatch']);
     expect(await stored('tampered.bin')).toBeNull();
+  });
+
+  it('refuses a plain HTTP-chunked upload without a length (411, as S3) and stores nothing', async () => {
+    const url = new URL(s3.server.endpoint);
+    const signed = await signer().sign({
+      method: 'PUT',
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: '/uploads/no-length.bin',
+      query: {},
+      headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'transfer-encoding': 'chunked' },
+    });
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, method: 'PUT', path: '/uploads/no-length.bin', headers: signed.headers as Record<string, string> }, (r) => {
+        let text = '';
+        r.on('data', (c: Buffer) => (text += c.toString()));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.write('part one, ');
+      req.end('part two');
+    });
+    expect([res.status, /<Code>(\w+)/.exec(res.body)?.[1]]).toEqual([411, 'MissingContentLength']);
+    expect(await stored('no-length.bin')).toBeNull();
   });
 
   it('keeps other content encodings and drops aws-chunked from the stored metadata', async () => {

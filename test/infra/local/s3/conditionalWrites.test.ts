@@ -8,7 +8,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCode, raw, startServer, type TestServer } from './helpers/s3';
+import { errorCode, raw, startServer, type TestServer, outcome } from './helpers/s3';
 
 let s3: TestServer;
 beforeAll(async () => {
@@ -16,15 +16,6 @@ beforeAll(async () => {
 });
 afterAll(async () => s3?.close());
 
-async function outcome(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    return `${e.$metadata?.httpStatusCode} ${e.name}`;
-  }
-}
 
 async function text(key: string): Promise<string> {
   const got = await s3.client().send(new GetObjectCommand({ Bucket: 'uploads', Key: key }));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer, type ChildServer } from './helpers/child';
-import { errorCode, KEYS, raw } from './helpers/s3';
+import { errorCode, pinnedClient, raw } from './helpers/s3';
 
 // The server runs in a child process WITHOUT --openssl-legacy-provider: s3rver's own DES
 // continuation tokens would fail there with ERR_OSSL_EVP_UNSUPPORTED.
@@ -18,14 +18,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'strata-list-'));
   const env = { ...process.env, NODE_OPTIONS: '' };
   server = await spawnServer(dir, { env });
-  client = new S3Client({
-    endpoint: server.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: KEYS.accessKey, secretAccessKey: KEYS.secretKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  client = pinnedClient(server.endpoint);
   await Promise.all(keys.map((Key) => client.send(new PutObjectCommand({ Bucket: 'uploads', Key, Body: Key }))));
   await client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'range.txt', Body: '0123456789abcdefghij' }));
 });

@@ -11,24 +11,16 @@ import {
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './helpers/s3';
+import { startServer, type TestServer, outcome } from './helpers/s3';
 import { waitFor } from './helpers/wait';
 
 let s3: TestServer;
 beforeAll(async () => {
-  s3 = await startServer({ restoreDelayMs: 300 });
+  // Restores finish only when a test says so (finishRestores), or after 10 minutes.
+  s3 = await startServer({ restoreDelayMs: 600_000 });
 });
 afterAll(async () => s3?.close());
 
-async function outcome(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    return `${e.$metadata?.httpStatusCode} ${e.name}`;
-  }
-}
 
 describe('storage classes', () => {
   const classes = ['STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE', 'ARCHIVE', 'MAZ_STANDARD', 'MAZ_STANDARD_IA'];
@@ -49,6 +41,16 @@ describe('storage classes', () => {
       Object.fromEntries([...classes, 'STANDARD'].map((n) => [`class/${n}`, n])),
     );
     expect(s3.events.find((e) => e.key === 'class/GLACIER')).toMatchObject({ op: 'put', storageClass: 'GLACIER' });
+  });
+
+  it('copies keys with spaces, +, & and unicode when the copy source is URL-encoded per segment', async () => {
+    const client = s3.client();
+    const key = 'odd/a b+c&d=ü.txt';
+    await client.send(new PutObjectCommand({ Bucket: 'uploads', Key: key, Body: 'odd' }));
+    const CopySource = `uploads/${key.split('/').map(encodeURIComponent).join('/')}`;
+    await client.send(new CopyObjectCommand({ Bucket: 'derived', Key: key, CopySource }));
+    const got = await client.send(new GetObjectCommand({ Bucket: 'derived', Key: key }));
+    expect(await got.Body!.transformToString()).toBe('odd');
   });
 
   it('refuses an unknown class with 400 InvalidStorageClass', async () => {
@@ -84,8 +86,9 @@ describe('archive classes and restore', () => {
     expect(first.$metadata.httpStatusCode).toBe(202);
     expect((await client.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'cold.bin' }))).Restore).toBe('ongoing-request="true"');
     expect(await outcome(restore())).toBe('409 RestoreAlreadyInProgress');
+    expect(await outcome(client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'cold.bin' })))).toBe('403 InvalidObjectState');
 
-    await waitFor(() => s3.events.some((e) => e.key === 'cold.bin' && e.type === 'restored'));
+    expect(await s3.server.finishRestores()).toBe(1);
     expect(s3.events.find((e) => e.key === 'cold.bin' && e.type === 'restored')).toMatchObject({ op: 'restore', storageClass: 'GLACIER', size: 12 });
     const head = await client.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'cold.bin' }));
     expect(head.Restore).toMatch(/^ongoing-request="false", expiry-date="[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT"$/);
@@ -107,25 +110,41 @@ describe('archive classes and restore', () => {
     expect(await outcome(client.send(new RestoreObjectCommand({ Bucket: 'uploads', Key: 'missing.bin', RestoreRequest: { Days: 1 } })))).toBe('404 NoSuchKey');
   });
 
+  it('completes a restore by itself once restoreDelayMs has passed', async () => {
+    const quick = await startServer({ restoreDelayMs: 0 });
+    try {
+      const client = quick.client();
+      await client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'soon.bin', Body: 'soon', StorageClass: 'DEEP_ARCHIVE' }));
+      await client.send(new RestoreObjectCommand({ Bucket: 'uploads', Key: 'soon.bin', RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: 'Bulk' } } }));
+      await waitFor(() => quick.events.some((e) => e.type === 'restored' && e.key === 'soon.bin'));
+      const got = await client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'soon.bin' }));
+      expect(await got.Body!.transformToString()).toBe('soon');
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('keeps restore state across restarts: a pending restore completes after one, a finished one stays', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'strata-restore-'));
     try {
-      const first = await startServer({ restoreDelayMs: 1500 }, dir);
+      const first = await startServer({ restoreDelayMs: 600_000 }, dir);
       await first.client().send(new PutObjectCommand({ Bucket: 'uploads', Key: 'archive/a.bin', Body: 'cos archive', StorageClass: 'ARCHIVE' as StorageClass }));
       const accepted = await first.client().send(new RestoreObjectCommand({ Bucket: 'uploads', Key: 'archive/a.bin', RestoreRequest: { Days: 1 } }));
       expect(accepted.$metadata.httpStatusCode).toBe(202);
-      await first.close(); // stops before the restore is due
-      expect(first.events.filter((e) => e.type === 'restored')).toEqual([]);
+      await first.close();
 
-      const second = await startServer({ restoreDelayMs: 1500 }, dir);
-      await waitFor(() => second.events.some((e) => e.type === 'restored' && e.key === 'archive/a.bin'));
-      expect((await second.client().send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'archive/a.bin' }))).Restore).toMatch(/^ongoing-request="false"/);
+      const second = await startServer({ restoreDelayMs: 600_000 }, dir);
+      expect((await second.client().send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'archive/a.bin' }))).Restore).toBe('ongoing-request="true"');
+      expect(await second.server.finishRestores()).toBe(1); // the restore the first server accepted
+      expect(second.events).toMatchObject([{ type: 'restored', op: 'restore', key: 'archive/a.bin', storageClass: 'ARCHIVE' }]);
       await second.close();
 
-      const third = await startServer({ restoreDelayMs: 1500 }, dir);
+      const third = await startServer({ restoreDelayMs: 600_000 }, dir);
+      expect((await third.client().send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'archive/a.bin' }))).Restore).toMatch(/^ongoing-request="false"/);
       const got = await third.client().send(new GetObjectCommand({ Bucket: 'uploads', Key: 'archive/a.bin' }));
       expect(await got.Body!.transformToString()).toBe('cos archive');
-      expect(third.events).toEqual([]); // the completion is not reported twice
+      expect(await third.server.finishRestores()).toBe(0); // nothing pending, nothing reported twice
+      expect(third.events).toEqual([]);
       await third.close();
     } finally {
       await rm(dir, { recursive: true, force: true });

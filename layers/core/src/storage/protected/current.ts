@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { StrataError } from '../../errors';
-import type { GatewayContext } from '../context';
+import { storeFor, type GatewayContext } from '../context';
 import { MANIFEST_SHA256_META, PROTECTED_META } from '../metadata';
 import { getRaw, headRaw } from '../read';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
@@ -61,14 +61,19 @@ const limit = pLimit(16);
 
 /** True when every shard object of `manifest` exists (HEAD each). */
 export async function shardsPresent(ctx: GatewayContext, manifest: Manifest): Promise<boolean> {
-  const heads = await Promise.all(manifest.shards.map((s) => limit(() => headRaw(ctx, { bucket: s.bucket, key: s.key }))));
+  const heads = await Promise.all(manifest.shards.map((s) => limit(() => headRaw(storeFor(ctx, s.store), { bucket: s.bucket, key: s.key }))));
   return heads.every((h, i) => h !== null && h.size === manifest.shards[i]!.bytes);
 }
 
 /** Deletes shard objects, best effort (what fails stays for `strata gc`). Returns how many went. */
-export async function deleteShards(ctx: GatewayContext, shards: readonly ObjectRef[]): Promise<number> {
+export async function deleteShards(ctx: GatewayContext, shards: readonly (ObjectRef & { readonly store?: string })[]): Promise<number> {
   const done = await Promise.allSettled(
-    shards.map((s) => limit(() => ctx.client.send(new DeleteObjectCommand({ Bucket: ctx.physical(s.bucket), Key: s.key })))),
+    shards.map((s) =>
+      limit(() => {
+        const store = storeFor(ctx, s.store);
+        return store.client.send(new DeleteObjectCommand({ Bucket: store.physical(s.bucket), Key: s.key }));
+      }),
+    ),
   );
   return done.filter((d) => d.status === 'fulfilled').length;
 }

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { decodeStream, encodeBlocks, shardPieces, verifyStream, type ReadAt, type ShardProblem } from '../../erasure';
 import { StrataError } from '../../errors';
-import type { GatewayContext } from '../context';
+import { storeFor, type GatewayContext } from '../context';
+import { shardUploadContext } from './writer';
 import { putObject, type PutDeps } from '../put';
 import type { ChecksumMap, ObjectRef, PutResult } from '../types';
 import { drained } from './drain';
@@ -28,7 +29,7 @@ export interface ShardFinding {
 
 export interface ProtectedVerify {
   readonly findings: readonly ShardFinding[];
-  /** Shards with at least one finding. */
+  /** Shards with at least one finding other than `archived` (those heal rewrites). */
   readonly badShards: readonly number[];
   /** True when every block still has at least k intact chunks. */
   readonly recoverable: boolean;
@@ -49,7 +50,9 @@ export async function verifyProtected(ctx: GatewayContext, manifest: Manifest): 
       layoutOf(manifest),
     );
     const findings = report.problems.map((p) => findingOf(p, p.shard === null ? null : sources[p.shard]?.failure ?? null)).filter((f): f is ShardFinding => f !== null);
-    const badShards = [...new Set(findings.map((f) => f.shard))].sort((a, b) => a - b);
+    // An archived shard is where its target's class put it, not damage: nothing to rewrite (a
+    // rewrite would land in the same class), but it does not count as available either.
+    const badShards = [...new Set(findings.filter((f) => f.problem !== 'archived').map((f) => f.shard))].sort((a, b) => a - b);
     // Per block: shards bad in that block (whole-shard findings count in every block).
     const whole = new Set(findings.filter((f) => f.block === null && f.problem !== 'oversized').map((f) => f.shard));
     const perBlock = new Map<number, Set<number>>();
@@ -98,13 +101,12 @@ export async function healProtected(ctx: GatewayContext, deps: PutDeps, owner: O
     }
   };
 
-  const shardCtx: GatewayContext = { ...ctx, partSize: Math.max(5 * 1024 * 1024, ctx.profile.minPartSize), multipartThreshold: Math.max(5 * 1024 * 1024, ctx.profile.minPartSize), queueSize: 1 };
   const streams = new Map(rebuild.map((i) => [i, new PassThrough({ highWaterMark: 256 * 1024 })]));
   const uploads = new Map<number, Promise<PutResult>>(
     rebuild.map((i) => {
       const s = manifest.shards[i]!;
       const p = putObject(
-        shardCtx,
+        shardUploadContext(storeFor(ctx, s.store)),
         deps,
         { bucket: s.bucket, key: s.key },
         streams.get(i)!,

@@ -69,6 +69,7 @@ export function parseManifest(bytes: Uint8Array, where: string): Manifest {
       bytes: s.bytes,
       checksum: checksumOf(s.checksum),
       ...(typeof s.storageClass === 'string' ? { storageClass: s.storageClass } : {}),
+      ...(typeof s.store === 'string' ? { store: s.store } : {}),
     };
   });
   return {

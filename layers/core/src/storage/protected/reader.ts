@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { decodeStream, type ShardProblem } from '../../erasure';
 import { StrataError } from '../../errors';
-import type { GatewayContext } from '../context';
+import { storeFor, type GatewayContext } from '../context';
 import type { ObjectRef, RebuiltShard } from '../types';
 import { VerifyingStream } from '../verifyStream';
 import { layoutOf } from './layout';
@@ -21,7 +21,7 @@ export interface ProtectedRead {
 }
 
 export function openSources(ctx: GatewayContext, manifest: Manifest): ShardSource[] {
-  return manifest.shards.map((s) => new ShardSource(ctx, { bucket: s.bucket, key: s.key }, s.bytes));
+  return manifest.shards.map((s) => new ShardSource(storeFor(ctx, s.store), { bucket: s.bucket, key: s.key }, s.bytes));
 }
 
 /** Why shard `problem.shard` was given up, in the read report's words. */

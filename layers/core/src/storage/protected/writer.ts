@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { encodeBlocks, MINIO_BLOCK_SIZE, shardPieces, checkShardCounts } from '../../erasure';
 import { StrataError, hasCode } from '../../errors';
-import type { GatewayContext } from '../context';
+import { storeFor, type GatewayContext } from '../context';
 import { hashBuffer, requestAlgorithms } from '../digests';
 import { MANIFEST_SHA256_META, PROTECTED_META, SHA256_META, SHARD_META } from '../metadata';
 import { putObject, type PutDeps } from '../put';
@@ -29,7 +29,7 @@ const MiB = 1024 * 1024;
 const COMMIT_ATTEMPTS = 5;
 
 /** Shard uploads: 5 MiB parts, one in flight each, so memory ≈ (k+m) × 10 MiB whatever the size. */
-function shardContext(ctx: GatewayContext): GatewayContext {
+export function shardUploadContext(ctx: GatewayContext): GatewayContext {
   const partSize = Math.max(5 * MiB, ctx.profile.minPartSize);
   return { ...ctx, partSize, multipartThreshold: partSize, queueSize: 1 };
 }
@@ -62,16 +62,16 @@ export async function putProtected(ctx: GatewayContext, deps: PutDeps, ref: Obje
   }
 
   const version = newVersionId();
-  const shardCtx = shardContext(ctx);
   const refs = Array.from({ length: k + m }, (_, i) => {
     const target = options.targets[i % options.targets.length]!;
-    return { target, ref: { bucket: target.bucket, key: shardKey(target, ref, version, i) } };
+    const store = storeFor(ctx, target.store); // fails before anything is written for an unknown store
+    return { target, store, ref: { bucket: target.bucket, key: shardKey(target, ref, version, i), ...(target.store ? { store: target.store } : {}) } };
   });
   const streams = refs.map(() => new PassThrough({ highWaterMark: 256 * 1024 }));
   let failed: unknown = null;
-  const uploads = refs.map(({ target, ref: shardRef }, i) =>
+  const uploads = refs.map(({ target, store, ref: shardRef }, i) =>
     putObject(
-      shardCtx,
+      shardUploadContext(store),
       deps,
       shardRef,
       streams[i]!,
@@ -126,6 +126,7 @@ export async function putProtected(ctx: GatewayContext, deps: PutDeps, ref: Obje
     bytes: results[i]!.size,
     checksum: results[i]!.checksum,
     ...(target.storageClass ? { storageClass: target.storageClass } : {}),
+    ...(target.store ? { store: target.store } : {}),
   }));
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { LocalObjectEvent } from '../../../../../infra/local/s3/server';
 import { KEYS } from './s3';
 
-const SCRIPT = fileURLToPath(new URL('./serverChild.ts', import.meta.url));
+const SCRIPT = fileURLToPath(new URL('../../../../../infra/local/s3/standalone.ts', import.meta.url));
 
 export interface ChildServer {
   readonly endpoint: string;
@@ -18,8 +18,8 @@ export interface ChildServer {
 }
 
 export async function spawnServer(dataDir: string, options: { buckets?: string[]; restoreDelayMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ChildServer> {
-  const args = ['--import', 'tsx', SCRIPT, dataDir, KEYS.accessKey, KEYS.secretKey, (options.buckets ?? ['uploads']).join(',')];
-  if (options.restoreDelayMs !== undefined) args.push(String(options.restoreDelayMs));
+  const args = ['--import', 'tsx', SCRIPT, '--data-dir', dataDir, '--access-key', KEYS.accessKey, '--secret-key', KEYS.secretKey, '--buckets', (options.buckets ?? ['uploads']).join(',')];
+  if (options.restoreDelayMs !== undefined) args.push('--restore-delay-ms', String(options.restoreDelayMs));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: options.env ?? process.env });
   const events: LocalObjectEvent[] = [];
   const lines = createInterface({ input: child.stdout! });

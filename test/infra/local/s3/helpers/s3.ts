@@ -24,6 +24,29 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** SDK client with the team's pinned settings for a server started elsewhere (child process). */
+export function pinnedClient(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: KEYS.accessKey, secretAccessKey: KEYS.secretKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/** 'ok', or '<HTTP status> <S3 error code>' of a failed SDK call. */
+export async function outcome(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'ok';
+  } catch (err) {
+    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+    return `${e.$metadata?.httpStatusCode} ${e.name}`;
+  }
+}
+
 export async function startServer(options: Partial<LocalS3Options> = {}, dataDir?: string): Promise<TestServer> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'strata-s3-')));
   const server = await startLocalS3({ dataDir: dir, port: 0, buckets: ['uploads', 'derived'], ...KEYS, ...options });
