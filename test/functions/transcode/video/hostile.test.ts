@@ -63,11 +63,18 @@ describe('hostile and failing video jobs', () => {
   it('on a storage failure mid-ladder: card failed, this run\'s outputs rolled back, /tmp clean, error rethrown for retry', async () => {
     const job = await uploadFile(s3.gateway, 'hostile/flaky.mp4', readFileSync(await makeClip(dir, 'flaky', { seconds: 3 })));
     // The real gateway, with one injected fault: the second segment of the top rung cannot be stored.
+    const fault = (key: string) => {
+      if (/144p\/seg-00001\.ts$/.test(key)) throw new StrataError('StorageUnavailable', `injected fault writing ${key}`);
+    };
     const flaky: StorageGateway = {
       ...s3.gateway,
       put: async (ref, body, opts) => {
-        if (/144p\/seg-00001\.ts$/.test(ref.key)) throw new StrataError('StorageUnavailable', `injected fault writing ${ref.key}`);
+        fault(ref.key);
         return s3.gateway.put(ref, body, opts);
+      },
+      putFile: async (ref, path, opts) => {
+        fault(ref.key);
+        return s3.gateway.putFile(ref, path, opts);
       },
     };
     const run = await runJob(flaky, job);
