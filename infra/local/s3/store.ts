@@ -18,7 +18,8 @@ import { pipeline } from 'node:stream/promises';
 import { Committer } from './commit';
 import { currentRequest, header, type RequestContext } from './context';
 import { createDigester, type Digester, type S3Checksum } from './digests';
-import { isS3Error, s3Error } from './errors';
+import { checkReadConditions, checkWriteConditions, parseRange, writeConditionsOf, type WriteConditions } from './conditions';
+import { isS3Error } from './errors';
 import { KeyLocks } from './keyLock';
 import { checkCustomerKey, sseFromRequest, sseHeaders } from './sse';
 import { checkBucketName, checkKey } from './target';
@@ -80,11 +81,6 @@ export interface StagedData {
   readonly checksums: Partial<Record<S3Checksum, string>>;
 }
 
-export interface WriteConditions {
-  readonly ifMatch?: string | undefined;
-  readonly ifNoneMatch?: string | undefined;
-}
-
 export interface CommitRequest {
   readonly bucket: string;
   readonly key: string;
@@ -104,18 +100,6 @@ const OPS_BY_OPERATION: Partial<Record<RequestContext['operation'], ObjectChange
   copyObject: 'copy',
   completeMultipart: 'multipart',
 };
-
-export function unquoteEtag(etag: string): string {
-  return etag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
-}
-
-/** Does an If-Match / If-None-Match list (comma-separated, quoted or not, or *) name this ETag? */
-export function etagListMatches(list: string, etag: string): boolean {
-  return list.split(',').some((item) => {
-    const candidate = item.trim();
-    return candidate === '*' || unquoteEtag(candidate) === etag;
-  });
-}
 
 export class AtomicStore extends FilesystemStore {
   readonly locks = new KeyLocks();
@@ -540,61 +524,3 @@ export function normaliseHeaders(metadata: Record<string, unknown>): Record<stri
   return out;
 }
 
-export function writeConditionsOf(ctx: RequestContext): WriteConditions {
-  return { ifMatch: header(ctx, 'if-match'), ifNoneMatch: header(ctx, 'if-none-match') };
-}
-
-/**
- * S3 conditional writes: `If-None-Match: *` fails with 412 when the key exists; `If-Match`
- * fails with 412 on another ETag and with 404 NoSuchKey when there is no object (S3 User
- * Guide, "Conditional write behavior").
- */
-export function checkWriteConditions(conditions: WriteConditions | undefined, current: ObjectRecord | null): void {
-  if (!conditions) return;
-  const { ifMatch, ifNoneMatch } = conditions;
-  if (ifNoneMatch !== undefined) {
-    if (ifNoneMatch.trim() !== '*') {
-      throw s3Error('NotImplemented', 'A header you provided implies functionality that is not implemented', { Header: 'If-None-Match' });
-    }
-    if (current) throw preconditionFailed('If-None-Match');
-  }
-  if (ifMatch !== undefined) {
-    if (!current) throw s3Error('NoSuchKey', 'The specified key does not exist.');
-    if (!etagListMatches(ifMatch, current.etag)) throw preconditionFailed('If-Match');
-  }
-}
-
-export function preconditionFailed(condition: string): Error {
-  return s3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: condition });
-}
-
-/** GET/HEAD If-Match and If-Unmodified-Since (s3rver handles If-None-Match and If-Modified-Since). */
-function checkReadConditions(ctx: RequestContext | undefined, record: ObjectRecord): void {
-  const ifMatch = header(ctx, 'if-match');
-  if (ifMatch !== undefined) {
-    if (!etagListMatches(ifMatch, record.etag)) throw preconditionFailed('If-Match');
-    return; // If-Match true overrides If-Unmodified-Since (RFC 7232 §6)
-  }
-  const since = header(ctx, 'if-unmodified-since');
-  if (since !== undefined) {
-    const limit = Date.parse(since);
-    if (!Number.isNaN(limit) && Math.floor(record.lastModified.getTime() / 1000) * 1000 > limit) throw preconditionFailed('If-Unmodified-Since');
-  }
-}
-
-/** Parses a single `bytes=` range against the object size (RFC 7233). */
-export function parseRange(value: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
-  if (!value) return null;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return null; // malformed or multi-range: whole object
-  if (m[1] === '') {
-    const suffix = Number(m[2]);
-    if (suffix === 0 || size === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(m[1]);
-  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (m[2] !== '' && Number(m[2]) < start) return null;
-  if (start >= size) return 'unsatisfiable';
-  return { start, end };
-}

@@ -1,0 +1,251 @@
+/**
+ * The multipart upload lifecycle on top of s3rver's upload directories
+ * (`<bucket>/._S3rver_uploads/<id>/`): checksummed, atomically written parts; completion with
+ * S3's part checks, ETag (`md5-of-part-md5s-N`), COMPOSITE or FULL_OBJECT checksums and write
+ * conditions; abort.
+ */
+import { createReadStream } from 'node:fs';
+import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { compositeChecksum, multipartEtag } from '@strata/core/checksum';
+import { writeConditionsOf } from './conditions';
+import { header, type RequestContext } from './context';
+import { isS3Checksum, type S3Checksum } from './digests';
+import { s3Error } from './errors';
+import { taggingXml } from './objectMeta';
+import { CHECKSUM_ELEMENT, requireBucket, validateStorageClass, XMLNS } from './routeHelpers';
+import { S3Object, type KoaContext } from './s3rverParts';
+import { uriEncode } from './sigv4';
+import { sseFromRequest, sseHeaders } from './sse';
+import { normaliseHeaders, type AtomicStore } from './store';
+import { element, elements, malformedXml, readText } from './xml';
+
+const MIN_PART_SIZE = 5 * 1024 * 1024;
+
+interface PartRecord {
+  size: number;
+  md5: string;
+  checksums: Partial<Record<S3Checksum, string>>;
+}
+
+interface UploadInfo {
+  dir: string;
+  key: string;
+  meta: Record<string, string>;
+}
+
+function uploadDir(store: AtomicStore, bucket: string, uploadId: string): string {
+  if (!/^[\w-]+$/.test(uploadId)) throw noSuchUpload();
+  return join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+}
+
+function noSuchUpload(): Error {
+  return s3Error(
+    'NoSuchUpload',
+    'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+  );
+}
+
+async function readUpload(store: AtomicStore, rc: RequestContext): Promise<UploadInfo> {
+  await requireBucket(store, rc.bucket!);
+  const dir = uploadDir(store, rc.bucket!, rc.query.get('uploadId') ?? '');
+  try {
+    const [key, meta] = await Promise.all([readFile(join(dir, 'key'), 'utf8'), readFile(join(dir, 'metadata'), 'utf8')]);
+    if (key !== rc.key) throw noSuchUpload();
+    return { dir, key, meta: JSON.parse(meta) as Record<string, string> };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof SyntaxError) throw noSuchUpload();
+    throw err;
+  }
+}
+
+function uploadChecksum(meta: Record<string, string>): { algorithm: S3Checksum | null; type: 'FULL_OBJECT' | 'COMPOSITE' } {
+  const algorithm = meta['x-amz-checksum-algorithm']?.toLowerCase();
+  const checksum = algorithm && isS3Checksum(algorithm) ? algorithm : null;
+  const declared = meta['x-amz-checksum-type']?.toUpperCase();
+  const type = declared === 'FULL_OBJECT' || declared === 'COMPOSITE' ? declared : checksum === 'crc64nvme' ? 'FULL_OBJECT' : 'COMPOSITE';
+  return { algorithm: checksum, type };
+}
+
+export function validateCreateMultipart(rc: RequestContext): void {
+  validateStorageClass(header(rc, 'x-amz-storage-class'));
+  const algorithm = header(rc, 'x-amz-checksum-algorithm')?.toLowerCase();
+  if (algorithm !== undefined && !isS3Checksum(algorithm)) throw s3Error('InvalidRequest', `Checksum algorithm ${algorithm} is not supported.`);
+  const type = header(rc, 'x-amz-checksum-type')?.toUpperCase();
+  if (type !== undefined) {
+    if (type !== 'FULL_OBJECT' && type !== 'COMPOSITE') throw s3Error('InvalidRequest', `Value for x-amz-checksum-type header is invalid.`);
+    if (!algorithm) throw s3Error('InvalidRequest', 'x-amz-checksum-type requires x-amz-checksum-algorithm.');
+    if (type === 'COMPOSITE' && algorithm === 'crc64nvme') throw s3Error('InvalidRequest', 'The COMPOSITE checksum type is not supported for CRC64NVME.');
+    if (type === 'FULL_OBJECT' && (algorithm === 'sha1' || algorithm === 'sha256')) {
+      throw s3Error('InvalidRequest', `The FULL_OBJECT checksum type is not supported for ${algorithm.toUpperCase()}.`);
+    }
+  }
+  if (header(rc, 'x-amz-tagging')) taggingXml(header(rc, 'x-amz-tagging')!);
+  sseFromRequest(rc.headers);
+}
+
+export function setChecksumHeaders(ctx: KoaContext, rc: RequestContext): void {
+  for (const [name, value] of Object.entries(sseHeaders(sseFromRequest(rc.headers) ?? undefined))) ctx.set(name, value);
+  const { algorithm, type } = uploadChecksum(rc.headers as Record<string, string>);
+  if (algorithm) {
+    ctx.set('x-amz-checksum-algorithm', algorithm.toUpperCase());
+    ctx.set('x-amz-checksum-type', type);
+  }
+}
+
+export async function uploadPart(ctx: KoaContext, rc: RequestContext, store: AtomicStore): Promise<void> {
+  if (header(rc, 'x-amz-copy-source') !== undefined) {
+    throw s3Error('NotImplemented', 'UploadPartCopy is not implemented by the local server', {}, 501);
+  }
+  const partText = rc.query.get('partNumber') ?? '';
+  const partNumber = Number(partText);
+  if (!/^\d+$/.test(partText) || partNumber < 1 || partNumber > 10000) {
+    throw s3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: partText });
+  }
+  const upload = await readUpload(store, rc);
+  const { algorithm } = uploadChecksum(upload.meta);
+  const sent = Object.keys(rc.body.checksums) as S3Checksum[];
+  const declared = (Object.keys(rc.headers) as string[]).map((h) => h.replace(/^x-amz-checksum-/, '')).find((a) => a !== 'mode' && isS3Checksum(a));
+  const trailer = header(rc, 'x-amz-trailer')?.replace(/^x-amz-checksum-/, '');
+  const partAlgorithm = declared ?? trailer;
+  if (algorithm && partAlgorithm && partAlgorithm !== algorithm) {
+    throw s3Error('InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${algorithm}, actual checksum Type: ${partAlgorithm}`);
+  }
+  const staged = await store.stage(ctx.req as unknown as Readable, algorithm ? [algorithm] : [], 'part', rc.signal);
+  const checksums = { ...staged.checksums };
+  for (const a of sent) checksums[a] = rc.body.checksums[a]!;
+  const part: PartRecord = { size: staged.size, md5: staged.md5.toString('hex'), checksums };
+  const target = join(upload.dir, String(partNumber));
+  await store.locks.run(`${target}\npart`, async () => {
+    const sidecar = await store.committer.stageFile('part', JSON.stringify(part));
+    await store.committer.commit({ renames: [[staged.path, target], [sidecar, `${target}.json`]] });
+  });
+  ctx.set('ETag', JSON.stringify(part.md5));
+  for (const [a, v] of Object.entries(checksums)) ctx.set(`x-amz-checksum-${a}`, v);
+  ctx.status = 200;
+  ctx.body = '';
+}
+
+async function readPart(dir: string, number: number): Promise<PartRecord | null> {
+  try {
+    const part = JSON.parse(await readFile(join(dir, `${number}.json`), 'utf8')) as PartRecord;
+    const info = await stat(join(dir, String(number)));
+    return info.size === part.size ? part : null;
+  } catch {
+    return null;
+  }
+}
+
+async function* concatParts(dir: string, numbers: readonly number[]): AsyncGenerator<Buffer> {
+  for (const n of numbers) {
+    for await (const chunk of createReadStream(join(dir, String(n)), { highWaterMark: 1024 * 1024 })) yield chunk as Buffer;
+  }
+}
+
+export async function completeMultipart(ctx: KoaContext, rc: RequestContext, store: AtomicStore): Promise<void> {
+  const upload = await readUpload(store, rc);
+  const xml = await readText(ctx.req);
+  const partXml = elements(xml, 'Part');
+  if (!/<(?:\w+:)?CompleteMultipartUpload[\s>]/.test(xml)) throw malformedXml();
+  if (partXml.length === 0) throw s3Error('InvalidRequest', 'You must specify at least one part');
+  const { algorithm, type } = uploadChecksum(upload.meta);
+  const requested = partXml.map((p) => {
+    const number = Number(element(p, 'PartNumber'));
+    const etag = element(p, 'ETag');
+    if (!Number.isInteger(number) || etag === undefined) throw malformedXml();
+    const checksums: Partial<Record<S3Checksum, string>> = {};
+    for (const [a, name] of Object.entries(CHECKSUM_ELEMENT)) {
+      const v = element(p, name);
+      if (v !== undefined) checksums[a as S3Checksum] = v;
+    }
+    return { number, etag: etag.replace(/"/g, ''), checksums };
+  });
+  const parts: PartRecord[] = [];
+  for (const [i, want] of requested.entries()) {
+    if (i > 0 && want.number <= requested[i - 1]!.number) throw s3Error('InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.');
+    const part = await readPart(upload.dir, want.number);
+    const invalid = () =>
+      s3Error('InvalidPart', "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.", {
+        PartNumber: want.number,
+        ETag: want.etag,
+      });
+    if (!part || part.md5 !== want.etag) throw invalid();
+    for (const [a, v] of Object.entries(want.checksums)) if (part.checksums[a as S3Checksum] !== v) throw invalid();
+    if (algorithm && type === 'COMPOSITE' && !part.checksums[algorithm]) throw invalid();
+    parts.push(part);
+  }
+  for (const [i, part] of parts.entries()) {
+    if (i < parts.length - 1 && part.size < MIN_PART_SIZE) {
+      throw s3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', {
+        ProposedSize: part.size,
+        MinSizeAllowed: MIN_PART_SIZE,
+        PartNumber: requested[i]!.number,
+      });
+    }
+  }
+
+  const requestedType = header(rc, 'x-amz-checksum-type')?.toUpperCase();
+  if (requestedType !== undefined && (!algorithm || requestedType !== type)) {
+    throw s3Error('InvalidRequest', `The upload was created using the ${algorithm ? type : 'no'} checksum mode. The complete request must use the same checksum mode.`);
+  }
+  const declaredSize = header(rc, 'x-amz-mp-object-size');
+  const totalSize = parts.reduce((n, p) => n + p.size, 0);
+  if (declaredSize !== undefined && Number(declaredSize) !== totalSize) {
+    throw s3Error('InvalidRequest', `The provided x-amz-mp-object-size ${declaredSize} does not match the object size ${totalSize}.`);
+  }
+
+  const etag = multipartEtag(parts.map((p) => Buffer.from(p.md5, 'hex')));
+  const fullObject = algorithm && type === 'FULL_OBJECT' ? [algorithm] : [];
+  const staged = await store.stage(Readable.from(concatParts(upload.dir, requested.map((r) => r.number))), fullObject, 'complete', rc.signal);
+  try {
+    const checksums: Partial<Record<S3Checksum, string>> = {};
+    if (algorithm) {
+      checksums[algorithm] =
+        type === 'FULL_OBJECT' ? staged.checksums[algorithm]! : compositeChecksum(algorithm, parts.map((p) => Buffer.from(p.checksums[algorithm]!, 'base64')));
+      const expected = header(rc, `x-amz-checksum-${algorithm}`);
+      if (expected !== undefined && expected !== checksums[algorithm]) {
+        throw s3Error('BadDigest', `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`);
+      }
+    }
+    const headers = normaliseHeaders(new S3Object(rc.bucket!, upload.key, null, upload.meta).metadata);
+    const tagging = upload.meta['x-amz-tagging'];
+    const sse = sseFromRequest(upload.meta);
+    const result = await store.commitObject({
+      bucket: rc.bucket!,
+      key: upload.key,
+      staged,
+      headers,
+      strata: { v: 1, etag, size: staged.size, checksums, ...(algorithm ? { checksumType: type } : {}), parts: parts.length, ...(sse ? { sse } : {}) },
+      tagsXml: tagging ? taggingXml(tagging).xml : null,
+      conditions: writeConditionsOf(rc),
+      op: 'multipart',
+    });
+    await rm(upload.dir, { recursive: true, force: true });
+    for (const [name, value] of Object.entries(sseHeaders(sse ?? undefined))) ctx.set(name, value);
+    ctx.body = {
+      CompleteMultipartUploadResult: {
+        '@': { xmlns: XMLNS },
+        Location: `http://${header(rc, 'host') ?? '127.0.0.1'}/${rc.bucket}/${upload.key.split('/').map((s) => uriEncode(s)).join('/')}`,
+        Bucket: rc.bucket,
+        Key: upload.key,
+        ETag: JSON.stringify(result.etag),
+        ...Object.fromEntries(Object.entries(checksums).map(([a, v]) => [CHECKSUM_ELEMENT[a as S3Checksum], v])),
+        ...(algorithm ? { ChecksumType: type } : {}),
+      },
+    };
+  } catch (err) {
+    await store.committer.discard([staged.path]);
+    throw err;
+  }
+}
+
+export async function abortMultipart(ctx: KoaContext, rc: RequestContext, store: AtomicStore): Promise<void> {
+  const upload = await readUpload(store, rc);
+  // Rename first so a concurrent UploadPart cannot recreate half of it.
+  const gone = `${upload.dir}.aborted-${Date.now()}`;
+  await rename(upload.dir, gone);
+  await rm(gone, { recursive: true, force: true });
+  ctx.status = 204;
+  ctx.body = '';
+}
