@@ -63,4 +63,4 @@ for (const t of TARGETS) {
   built += 1;
 }
 writeFileSync(stampFile, `${JSON.stringify(stamp, null, 2)}\n`);
-if (built > 0) process.stderr.write(`build-wasm: built ${built} kernel(s) into ${relative(process.cwd(), outDir) || outDir}\n`);
+if (built > 0) process.stdout.write(`build-wasm: built ${built} kernel(s) into ${relative(process.cwd(), outDir) || outDir}\n`);
