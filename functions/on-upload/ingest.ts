@@ -107,7 +107,7 @@ export async function ingestRecord(record: StorageRecord, deps: IngestDeps): Pro
   };
   const quarantine = async (code: 'empty' | 'too-large' | 'unsupported-type', message: string): Promise<IngestOutcome> => {
     await quarantineAsset({ gateway, derivedBucket: derived, card: identity, code, message });
-    log.warn({ reason: code }, 'quarantined');
+    log.warn({ reason: { code, message } }, 'quarantined');
     return 'quarantined';
   };
   if (read.size === 0) return quarantine('empty', 'the object is empty (0 bytes)');

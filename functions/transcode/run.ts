@@ -77,7 +77,7 @@ export async function runTranscode(job: TranscodeJob, deps: RunDeps): Promise<Ru
     await rollback();
     if (err instanceof QuarantineError) {
       await quarantineAsset({ gateway, derivedBucket: derived, card: identity, code: err.reasonCode, message: err.message, details: { ...err.details } });
-      log.warn({ reason: err.reasonCode, msg2: err.message }, 'quarantined');
+      log.warn({ reason: { code: err.reasonCode, message: err.message } }, 'quarantined');
       return 'quarantined';
     }
     if (hasCode(err, 'SourceChanged')) {
