@@ -17,3 +17,10 @@ export class UsageError extends StrataError {
     super('Usage', message);
   }
 }
+
+/** The exit code for an error a command threw: 2 for bad usage, the error's own when it names one, else 1. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof StrataError && err.code === 'Usage') return 2;
+  if (err instanceof StrataError && typeof err.details.exitCode === 'number') return err.details.exitCode;
+  return 1;
+}

@@ -6,8 +6,8 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeError, StrataError } from '@strata/core/errors';
-import { UsageError, type CommandModule } from './io';
+import { describeError } from '@strata/core/errors';
+import { exitCodeFor, type CommandModule } from './io';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -41,6 +41,6 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     process.stderr.write(`strata: ${describeError(err)}\n`);
-    process.exitCode = err instanceof UsageError ? 2 : err instanceof StrataError && typeof err.details.exitCode === 'number' ? err.details.exitCode : 1;
+    process.exitCode = exitCodeFor(err);
   },
 );

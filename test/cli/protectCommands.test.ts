@@ -9,7 +9,7 @@ import * as heal from '../../infra/cli/commands/heal';
 import * as put from '../../infra/cli/commands/put';
 import * as scrub from '../../infra/cli/commands/scrub';
 import * as stat from '../../infra/cli/commands/stat';
-import { runCli } from '../helpers/cliRun';
+import { runCommand } from '../helpers/cliCommand';
 import { startTestS3, TEST_KEYS, type LocalS3Fixture } from '../helpers/localS3';
 import { deleteRaw, flipByte, rawClient, readRaw } from '../helpers/shards';
 
@@ -35,10 +35,10 @@ describe('strata put --protect, stat, get, heal, scrub, gc', () => {
   let shards: { index: number; bucket: string; key: string; bytes: number; checksum: Record<string, string> }[];
 
   it('puts an 8+4 protected object over the protect buckets and stats its layout', async () => {
-    const p = await runCli(put, [join(dir, 'big.bin'), 's3://uploads/cli/big.bin', '--protect', '8+4'], env);
+    const p = await runCommand(put, [join(dir, 'big.bin'), 's3://uploads/cli/big.bin', '--protect', '8+4'], env);
     expect(p.code).toBe(0);
     expect(p.stdout).toMatch(new RegExp(`^s3://uploads/cli/big.bin ${content.length} sha256=${sha256(content)} protected 8\\+4 version [0-9a-z]{9}-[0-9a-f]{12}\\n$`));
-    const s = await runCli(stat, ['s3://uploads/cli/big.bin', '--json'], env);
+    const s = await runCommand(stat, ['s3://uploads/cli/big.bin', '--json'], env);
     const json = JSON.parse(s.stdout);
     expect(Object.keys(json)).toEqual(['bucket', 'key', 'size', 'etag', 'storageClass', 'checksum', 'protected']);
     expect(json).toMatchObject({ bucket: 'uploads', key: 'cli/big.bin', size: content.length, checksum: { sha256: sha256(content) } });
@@ -57,20 +57,20 @@ describe('strata put --protect, stat, get, heal, scrub, gc', () => {
     await deleteRaw(raw, shards[1]!);
     await deleteRaw(raw, shards[6]!);
     const out = join(dir, 'back.bin');
-    const g = await runCli(get, ['s3://uploads/cli/big.bin', out], env);
-    expect(g).toEqual({ code: 0, stdout: '', stderr: 'strata get: degraded read, rebuilt shards 1 (missing), 6 (missing)\n' });
+    const g = await runCommand(get, ['s3://uploads/cli/big.bin', out], env);
+    expect(g).toMatchObject({ code: 0, stdout: '', stderr: 'strata get: degraded read, rebuilt shards 1 (missing), 6 (missing)\n' });
     expect((await readFile(out)).equals(content)).toBe(true);
 
-    const h = await runCli(heal, ['s3://uploads/cli/big.bin'], env);
+    const h = await runCommand(heal, ['s3://uploads/cli/big.bin'], env);
     expect(h.code).toBe(0);
     expect(h.stdout).toBe('s3://uploads/cli/big.bin: healed (rebuilt shards 1,6) [shard 1: missing; shard 6: missing]\n');
     for (const [j, i] of [1, 6].entries()) expect((await readRaw(raw, shards[i]!)).bytes.equals(saved[j]!.bytes)).toBe(true);
-    expect((await runCli(heal, ['s3://uploads/cli/big.bin'], env)).stdout).toBe('s3://uploads/cli/big.bin: ok\n');
+    expect((await runCommand(heal, ['s3://uploads/cli/big.bin'], env)).stdout).toBe('s3://uploads/cli/big.bin: ok\n');
   });
 
   it('scrubs, heals a flipped byte and writes the JSON report to the derived bucket', async () => {
     await flipByte(rawClient(s3), shards[3]!, 1000);
-    const r = await runCli(scrub, ['--prefix', 'cli/'], env);
+    const r = await runCommand(scrub, ['--prefix', 'cli/'], env);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toBe('s3://uploads/cli/big.bin: healed (rebuilt shards 3) [shard 3: bitrot@0]');
@@ -83,13 +83,13 @@ describe('strata put --protect, stat, get, heal, scrub, gc', () => {
   });
 
   it('exits 1 when scrub finds damage it cannot repair', async () => {
-    await runCli(put, [join(dir, 'big.bin'), 's3://uploads/cli2/plain.bin'], env);
+    await runCommand(put, [join(dir, 'big.bin'), 's3://uploads/cli2/plain.bin'], env);
     const raw = rawClient(s3);
     const { bytes, metadata } = await readRaw(raw, { bucket: 'uploads', key: 'cli2/plain.bin' });
     bytes[5] = bytes[5]! ^ 1;
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
     await raw.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'cli2/plain.bin', Body: bytes, Metadata: metadata }));
-    const r = await runCli(scrub, ['--prefix', 'cli2/', '--json'], env);
+    const r = await runCommand(scrub, ['--prefix', 'cli2/', '--json'], env);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).counts.unrecoverable).toBe(1);
   });
@@ -98,12 +98,12 @@ describe('strata put --protect, stat, get, heal, scrub, gc', () => {
     // A crash after the shards were written and before the manifest: only the shards remain.
     const put2 = await s3.gateway.putProtected({ bucket: 'uploads', key: 'cli/orphaned.bin' }, randomBytes(5000), { k: 4, m: 2, targets: SHARD_BUCKETS.map((bucket) => ({ bucket })) });
     await deleteRaw(rawClient(s3), { bucket: 'uploads', key: 'cli/orphaned.bin' });
-    const kept = await runCli(gc, [], env);
+    const kept = await runCommand(gc, [], env);
     expect(kept.code).toBe(0);
     expect(kept.stdout).toContain(`kept-young s3://uploads/cli/orphaned.bin version ${put2.protected.version} (6 shards`);
-    const dry = await runCli(gc, ['--grace', '0', '--dry-run', '--json'], env);
+    const dry = await runCommand(gc, ['--grace', '0', '--dry-run', '--json'], env);
     expect(JSON.parse(dry.stdout).orphans).toEqual([expect.objectContaining({ version: put2.protected.version, action: 'would-delete' })]);
-    const removed = await runCli(gc, ['--grace', '0', '--json'], env);
+    const removed = await runCommand(gc, ['--grace', '0', '--json'], env);
     const report = JSON.parse(removed.stdout);
     expect(report.shardsDeleted).toBe(6);
     expect(report.liveVersions).toBe(1); // cli/big.bin
@@ -112,9 +112,9 @@ describe('strata put --protect, stat, get, heal, scrub, gc', () => {
   });
 
   it('rejects a bad --protect and --grace with exit 2', async () => {
-    expect((await runCli(put, [join(dir, 'big.bin'), 's3://uploads/x', '--protect', '8-4'], env)).code).toBe(2);
-    expect((await runCli(put, [join(dir, 'big.bin'), 's3://uploads/x', '--protect', '0+4'], env)).code).toBe(2);
-    expect((await runCli(gc, ['--grace', 'soon'], env)).code).toBe(2);
-    expect((await runCli(scrub, ['--sample', '2'], env)).code).toBe(2);
+    expect((await runCommand(put, [join(dir, 'big.bin'), 's3://uploads/x', '--protect', '8-4'], env)).code).toBe(2);
+    expect((await runCommand(put, [join(dir, 'big.bin'), 's3://uploads/x', '--protect', '0+4'], env)).code).toBe(2);
+    expect((await runCommand(gc, ['--grace', 'soon'], env)).code).toBe(2);
+    expect((await runCommand(scrub, ['--sample', '2'], env)).code).toBe(2);
   });
 });

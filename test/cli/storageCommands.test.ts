@@ -10,7 +10,7 @@ import * as get from '../../infra/cli/commands/get';
 import * as ls from '../../infra/cli/commands/ls';
 import * as put from '../../infra/cli/commands/put';
 import * as stat from '../../infra/cli/commands/stat';
-import { runCli, runCliBytes } from '../helpers/cliRun';
+import { runCommand } from '../helpers/cliCommand';
 import { startTestS3, TEST_KEYS, type LocalS3Fixture } from '../helpers/localS3';
 
 let s3: LocalS3Fixture;
@@ -33,15 +33,15 @@ describe('strata put / get / stat / ls', () => {
     const bytes = randomBytes(100_000);
     const file = join(dir, 'in.bin');
     await writeFile(file, bytes);
-    const p = await runCli(put, [file, 's3://uploads/cli/in.bin', '--content-type', 'application/x-test'], env);
-    expect(p).toEqual({ code: 0, stdout: `s3://uploads/cli/in.bin 100000 sha256=${sha256(bytes)}\n`, stderr: '' });
+    const p = await runCommand(put, [file, 's3://uploads/cli/in.bin', '--content-type', 'application/x-test'], env);
+    expect(p).toMatchObject({ code: 0, stdout: `s3://uploads/cli/in.bin 100000 sha256=${sha256(bytes)}\n`, stderr: '' });
 
     const out = join(dir, 'out.bin');
-    const g = await runCli(get, ['s3://uploads/cli/in.bin', out], env);
-    expect(g).toEqual({ code: 0, stdout: '', stderr: '' });
+    const g = await runCommand(get, ['s3://uploads/cli/in.bin', out], env);
+    expect(g).toMatchObject({ code: 0, stdout: '', stderr: '' });
     expect((await readFile(out)).equals(bytes)).toBe(true);
 
-    const s = await runCli(stat, ['s3://uploads/cli/in.bin', '--json'], env);
+    const s = await runCommand(stat, ['s3://uploads/cli/in.bin', '--json'], env);
     expect(s.code).toBe(0);
     const json = JSON.parse(s.stdout);
     expect(Object.keys(json)).toEqual(['bucket', 'key', 'size', 'etag', 'storageClass', 'checksum', 'protected']);
@@ -54,25 +54,25 @@ describe('strata put / get / stat / ls', () => {
   it('says unchanged when the same file is put again', async () => {
     const file = join(dir, 'same.txt');
     await writeFile(file, 'same');
-    await runCli(put, [file, 's3://uploads/cli/same.txt'], env);
-    const again = await runCli(put, [file, 's3://uploads/cli/same.txt'], env);
+    await runCommand(put, [file, 's3://uploads/cli/same.txt'], env);
+    const again = await runCommand(put, [file, 's3://uploads/cli/same.txt'], env);
     expect(again.stdout).toBe(`s3://uploads/cli/same.txt 4 sha256=${sha256(Buffer.from('same'))} unchanged\n`);
   });
 
   it('puts from stdin and gets to stdout with -', async () => {
     const bytes = randomBytes(3000);
-    expect((await runCli(put, ['-', 's3://uploads/cli/stdin.bin'], env, bytes)).code).toBe(0);
-    const g = await runCliBytes(get, ['s3://uploads/cli/stdin.bin', '-'], env);
+    expect((await runCommand(put, ['-', 's3://uploads/cli/stdin.bin'], env, bytes)).code).toBe(0);
+    const g = await runCommand(get, ['s3://uploads/cli/stdin.bin', '-'], env);
     expect(g.code).toBe(0);
-    expect(g.stdout.equals(bytes)).toBe(true);
+    expect(g.stdoutBytes.equals(bytes)).toBe(true);
   });
 
   it('writes in a storage class and lists with size and key', async () => {
     const file = join(dir, 'cold.txt');
     await writeFile(file, 'cold bytes');
-    await runCli(put, [file, 's3://derived/ls/b.txt', '--class', 'STANDARD_IA'], env);
-    await runCli(put, [file, 's3://derived/ls/a.txt'], env);
-    const l = await runCli(ls, ['s3://derived/ls/'], env);
+    await runCommand(put, [file, 's3://derived/ls/b.txt', '--class', 'STANDARD_IA'], env);
+    await runCommand(put, [file, 's3://derived/ls/a.txt'], env);
+    const l = await runCommand(ls, ['s3://derived/ls/'], env);
     expect(l.code).toBe(0);
     const rows = l.stdout.trim().split('\n').map((line) => line.split(/\s+/));
     // (s3rver's listing reports every object as STANDARD; HEAD has the real class.)
@@ -80,19 +80,19 @@ describe('strata put / get / stat / ls', () => {
       ['10', 'ls/a.txt'],
       ['10', 'ls/b.txt'],
     ]);
-    const s = await runCli(stat, ['s3://derived/ls/b.txt', '--json'], env);
+    const s = await runCommand(stat, ['s3://derived/ls/b.txt', '--json'], env);
     expect(JSON.parse(s.stdout).storageClass).toBe('STANDARD_IA');
   });
 
   it('leaves no file behind when a download fails verification', async () => {
     const { HeadObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
     const { createS3Client } = await import('@strata/core');
-    await runCli(put, [join(dir, 'same.txt'), 's3://uploads/cli/rotten.txt'], env);
+    await runCommand(put, [join(dir, 'same.txt'), 's3://uploads/cli/rotten.txt'], env);
     const raw = createS3Client({ endpoint: s3.server.endpoint, region: 'us-east-1', credentials: { accessKeyId: TEST_KEYS.accessKey, secretAccessKey: TEST_KEYS.secretKey } });
     const head = await raw.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'cli/rotten.txt' }));
     await raw.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'cli/rotten.txt', Body: 'SAME', Metadata: head.Metadata }));
     const sub = await mkdtemp(join(dir, 'dl-'));
-    const g = await runCli(get, ['s3://uploads/cli/rotten.txt', join(sub, 'x.txt')], env);
+    const g = await runCommand(get, ['s3://uploads/cli/rotten.txt', join(sub, 'x.txt')], env);
     expect(g.code).toBe(1);
     expect(g.stderr).toMatch(/^strata: s3:\/\/uploads\/cli\/rotten.txt: sha256 mismatch/);
     expect(g.stderr.trim().split('\n')).toHaveLength(1);
@@ -100,9 +100,9 @@ describe('strata put / get / stat / ls', () => {
   });
 
   it('rejects bad usage with exit 2', async () => {
-    expect((await runCli(put, ['only-one-arg'], env)).code).toBe(2);
-    expect((await runCli(get, ['not-an-s3-url', 'x'], env)).code).toBe(2);
-    expect((await runCli(stat, ['s3://uploads/x', '--bogus'], env)).code).toBe(2);
+    expect((await runCommand(put, ['only-one-arg'], env)).code).toBe(2);
+    expect((await runCommand(get, ['not-an-s3-url', 'x'], env)).code).toBe(2);
+    expect((await runCommand(stat, ['s3://uploads/x', '--bogus'], env)).code).toBe(2);
   });
 
   it('prints one line and exits 1 for a missing object, from the real binary', async () => {

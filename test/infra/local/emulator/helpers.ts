@@ -7,7 +7,7 @@ import type { EventRecord } from '../../../../infra/local/emulator/eventStore';
 import { startStack, type RunningStack } from '../../../../infra/local/stack';
 import * as eventsCommand from '../../../../infra/cli/commands/events';
 import { runCli } from '../../../helpers/cli';
-import { runCli as runCommand, type CliResult } from '../../../helpers/cliRun';
+import { runCommand, type CliResult } from '../../../helpers/cliCommand';
 
 export const REPO = resolve(import.meta.dirname, '../../../..');
 export const FIXTURE_YML = join(REPO, 'test/fixtures/serverless.yml');
