@@ -2,47 +2,31 @@
  * The foundation's acceptance, end to end on the real local stack (S3 server, SCF emulator,
  * the functions of serverless.yml: on-upload → transcode), driven as users drive it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { createS3Gateway, type StorageGateway } from '@strata/core';
+import type { StorageGateway } from '@strata/core';
 import { toCosEvent } from '../../shared/events';
 import type { LocalObjectEvent } from '../../infra/local/s3/server';
-import { startStack, type RunningStack } from '../../infra/local/stack';
+import type { RunningStack } from '../../infra/local/stack';
 import { runCli } from '../helpers/cli';
+import { startE2eStack, type E2eStack } from './localStack';
 
-const REPO = resolve(import.meta.dirname, '../..');
+let e2e: E2eStack;
 let stack: RunningStack;
-let dataDir: string;
 let gateway: StorageGateway;
 let env: Record<string, string>;
 const seen: LocalObjectEvent[] = [];
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'strata-e2e-'));
-  env = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    STRATA_DATA_DIR: dataDir,
-    STRATA_S3_PORT: '0',
-    STRATA_HTTP_PORT: '0',
-    STRATA_RETRY_INTERVAL_MS: '500',
-    STRATA_LOG_LEVEL: 'warn',
-    STRATA_SHARED_DIR: process.env.STRATA_SHARED_DIR ?? '../shared',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-  stack = await startStack({ env, cwd: REPO, output: () => undefined });
+  e2e = await startE2eStack('e2e');
+  ({ stack, gateway, env } = e2e);
   stack.s3.events.on('object', (e) => seen.push(e));
-  gateway = createS3Gateway({ endpoint: stack.s3.endpoint, region: 'us-east-1', credentials: stack.config.storage.credentials });
 }, 120_000);
 
 afterAll(async () => {
-  await stack?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await e2e?.close();
 });
 
 async function eventCount(): Promise<number> {

@@ -5,45 +5,31 @@
  * emulator) until done: the split-and-resume path with the real wiring.
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3Gateway, type StorageGateway } from '@strata/core';
-import { startStack, type RunningStack } from '../../infra/local/stack';
+import type { StorageGateway } from '@strata/core';
+import type { RunningStack } from '../../infra/local/stack';
 import { runCli } from '../helpers/cli';
 import { makeClip } from '../functions/transcode/media/fixtures';
+import { startE2eStack, type E2eStack } from './localStack';
 
-const REPO = resolve(import.meta.dirname, '../..');
+let e2e: E2eStack;
 let stack: RunningStack;
 let dataDir: string;
 let gateway: StorageGateway;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'strata-e2e-video-'));
-  env = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    STRATA_DATA_DIR: dataDir,
-    STRATA_S3_PORT: '0',
-    STRATA_HTTP_PORT: '0',
-    STRATA_RETRY_INTERVAL_MS: '500',
-    STRATA_LOG_LEVEL: 'warn',
-    STRATA_SHARED_DIR: process.env.STRATA_SHARED_DIR ?? '../shared',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  e2e = await startE2eStack('e2e-video', {
     STRATA_VIDEO_LADDER: '90:200,144:300',
     STRATA_HLS_SEGMENT_SECONDS: '1',
     STRATA_VIDEO_PRESET: 'ultrafast',
     STRATA_MEDIA_SLICE_SECONDS: '1',
-  };
-  stack = await startStack({ env, cwd: REPO, output: () => undefined });
-  gateway = createS3Gateway({ endpoint: stack.s3.endpoint, region: 'us-east-1', credentials: stack.config.storage.credentials });
+  });
+  ({ stack, dataDir, gateway, env } = e2e);
 }, 120_000);
 
 afterAll(async () => {
-  await stack?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await e2e?.close();
 });
 
 describe('video through the local stack', () => {
