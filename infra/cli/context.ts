@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createS3Gateway, StrataError, type StorageGateway } from '@strata/core';
+import { gatewayFromContext, StrataError, type StorageGateway } from '@strata/core';
 import { loadConfig, type Config } from '../../shared/config';
+import { gatewayContextFromConfig } from '../../shared/pipeline/gateway';
 import { UsageError } from './io';
 
 /** What `npm start` writes to `<dataDir>/stack.json` so the CLI can find a stack on any port. */
@@ -42,18 +43,20 @@ export interface CliContext {
   readonly endpoint: string;
 }
 
+/**
+ * The endpoint CLI commands talk to: the local stack's for the `local` provider, else the
+ * configured one, or none (the provider profile's default endpoint: AWS, COS).
+ */
+export function cliEndpoint(config: Config): string | undefined {
+  return config.storage.provider === 'local' ? resolveS3Endpoint(config) : config.storage.endpoint;
+}
+
 /** Config + a storage gateway for CLI commands, from the same settings as the stack. */
 export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
   const config = loadConfig(env);
-  const endpoint = resolveS3Endpoint(config);
-  const gateway = createS3Gateway({
-    endpoint,
-    provider: config.storage.provider,
-    region: config.storage.region,
-    credentials: config.storage.credentials,
-    ...(config.storage.appid ? { appid: config.storage.appid } : {}),
-  });
-  return { config, gateway, endpoint };
+  const endpoint = cliEndpoint(config);
+  const gateway = gatewayFromContext(gatewayContextFromConfig(config, endpoint));
+  return { config, gateway, endpoint: endpoint ?? '(provider default)' };
 }
 
 /** Parses `s3://BUCKET/KEY` (KEY may contain `/`; required unless `keyOptional`). */

@@ -26,6 +26,23 @@ function contextFrom(headers) {
   };
 }
 
+// SCF gives an image function its execution role's temporary keys with each invocation, in
+// headers, not in the environment as for zip functions. Copied into the variables zip functions
+// get, they reach the storage gateway, which reads them before every request (shared/config).
+const roleKeyHeaders = {
+  TENCENTCLOUD_SECRETID: 'x-scf-secret-id',
+  TENCENTCLOUD_SECRETKEY: 'x-scf-secret-key',
+  TENCENTCLOUD_SESSIONTOKEN: 'x-scf-session-token',
+};
+
+function adoptRoleKeys(headers) {
+  if (!headers['x-scf-secret-id']) return;
+  for (const [variable, header] of Object.entries(roleKeyHeaders)) {
+    if (headers[header]) process.env[variable] = headers[header];
+    else delete process.env[variable];
+  }
+}
+
 function reply(res, status, body) {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body === undefined ? null : body));
@@ -46,6 +63,7 @@ const server = http.createServer((req, res) => {
         return reply(res, 400, { errorCode: -1, errorMessage: `event is not JSON: ${err.message}` });
       }
       try {
+        adoptRoleKeys(req.headers);
         reply(res, 200, await handler(event, contextFrom(req.headers)));
       } catch (err) {
         // A non-2xx answer is an execution error: SCF's async retry policy applies.

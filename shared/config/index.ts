@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '@strata/core/errors';
+import { ConfigError, StrataError } from '@strata/core/errors';
 import { mediaConfigFrom, mediaEnvSchema, type MediaConfig } from './media';
 import { loadRecipeSet, type ImageRecipeSet } from './imageRecipes';
 
@@ -67,6 +67,26 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+export interface StorageCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** The SCF execution role's temporary keys as they are now, from TENCENTCLOUD_* (scf-platform.md §4.3). */
+function roleCredentials(env: NodeJS.ProcessEnv): StorageCredentials {
+  const accessKeyId = env.TENCENTCLOUD_SECRETID;
+  const secretAccessKey = env.TENCENTCLOUD_SECRETKEY;
+  if (!accessKeyId || !secretAccessKey) {
+    throw new StrataError(
+      'CredentialsMissing',
+      'no storage credentials: TENCENTCLOUD_SECRETID/TENCENTCLOUD_SECRETKEY are unset (SCF sets them from the function\'s execution role; image functions receive them per invocation in X-Scf-Secret-Id/X-Scf-Secret-Key). Give the function a role with COS access, or set STRATA_ACCESS_KEY/STRATA_SECRET_KEY',
+    );
+  }
+  const sessionToken = env.TENCENTCLOUD_SESSIONTOKEN;
+  return sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
+}
+
 export interface Config {
   readonly dataDir: string;
   readonly local: { readonly s3Port: number; readonly httpPort: number };
@@ -75,7 +95,15 @@ export interface Config {
     /** Explicit endpoint; undefined means "the local stack" (resolved by the caller). */
     readonly endpoint: string | undefined;
     readonly region: string;
-    readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+    /** The keys at cold start (locally: the only ones the embedded S3 server accepts). */
+    readonly credentials: StorageCredentials;
+    /**
+     * On SCF without STRATA_ACCESS_KEY: the execution role's temporary keys, read from
+     * TENCENTCLOUD_SECRETID/SECRETKEY/SESSIONTOKEN before every request, since they change under
+     * a warm instance (an image function gets them with each invocation, in X-Scf-* headers,
+     * which its server copies into those variables). Undefined when the keys are fixed.
+     */
+    readonly liveCredentials: (() => StorageCredentials) | undefined;
     /** COS APPID (bucket `name` is `name-<appid>` on COS). */
     readonly appid: string | undefined;
   };
@@ -143,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const accessKeyId = env.STRATA_ACCESS_KEY ? e.STRATA_ACCESS_KEY : (env.TENCENTCLOUD_SECRETID ?? e.STRATA_ACCESS_KEY);
   const secretAccessKey = env.STRATA_SECRET_KEY ? e.STRATA_SECRET_KEY : (env.TENCENTCLOUD_SECRETKEY ?? e.STRATA_SECRET_KEY);
   const sessionToken = e.STRATA_SESSION_TOKEN ?? (env.STRATA_ACCESS_KEY ? undefined : env.TENCENTCLOUD_SESSIONTOKEN);
+  const onScfRole = !env.STRATA_ACCESS_KEY && (env.TENCENTCLOUD_SECRETID !== undefined || env.TENCENTCLOUD_RUNENV === 'SCF');
   return Object.freeze({
     dataDir: e.STRATA_DATA_DIR,
     local: { s3Port: e.STRATA_S3_PORT, httpPort: e.STRATA_HTTP_PORT },
@@ -151,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       endpoint: e.STRATA_S3_ENDPOINT,
       region: e.STRATA_REGION,
       credentials: sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey },
+      liveCredentials: onScfRole ? () => roleCredentials(env) : undefined,
       appid: e.STRATA_COS_APPID,
     },
     scrub: { sample: e.STRATA_SCRUB_SAMPLE, buckets: e.STRATA_SCRUB_BUCKETS ?? [upload, derived], prefix: e.STRATA_SCRUB_PREFIX },

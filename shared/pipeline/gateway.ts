@@ -2,17 +2,21 @@ import { createGatewayContext, gatewayFromContext, type GatewayContext, type Sto
 import type { Config } from '../config';
 
 /**
- * The storage gateway context (client + provider profile) a function uses, from its validated
- * config. Locally the emulator injects STRATA_S3_ENDPOINT; with no endpoint and the `local`
- * provider it falls back to the local port.
+ * The local stack's port when the provider is `local` and no endpoint is set (the emulator
+ * injects STRATA_S3_ENDPOINT); otherwise the configured endpoint, or none: the provider
+ * profile's default (AWS, COS).
  */
-export function gatewayContextFromConfig(config: Config): GatewayContext {
-  const endpoint = config.storage.endpoint ?? (config.storage.provider === 'local' ? `http://127.0.0.1:${config.local.s3Port}` : undefined);
+function defaultEndpoint(config: Config): string | undefined {
+  return config.storage.endpoint ?? (config.storage.provider === 'local' ? `http://127.0.0.1:${config.local.s3Port}` : undefined);
+}
+
+/** The storage gateway context (client + provider profile) from validated config. */
+export function gatewayContextFromConfig(config: Config, endpoint = defaultEndpoint(config)): GatewayContext {
   return createGatewayContext({
     ...(endpoint ? { endpoint } : {}),
     provider: config.storage.provider,
     region: config.storage.region,
-    credentials: config.storage.credentials,
+    credentials: config.storage.liveCredentials ?? config.storage.credentials,
     ...(config.storage.appid ? { appid: config.storage.appid } : {}),
   });
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 import yauzl from 'yauzl';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { readCard, writeCard } from '../../../shared/pipeline/cards';
+import { startTestS3, TEST_KEYS } from '../../helpers/localS3';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -123,10 +127,16 @@ describe('npm run package', () => {
     expect(out.crc).toBe('ae8b14860a799888');
   });
 
-  it('gives an image-function context whose server answers SCF event invocations', async () => {
+  it('gives an image-function context whose server transcodes with the role keys SCF sends per invocation', async () => {
     const dir = join(root, 'dist/images/transcode');
     expect(await readFile(join(dir, 'Dockerfile'), 'utf8')).toMatch(/EXPOSE 9000/);
-    const server = spawn(process.execPath, ['server.mjs'], { cwd: dir, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', STRATA_LOG_LEVEL: 'silent' } });
+    const s3 = await startTestS3(['uploads', 'derived']);
+    // As on SCF: no keys in the environment; they come with each event, in X-Scf-* headers.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(STRATA_|TENCENTCLOUD_)/.test(k)));
+    const server = spawn(process.execPath, ['server.mjs'], {
+      cwd: dir,
+      env: { ...env, PORT: '0', HOST: '127.0.0.1', STRATA_LOG_LEVEL: 'silent', TENCENTCLOUD_RUNENV: 'SCF', STRATA_S3_ENDPOINT: s3.server.endpoint },
+    });
     try {
       const port = await new Promise<number>((resolve, reject) => {
         let out = '';
@@ -137,17 +147,39 @@ describe('npm run package', () => {
         });
         server.on('exit', (code) => reject(new Error(`server exited ${code}`)));
       });
-      const response = await fetch(`http://127.0.0.1:${port}/event-invoke`, {
-        method: 'POST',
-        headers: { 'x-scf-request-id': 'req-1', 'x-scf-timeout': '900' },
-        body: JSON.stringify({ kind: 'not-a-job' }),
-      });
-      expect(response.status).toBe(200);
-      expect((await response.json()) as { status: string }).toMatchObject({ status: 'invalid' });
+      const invoke = (event: unknown, headers: Record<string, string> = {}) =>
+        fetch(`http://127.0.0.1:${port}/event-invoke`, {
+          method: 'POST',
+          headers: { 'x-scf-request-id': 'req-1', 'x-scf-timeout': '900', ...headers },
+          body: JSON.stringify(event),
+        });
+
+      const invalid = await invoke({ kind: 'not-a-job' });
+      expect(invalid.status).toBe(200);
+      expect((await invalid.json()) as { status: string }).toMatchObject({ status: 'invalid' });
+
+      const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c04020' } }).png().toBuffer();
+      await s3.gateway.put({ bucket: 'uploads', key: 'image-fn/red.png' }, png);
+      const source = { bucket: 'uploads', key: 'image-fn/red.png', versionId: null, size: png.length, etag: null, sha256: createHash('sha256').update(png).digest('hex'), contentType: 'image/png' };
+      await writeCard(s3.gateway, 'derived', { source, idempotencyKey: 'ik-image-fn', status: 'pending', reason: null, outputs: [] });
+      const job = { kind: 'transcode', family: 'image', source, idempotencyKey: 'ik-image-fn' };
+
+      // Without keys the invocation fails (SCF retries it), naming what is missing.
+      const keyless = await invoke(job);
+      expect(keyless.status).toBe(500);
+      expect(((await keyless.json()) as { errorMessage: string }).errorMessage).toMatch(/X-Scf-Secret-Id/);
+
+      const done = await invoke(job, { 'x-scf-secret-id': TEST_KEYS.accessKey, 'x-scf-secret-key': TEST_KEYS.secretKey });
+      expect(done.status).toBe(200);
+      expect(await done.json()).toEqual({ status: 'done' });
+      const card = await readCard(s3.gateway, 'derived', source);
+      expect(card?.status).toBe('done');
+      expect(card?.outputs.length).toBeGreaterThan(0);
     } finally {
       server.kill();
+      await s3.close();
     }
-  });
+  }, 120_000);
 });
 
 describe('npm run sls -- package', () => {

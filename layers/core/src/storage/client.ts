@@ -6,18 +6,37 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { ProviderProfile } from './profiles';
 
+export interface StorageCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
 export interface ClientOptions {
   readonly endpoint?: string;
   readonly region: string;
-  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+  /**
+   * Fixed keys, or a function read afresh before every request: temporary keys that change
+   * under a warm process (SCF hands an image function its role's keys with each invocation).
+   */
+  readonly credentials: StorageCredentials | (() => StorageCredentials);
   readonly forcePathStyle?: boolean;
+}
+
+/**
+ * The SDK caches what a credentials provider returns until its `expiration` is near; one that
+ * has already expired is fetched again for every request, which is what live keys need.
+ */
+function sdkCredentials(credentials: ClientOptions['credentials']): S3ClientConfig['credentials'] {
+  if (typeof credentials !== 'function') return { ...credentials };
+  return async () => ({ ...credentials(), expiration: new Date(0) });
 }
 
 export function buildS3Client(options: ClientOptions, profile: ProviderProfile): S3Client {
   const endpoint = options.endpoint ?? profile.defaultEndpoint(options.region);
   const config: S3ClientConfig = {
     region: options.region,
-    credentials: { ...options.credentials },
+    credentials: sdkCredentials(options.credentials),
     forcePathStyle: options.forcePathStyle ?? (profile.forcePathStyle && Boolean(endpoint)),
     // The SDK's default flexible checksums send aws-chunked bodies that COS and s3rver reject
     // or corrupt, and validate responses with a slow pure-JS CRC: the gateway sends and verifies
