@@ -224,7 +224,8 @@ describe('SCF emulator on the local stack', { timeout: 150_000 }, () => {
     const first = await invoke({ crashAfterReturn: true });
     expect(first.status).toBe('done');
     const { pid } = first.result as { pid: number };
-    await waitFor('the idle process to die', async () => !isAlive(pid));
+    // Reaped, not just a zombie: the emulator (this process is its parent) has then seen the exit.
+    await waitFor('the idle process to be reaped', async () => !existsInProcessTable(pid));
     const second = await invoke({});
     expect(second, JSON.stringify(second.history)).toMatchObject({ status: "done", attempts: 1 });
     expect(second.history[0]!.coldStart).toBe(true);
@@ -290,3 +291,12 @@ describe('SCF emulator on the local stack', { timeout: 150_000 }, () => {
 });
 
 export type { EventRecord };
+
+function existsInProcessTable(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
