@@ -51,6 +51,14 @@ export async function expectPlayableVideo(gateway: StorageGateway, card: AssetCa
       const video = probe.streams.find((s) => s.codec_type === 'video')!;
       expect(video.codec_name).toBe('h264');
       expect([video.width, video.height]).toEqual([Number(res[1]), Number(res[2])]);
+      // What the rung's segments really hold (their video timestamps, read by ffprobe through the
+      // playlist), not only the EXTINF values Strata wrote: it must span the source too.
+      const packets = (await ffprobeJson(join(dir, 'hls', v.uri), ['-select_streams', 'v:0', '-show_entries', 'packet=pts_time,duration_time'])).packets ?? [];
+      expect(packets.length, `${v.uri}: no video packets`).toBeGreaterThan(0);
+      const starts = packets.map((p) => Number(p.pts_time));
+      const ends = packets.map((p) => Number(p.pts_time) + (Number(p.duration_time) || 0));
+      const spanned = Math.max(...ends) - Math.min(...starts);
+      expect(Math.abs(spanned - sourceSeconds), `${v.uri}: segments' video spans ${spanned} s, source ${sourceSeconds}`).toBeLessThanOrEqual(1);
       expect(probe.streams.some((s) => s.codec_type === 'audio')).toBe(expected.audio ?? true);
       if (expected.audio ?? true) expect(v.attrs).toMatch(/mp4a\.40\.2/);
       // BANDWIDTH is at least the average of what the segments really hold.

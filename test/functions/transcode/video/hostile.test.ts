@@ -52,6 +52,18 @@ describe('hostile and failing video jobs', () => {
     expect(run.leftovers).toEqual([]);
   });
 
+  it('quarantines an upload over STRATA_MAX_INPUT_BYTES before probing it', async () => {
+    const bytes = readFileSync(await makeClip(dir, 'bytes', { seconds: 1 }));
+    const job = await uploadFile(s3.gateway, 'hostile/bytes.mp4', bytes);
+    const run = await runJob(s3.gateway, job, { env: { STRATA_MAX_INPUT_BYTES: String(bytes.length - 1) } });
+    expect(run.card.status).toBe('quarantined');
+    expect(run.card.reason).toMatchObject({ code: 'too-large' });
+    expect(run.card.reason?.message).toMatch(/STRATA_MAX_INPUT_BYTES/);
+    expect(run.card.outputs).toEqual([]);
+    expect(run.leftovers).toEqual([]);
+    expect(await assetKeys(job.source.sha256)).toEqual([]);
+  });
+
   it('quarantines a file too big for the /tmp budget instead of filling /tmp', async () => {
     const job = await uploadFile(s3.gateway, 'hostile/big.mp4', readFileSync(await makeClip(dir, 'two', { seconds: 1 })));
     const run = await runJob(s3.gateway, job, { env: { STRATA_MEDIA_TMP_BUDGET_MB: '1', STRATA_MEDIA_SOURCE: 'download' } });

@@ -49,6 +49,8 @@ describe('video pipeline (through runTranscode, real local S3)', () => {
     // The phone location stays in the private record, out of the card and every public output.
     const record = (await s3.gateway.getBytes({ bucket: 'derived', key: recordKey(run.job.source) })).bytes.toString();
     expect(JSON.parse(record).probe.tags).toMatchObject({ location, title: 'Holiday' });
+    // ffmpeg streamed the upload from a presigned URL (the default): nothing was downloaded to /tmp.
+    expect(JSON.parse(record).input).toBe('presigned-url');
     expect(JSON.stringify(run.card)).not.toContain('48.8577');
     for (const o of run.card.outputs) expect((await s3.gateway.getBytes({ bucket: 'derived', key: o.key })).bytes.includes('48.8577'), o.key).toBe(false);
     for await (const seg of s3.gateway.list('derived', outputOf(run.card, 'hls-master').key.replace(/master\.m3u8$/, ''))) {
@@ -61,6 +63,7 @@ describe('video pipeline (through runTranscode, real local S3)', () => {
     const check = await expectPlayableVideo(s3.gateway, run.card, 2, { display: [180, 320] });
     for (const r of check.rungs) expect(r.height).toBeGreaterThan(r.width);
     expect(run.card.video).toMatchObject({ rotation: 90, width: 180, height: 320, codedWidth: 320, codedHeight: 180 });
+    expect(JSON.parse((await s3.gateway.getBytes({ bucket: 'derived', key: recordKey(run.job.source) })).bytes.toString()).input).toBe('download');
   });
 
   it('turns a variable-frame-rate clip into constant-rate HLS of the same duration', async () => {
