@@ -4,12 +4,20 @@ import { loadConfig } from '../../shared/config';
 import { createLogger } from '../../shared/log';
 import { invokeAsync } from '../../shared/invoke';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
+import { getMediaTools } from './media/ffmpeg';
 import { runTranscode } from './run';
 import { transcodeJobSchema } from './types';
 
 const config = loadConfig(process.env);
 const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'transcode' }, { level: config.logLevel });
+
+// ffmpeg/ffprobe are resolved once per instance, starting at cold start (in the background, so
+// image jobs do not wait); media jobs await the same cached result, and a failure surfaces there.
+void getMediaTools().then(
+  ({ ffmpeg, ffprobe }) => logger.info({ ffmpeg: { path: ffmpeg.path, version: ffmpeg.version, why: ffmpeg.reason }, ffprobe: { path: ffprobe.path, version: ffprobe.version } }, 'media tools resolved'),
+  (err: unknown) => logger.error({ err: describeError(err) }, 'media tools unavailable: video and audio jobs will fail'),
+);
 
 interface ScfContext {
   request_id?: string;
