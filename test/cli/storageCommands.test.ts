@@ -99,6 +99,19 @@ describe('strata put / get / stat / ls', () => {
     expect(readdirSync(sub)).toEqual([]);
   });
 
+  it('fails a download to stdout that fails verification with one line on stderr and exit 1', async () => {
+    const { HeadObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const { createS3Client } = await import('@strata/core');
+    await writeFile(join(dir, 'good.txt'), 'good');
+    expect((await runCommand(put, [join(dir, 'good.txt'), 's3://uploads/cli/rotten-stdout.txt'], env)).code).toBe(0);
+    const raw = createS3Client({ endpoint: s3.server.endpoint, region: 'us-east-1', credentials: { accessKeyId: TEST_KEYS.accessKey, secretAccessKey: TEST_KEYS.secretKey } });
+    const head = await raw.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'cli/rotten-stdout.txt' }));
+    await raw.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'cli/rotten-stdout.txt', Body: 'GOOD', Metadata: head.Metadata }));
+    const g = await runCommand(get, ['s3://uploads/cli/rotten-stdout.txt', '-'], env);
+    expect(g.code).toBe(1);
+    expect(g.stderr).toMatch(/^strata: s3:\/\/uploads\/cli\/rotten-stdout.txt: sha256 mismatch[^\n]*\n$/);
+  });
+
   it('rejects bad usage with exit 2', async () => {
     expect((await runCommand(put, ['only-one-arg'], env)).code).toBe(2);
     expect((await runCommand(get, ['not-an-s3-url', 'x'], env)).code).toBe(2);
