@@ -75,10 +75,9 @@ describe('strata put / get / stat / ls', () => {
     const l = await runCommand(ls, ['s3://derived/ls/'], env);
     expect(l.code).toBe(0);
     const rows = l.stdout.trim().split('\n').map((line) => line.split(/\s+/));
-    // (s3rver's listing reports every object as STANDARD; HEAD has the real class.)
-    expect(rows.map((r) => [r[1], r[3]])).toEqual([
-      ['10', 'ls/a.txt'],
-      ['10', 'ls/b.txt'],
+    expect(rows.map((r) => [r[1], r[2], r[3]])).toEqual([
+      ['10', 'STANDARD', 'ls/a.txt'],
+      ['10', 'STANDARD_IA', 'ls/b.txt'],
     ]);
     const s = await runCommand(stat, ['s3://derived/ls/b.txt', '--json'], env);
     expect(JSON.parse(s.stdout).storageClass).toBe('STANDARD_IA');
