@@ -75,10 +75,9 @@ describe('strata put / get / stat / ls', () => {
     const l = await runCommand(ls, ['s3://derived/ls/'], env);
     expect(l.code).toBe(0);
     const rows = l.stdout.trim().split('\n').map((line) => line.split(/\s+/));
-    // (s3rver's listing reports every object as STANDARD; HEAD has the real class.)
-    expect(rows.map((r) => [r[1], r[3]])).toEqual([
-      ['10', 'ls/a.txt'],
-      ['10', 'ls/b.txt'],
+    expect(rows.map((r) => [r[1], r[2], r[3]])).toEqual([
+      ['10', 'STANDARD', 'ls/a.txt'],
+      ['10', 'STANDARD_IA', 'ls/b.txt'],
     ]);
     const s = await runCommand(stat, ['s3://derived/ls/b.txt', '--json'], env);
     expect(JSON.parse(s.stdout).storageClass).toBe('STANDARD_IA');
@@ -97,6 +96,19 @@ describe('strata put / get / stat / ls', () => {
     expect(g.stderr).toMatch(/^strata: s3:\/\/uploads\/cli\/rotten.txt: sha256 mismatch/);
     expect(g.stderr.trim().split('\n')).toHaveLength(1);
     expect(readdirSync(sub)).toEqual([]);
+  });
+
+  it('fails a download to stdout that fails verification with one line on stderr and exit 1', async () => {
+    const { HeadObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const { createS3Client } = await import('@strata/core');
+    await writeFile(join(dir, 'good.txt'), 'good');
+    expect((await runCommand(put, [join(dir, 'good.txt'), 's3://uploads/cli/rotten-stdout.txt'], env)).code).toBe(0);
+    const raw = createS3Client({ endpoint: s3.server.endpoint, region: 'us-east-1', credentials: { accessKeyId: TEST_KEYS.accessKey, secretAccessKey: TEST_KEYS.secretKey } });
+    const head = await raw.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'cli/rotten-stdout.txt' }));
+    await raw.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'cli/rotten-stdout.txt', Body: 'GOOD', Metadata: head.Metadata }));
+    const g = await runCommand(get, ['s3://uploads/cli/rotten-stdout.txt', '-'], env);
+    expect(g.code).toBe(1);
+    expect(g.stderr).toMatch(/^strata: s3:\/\/uploads\/cli\/rotten-stdout.txt: sha256 mismatch[^\n]*\n$/);
   });
 
   it('rejects bad usage with exit 2', async () => {

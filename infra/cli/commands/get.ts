@@ -45,7 +45,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       await rename(temp, file);
     } else {
       // stdout is never ended by us: stream into it chunk by chunk, honouring backpressure.
-      for await (const chunk of body.pipe(count)) {
+      // Iterate the verified body itself (not body.pipe(…), which drops its errors): a failed
+      // verification then rejects here and becomes the usual one-line error and exit 1.
+      for await (const chunk of body) {
+        done += (chunk as Buffer).length;
+        progress.update(done);
         if (!io.stdout.write(chunk as Buffer)) await new Promise((ok) => io.stdout.once('drain', ok));
       }
     }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3Gateway, type StorageGateway } from '@strata/core';
+import { createS3Gateway, formatDigest, hashBytes, type StorageGateway } from '@strata/core';
 import { startTestS3, TEST_KEYS, type LocalS3Fixture } from '../../helpers/localS3';
 import { startWireProxy, type WireProxy } from '../../helpers/wireProxy';
 
@@ -26,6 +26,12 @@ afterAll(async () => {
 
 const isGet = (key: string) => (req: { method?: string; url?: string }) => req.method === 'GET' && (req.url ?? '').includes(encodeURI(key));
 const isPut = (key: string) => (req: { method?: string; url?: string }) => req.method === 'PUT' && (req.url ?? '').includes(encodeURI(key));
+const crc64nvme = (b: Uint8Array): string => formatDigest('crc64nvme', hashBytes('crc64nvme', b), 'base64');
+// Over plain HTTP the SDK also signs the payload hash, so the local server refuses a flipped body on
+// that alone (XAmzContentSHA256Mismatch). Over HTTPS (COS, S3) the payload may go unsigned and the
+// checksum header is what the store checks: pin that the gateway sends it, with the right value
+// (the server's BadDigest on a wrong one is pinned in test/infra/local/s3/checksums.test.ts).
+const sentChecksums = (key: string) => proxy.seen.filter((r) => isPut(key)(r)).map((r) => r.headers['x-amz-checksum-crc64nvme']);
 
 describe('a byte flipped on the wire is caught', () => {
   it('on a read: the stream fails with ChecksumMismatch', async () => {
@@ -42,16 +48,25 @@ describe('a byte flipped on the wire is caught', () => {
 describe('the store refuses bytes flipped on the wire', () => {
   it('on a single PUT: the store refuses the body, nothing is stored', async () => {
     const ref = { bucket: 'uploads', key: 'wire/put.bin' };
+    const body = randomBytes(10_000);
     proxy.flipNextRequest(isPut(ref.key), 4_000);
-    await expect(viaProxy.put(ref, randomBytes(10_000))).rejects.toMatchObject({ code: 'ChecksumMismatch' });
+    await expect(viaProxy.put(ref, body)).rejects.toMatchObject({ code: 'ChecksumMismatch' });
     expect(await s3.gateway.head(ref)).toBeNull();
+    expect(sentChecksums(ref.key)).toEqual([crc64nvme(body)]);
   });
 
   it('on one part of a multipart upload: the upload fails and nothing is visible', async () => {
     const ref = { bucket: 'uploads', key: 'wire/multipart.bin' };
+    const body = randomBytes(12 * MiB);
     proxy.flipNextRequest((req) => isPut(ref.key)(req) && (req.url ?? '').includes('partNumber=2'), 1_000_000);
-    await expect(viaProxy.put(ref, randomBytes(12 * MiB), { skipIfUnchanged: false })).rejects.toMatchObject({ code: 'ChecksumMismatch' });
+    await expect(viaProxy.put(ref, body, { skipIfUnchanged: false })).rejects.toMatchObject({ code: 'ChecksumMismatch' });
     expect(await s3.gateway.head(ref)).toBeNull();
+    // Every part sent carried its own checksum (5 MiB parts, 2 in flight; part 3 may or may not have been sent).
+    const parts = [body.subarray(0, 5 * MiB), body.subarray(5 * MiB, 10 * MiB), body.subarray(10 * MiB)].map(crc64nvme);
+    const sent = sentChecksums(ref.key);
+    expect(new Set(sent).size).toBe(sent.length);
+    expect(parts).toEqual(expect.arrayContaining(sent));
+    expect(sent).toEqual(expect.arrayContaining(parts.slice(0, 2)));
   });
 });
 
