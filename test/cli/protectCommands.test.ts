@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc64 } from 'hash-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as gc from '../../infra/cli/commands/gc';
 import * as get from '../../infra/cli/commands/get';
@@ -41,7 +42,9 @@ describe('strata put --protect, stat, get, heal, scrub, gc', () => {
     const s = await runCommand(stat, ['s3://uploads/cli/big.bin', '--json'], env);
     const json = JSON.parse(s.stdout);
     expect(Object.keys(json)).toEqual(['bucket', 'key', 'size', 'etag', 'storageClass', 'checksum', 'protected']);
-    expect(json).toMatchObject({ bucket: 'uploads', key: 'cli/big.bin', size: content.length, checksum: { sha256: sha256(content) } });
+    // CRC-64/NVME from an independent implementation (hash-wasm, reflected polynomial), in S3's base64.
+    const crc64nvme = Buffer.from(await crc64(content, '9a6c9329ac4bc9b5'), 'hex').toString('base64');
+    expect(json).toMatchObject({ bucket: 'uploads', key: 'cli/big.bin', size: content.length, checksum: { sha256: sha256(content), crc64nvme } });
     expect(Object.keys(json.protected)).toEqual(['k', 'm', 'blockSize', 'version', 'shards']);
     expect(json.protected).toMatchObject({ k: 8, m: 4, blockSize: 1048576 });
     shards = json.protected.shards;

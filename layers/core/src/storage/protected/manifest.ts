@@ -20,6 +20,8 @@ export interface Manifest extends ProtectionInfo {
   readonly size: number;
   /** sha256 (hex) of the content. */
   readonly sha256: string;
+  /** CRC-64/NVME of the content (S3's base64), as S3 reports a plain object's; absent in manifests written before it was recorded. */
+  readonly crc64nvme?: string;
   readonly contentType: string | null;
   /** Bitrot framing of every shard chunk: `[32-byte HighwayHash-256 (MinIO key)][chunk]`. */
   readonly bitrot: 'highwayhash256';
@@ -57,6 +59,8 @@ export function parseManifest(bytes: Uint8Array, where: string): Manifest {
   if (!isInt(blockSize, 1)) throw bad(where, 'blockSize');
   if (!isInt(size)) throw bad(where, 'size');
   if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) throw bad(where, 'sha256');
+  const { crc64nvme } = raw;
+  if (crc64nvme !== undefined && (typeof crc64nvme !== 'string' || !/^[A-Za-z0-9+/]{11}=$/.test(crc64nvme))) throw bad(where, 'crc64nvme');
   if (!isStr(version)) throw bad(where, 'version');
   if (raw.bitrot !== 'highwayhash256') throw bad(where, 'bitrot');
   if (!Array.isArray(raw.shards) || raw.shards.length !== k + m) throw bad(where, 'shard list');
@@ -78,6 +82,7 @@ export function parseManifest(bytes: Uint8Array, where: string): Manifest {
     version,
     size,
     sha256,
+    ...(crc64nvme !== undefined ? { crc64nvme } : {}),
     contentType: typeof raw.contentType === 'string' ? raw.contentType : null,
     k,
     m,
@@ -86,6 +91,11 @@ export function parseManifest(bytes: Uint8Array, where: string): Manifest {
     createdAt: typeof raw.createdAt === 'string' ? raw.createdAt : '',
     shards,
   };
+}
+
+/** The content's checksums (ObjectInfo.checksum of a protected object): sha256 hex, CRC base64. */
+export function contentChecksum(manifest: Manifest): ChecksumMap {
+  return manifest.crc64nvme ? { sha256: manifest.sha256, crc64nvme: manifest.crc64nvme } : { sha256: manifest.sha256 };
 }
 
 /** The layout summary (ObjectInfo.protected, `stat --json`). */

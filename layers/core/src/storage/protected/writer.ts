@@ -15,6 +15,7 @@ import { PassThrough } from 'node:stream';
 import { encodeBlocks, MINIO_BLOCK_SIZE, shardPieces, checkShardCounts } from '../../erasure';
 import { StrataError, hasCode } from '../../errors';
 import { storeFor, type GatewayContext } from '../context';
+import { MultiHasher, formatDigest } from '../../checksum';
 import { hashBuffer, requestAlgorithms } from '../digests';
 import { MANIFEST_SHA256_META, PROTECTED_META, SHA256_META, SHARD_META } from '../metadata';
 import { putObject, type PutDeps } from '../put';
@@ -22,7 +23,7 @@ import { putSingle } from '../putSingle';
 import type { Body, ObjectRef, ProtectedPutResult, ProtectOptions, PutResult, ShardInfo } from '../types';
 import { drained } from './drain';
 import { newVersionId, shardKey } from './keys';
-import { MANIFEST_CONTENT_TYPE, MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, protectionInfo, serializeManifest, type Manifest } from './manifest';
+import { contentChecksum, MANIFEST_CONTENT_TYPE, MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, protectionInfo, serializeManifest, type Manifest } from './manifest';
 import { deleteShards, readCurrent, shardsPresent, type Current } from './current';
 
 const MiB = 1024 * 1024;
@@ -85,12 +86,12 @@ export async function putProtected(ctx: GatewayContext, deps: PutDeps, ref: Obje
   );
   uploads.forEach((u) => u.catch(() => undefined));
 
-  const sha = createHash('sha256');
+  const content = new MultiHasher(['sha256', 'crc64nvme']);
   let size = 0;
   const hashed = async function* (): AsyncGenerator<Uint8Array> {
     for await (const chunk of toIterable(body)) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      sha.update(bytes);
+      content.update(bytes);
       size += bytes.length;
       options.onProgress?.(size);
       yield bytes;
@@ -118,7 +119,8 @@ export async function putProtected(ctx: GatewayContext, deps: PutDeps, ref: Obje
     throw err;
   }
 
-  const contentSha = sha.digest('hex');
+  const { digests } = content.digest();
+  const contentSha = formatDigest('sha256', digests.sha256!, 'hex');
   const shards: ShardInfo[] = refs.map(({ target, ref: shardRef }, i) => ({
     index: i,
     bucket: shardRef.bucket,
@@ -134,6 +136,7 @@ export async function putProtected(ctx: GatewayContext, deps: PutDeps, ref: Obje
     version,
     size,
     sha256: contentSha,
+    crc64nvme: formatDigest('crc64nvme', digests.crc64nvme!, 'base64'),
     contentType: options.contentType ?? null,
     k,
     m,
@@ -160,7 +163,7 @@ export async function putProtected(ctx: GatewayContext, deps: PutDeps, ref: Obje
         etag: committed.etag,
         versionId: committed.versionId,
         size,
-        checksum: { sha256: contentSha },
+        checksum: contentChecksum(manifest),
         protected: protectionInfo(manifest),
         replaced: base.manifest?.version ?? null,
       };
@@ -180,7 +183,7 @@ function unchanged(base: Current): ProtectedPutResult {
     etag: base.etag ?? '',
     versionId: base.versionId,
     size: manifest.size,
-    checksum: { sha256: manifest.sha256 },
+    checksum: contentChecksum(manifest),
     unchanged: true,
     protected: protectionInfo(manifest),
     replaced: null,
