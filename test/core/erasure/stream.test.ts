@@ -111,6 +111,15 @@ describe('streaming erasure coding', () => {
     expect(shardFileLength(input.length, plain)).toBe(pf[1]!.length);
   });
 
+  it('reports a one-stripe parity mismatch once, however many windows it spans', async () => {
+    const layout = layoutOf(4, 2, null, false);
+    const input = xorshiftBytes(13, 4000); // shards of 1000 bytes, verified in windows of 100
+    const files = await encodeToFiles(input, layout);
+    for (const at of [10, 350, 990]) files[1]![at]! ^= 1; // three windows of stripe 0
+    const report = await verifyStream(files.map(readAtOf), input.length, layout, { window: 100 });
+    expect(report.problems.map(describeProblem)).toEqual(['parity mismatch in stripe 0']);
+  });
+
   it('decodes a one-stripe object window by window with missing shards', async () => {
     const layout = layoutOf(5, 3, null, false);
     const input = xorshiftBytes(11, 10_007);

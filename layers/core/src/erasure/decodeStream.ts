@@ -158,7 +158,9 @@ class ShardSet {
     }
   }
 
+  /** Once per stripe: the one-stripe layout is checked window by window, all in stripe 0. */
   parityMismatch(unit: Unit): void {
+    if (this.problems.some((p) => p.kind === 'parity' && p.stripe === unit.stripe)) return;
     this.#problem({ shard: null, stripe: unit.stripe, kind: 'parity' }, false);
   }
 }
