@@ -108,6 +108,17 @@ describe('strata ec', () => {
     expect(readdirSync(root).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  it('exits 1 and writes nothing when --size does not match the shard files, instead of wrong bytes', async () => {
+    const input = inputFile(23, 10_000);
+    const dir = fresh('shards');
+    await ec(['encode', '--data', '4', '--parity', '2', '--in', input, '--out', dir]);
+    const out = fresh('out');
+    const r = await ec(['decode', '--data', '4', '--parity', '2', '--size', '9000', '--in', dir, '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')).toContain(`${join(dir, 'shard-000')}: longer than expected`);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('reports a parity mismatch by stripe when there is no bitrot framing', async () => {
     const input = inputFile(22, 3000);
     const dir = fresh('shards');

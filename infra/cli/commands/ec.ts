@@ -140,7 +140,7 @@ async function decode(p: Parsed, io: CliIo): Promise<number> {
     const out = await AtomicFiles.create([p.output!]);
     const progress = byteProgress(io, `ec decode ${p.output}`, p.size!);
     try {
-      for await (const piece of decodeStream(shards.sources, p.size!, p.layout, { kernel: p.kernel, onProblem: report })) {
+      for await (const piece of decodeStream(shards.sources, p.size!, p.layout, { kernel: p.kernel, onProblem: report, rejectOversized: true })) {
         await out.handles[0]!.write(piece.bytes, 0, piece.bytes.length, piece.position);
         progress.add(piece.bytes.length);
       }

@@ -111,6 +111,29 @@ describe('streaming erasure coding', () => {
     expect(shardFileLength(input.length, plain)).toBe(pf[1]!.length);
   });
 
+  it('reports a one-stripe parity mismatch once, however many windows it spans', async () => {
+    const layout = layoutOf(4, 2, null, false);
+    const input = xorshiftBytes(13, 4000); // shards of 1000 bytes, verified in windows of 100
+    const files = await encodeToFiles(input, layout);
+    for (const at of [10, 350, 990]) files[1]![at]! ^= 1; // three windows of stripe 0
+    const report = await verifyStream(files.map(readAtOf), input.length, layout, { window: 100 });
+    expect(report.problems.map(describeProblem)).toEqual(['parity mismatch in stripe 0']);
+  });
+
+  it('with rejectOversized, never decodes shards longer than the size gives: a wrong size fails, one odd shard is rebuilt', async () => {
+    const layout = layoutOf(4, 2, null, false);
+    const input = xorshiftBytes(17, 10_000); // shards of 2500 bytes
+    const files = await encodeToFiles(input, layout);
+    const err = await decodeFiles(files, 9000, layout, { rejectOversized: true }).catch((e: unknown) => e); // 2250 expected
+    expect((err as StrataError).code).toBe('TooFewShards');
+    expect((err as StrataError).details.problems).toContainEqual({ shard: 0, stripe: null, kind: 'oversized' });
+    const problems: string[] = [];
+    const odd = files.map((f, i) => (i === 2 ? Uint8Array.from([...f, 0]) : f));
+    const out = await decodeFiles(odd, input.length, layout, { rejectOversized: true, onProblem: (p) => problems.push(`${p.shard}: ${describeProblem(p)}`) });
+    expect(Buffer.compare(out, input)).toBe(0);
+    expect(problems).toEqual(['2: longer than expected']);
+  });
+
   it('decodes a one-stripe object window by window with missing shards', async () => {
     const layout = layoutOf(5, 3, null, false);
     const input = xorshiftBytes(11, 10_007);

@@ -40,6 +40,12 @@ export interface DecodeOptions extends ReedSolomonOptions {
   readonly window?: number;
   /** Called for each problem found (decode goes on while it can). */
   readonly onProblem?: (problem: ShardProblem) => void;
+  /**
+   * Decode only: probe each shard once (a 1-byte read) past the length `size` gives, and drop
+   * one that is longer (`oversized`): it belongs to another object or size, and decoding it
+   * would give wrong bytes. Off by default (an extra request per shard over object storage).
+   */
+  readonly rejectOversized?: boolean;
 }
 
 /** A piece of the decoded object: write `bytes` at `position`. */
@@ -94,6 +100,12 @@ class ShardSet {
   readonly slots: Uint8Array[];
   readonly dead = new Set<number>();
   readonly problems: ShardProblem[] = [];
+  /**
+   * With `rejectOversized`: the shard file length the layout gives for the object size; a shard
+   * with bytes past it is dropped.
+   */
+  expectedEnd: number | null = null;
+  readonly #endChecked = new Set<number>();
 
   constructor(
     readonly sources: readonly (ReadAt | null)[],
@@ -127,6 +139,13 @@ class ShardSet {
   async load(i: number, unit: Unit): Promise<boolean> {
     const source = this.sources[i];
     if (!source || this.dead.has(i)) return false;
+    if (this.expectedEnd !== null && !this.#endChecked.has(i)) {
+      this.#endChecked.add(i);
+      if ((await source(new Uint8Array(1), this.expectedEnd)) > 0) {
+        this.#problem({ shard: i, stripe: null, kind: 'oversized' }, true);
+        return false;
+      }
+    }
     const framed = this.slots[i]!.subarray(0, this.hashLen + unit.chunkLength);
     const got = await readFully(source, framed, unit.fileOffset);
     if (got < framed.length) {
@@ -158,7 +177,9 @@ class ShardSet {
     }
   }
 
+  /** Once per stripe: the one-stripe layout is checked window by window, all in stripe 0. */
   parityMismatch(unit: Unit): void {
+    if (this.problems.some((p) => p.kind === 'parity' && p.stripe === unit.stripe)) return;
     this.#problem({ shard: null, stripe: unit.stripe, kind: 'parity' }, false);
   }
 }
@@ -184,6 +205,7 @@ export async function* decodeStream(
   options: DecodeOptions = {},
 ): AsyncGenerator<DecodedPiece> {
   const { set, units } = setup(sources, size, layout, options);
+  if (options.rejectOversized) set.expectedEnd = shardFileLength(size, layout);
   try {
     yield* decodeUnits(set, units);
   } finally {
