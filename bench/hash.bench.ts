@@ -11,7 +11,7 @@ import { createCRC64 } from 'hash-wasm';
 import { CHECKSUM_ALGORITHMS, hashBytes, type ChecksumAlgorithm } from '@strata/core/checksum';
 import type { BenchRecord } from './run';
 import { ecRefBinary, ecRefHashBench } from './erasure/ecRef';
-import { flag, measure, rates, rssMb, type Timing } from './erasure/measure';
+import { flag, measure, rates, ratioLine, rssMb, type Timing } from './erasure/measure';
 
 const SIZE = 1 << 20;
 
@@ -55,7 +55,7 @@ export async function* run(): AsyncGenerator<BenchRecord> {
 }
 
 /**
- * `{"op","ours","ref","ratio"}` lines against Go's `ec-ref hashbench` (CPU-normalised and wall),
+ * One `{"op","ours","ref","ratio"}` line per checksum against Go's `ec-ref hashbench` (wall, CPU beside it),
  * each of ours measured right after Go's run so both sides see the same machine load.
  */
 export async function* compareWithGo(algos: readonly ChecksumAlgorithm[], dur: number, reps: number, bench = 'hash'): AsyncGenerator<BenchRecord> {
@@ -65,10 +65,6 @@ export async function* compareWithGo(algos: readonly ChecksumAlgorithm[], dur: n
     const ref = refs.get(GO_LABEL[algo] ?? '');
     if (!ref) continue;
     const ours = row(algo, 'strata', measure(() => void hashBytes(algo, buf), dur, reps));
-    for (const basis of ['cpu', 'wall'] as const) {
-      const o = basis === 'cpu' ? ours.gbpsCpu : ours.gbps;
-      const r = (basis === 'cpu' ? ref.mbpsCpu : ref.mbps) / 1000;
-      yield { bench, op: algo, ours: o, ref: Math.round(r * 1000) / 1000, ratio: Math.round((o / r) * 1000) / 1000, refImpl: 'ec-ref hashbench (Go)', basis };
-    }
+    yield { bench, ...ratioLine(algo, ours, { gbps: ref.mbps / 1000, gbpsCpu: ref.mbpsCpu / 1000 }, { refImpl: 'ec-ref hashbench (Go)' }) };
   }
 }

@@ -64,3 +64,28 @@ export function rates(bytes: number, t: Timing): { gbps: number; gbpsCpu: number
 export const rssMb = (): number => Math.round(process.memoryUsage().rss / 1e6);
 
 export const flag = (name: string): boolean => process.argv.includes(name);
+
+export interface Rates {
+  readonly gbps: number;
+  readonly gbpsCpu: number;
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/**
+ * The one `{"op","ours","ref","ratio"}` line of a compared figure: `ours` and `ref` in GB/s of
+ * wall clock and `ratio` between them, with the CPU-normalised figures beside them (`oursCpu`,
+ * `refCpu`, `ratioCpu`: on a shared machine the steadier of the two).
+ */
+export function ratioLine(op: string, ours: Rates, ref: Rates, extra: Record<string, unknown>): Record<string, unknown> {
+  return {
+    op,
+    ours: ours.gbps,
+    ref: round3(ref.gbps),
+    ratio: round3(ours.gbps / ref.gbps),
+    oursCpu: ours.gbpsCpu,
+    refCpu: round3(ref.gbpsCpu),
+    ratioCpu: round3(ours.gbpsCpu / ref.gbpsCpu),
+    ...extra,
+  };
+}
