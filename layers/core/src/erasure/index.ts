@@ -27,5 +27,5 @@ export {
   type ShardProblem,
   type VerifyReport,
 } from './decodeStream';
-export { readerFromIterable, readerFromReadAt, readFully, type ReadAt, type SequentialReader } from './sources';
+export { readAtFromIterable, readerFromIterable, readerFromReadAt, readFully, type ReadAt, type SequentialReader } from './sources';
 export { getKernel, defaultKernelName, KERNEL_NAMES, type GfKernel, type KernelName } from './kernels/index';

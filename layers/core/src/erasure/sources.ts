@@ -3,6 +3,7 @@
  * any (async) iterable of chunks (a Node Readable is one), or over a positional read function
  * (a FileHandle's `read`, a ranged GET), which also lets decode skip shards it does not need.
  */
+import { StrataError } from '../errors';
 
 /** Positional read: fills `target` from `position` as far as it can; returns bytes read (0 = end). */
 export type ReadAt = (target: Uint8Array, position: number) => Promise<number>;
@@ -62,5 +63,31 @@ export function readerFromReadAt(readAt: ReadAt, start = 0): SequentialReader {
       position += n;
       return n;
     },
+  };
+}
+
+/**
+ * A positional read over a forward-only source (a Node Readable, any iterable of chunks), so
+ * shard streams can feed `decodeStream`/`verifyStream`, which read each shard front to back: a
+ * jump forward (a shard brought in part-way) discards the bytes in between; a read backwards is
+ * a `NotSeekable` error.
+ */
+export function readAtFromIterable(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): ReadAt {
+  const reader = readerFromIterable(source);
+  let position = 0;
+  let scratch: Uint8Array | null = null;
+  return async (target, at) => {
+    if (at < position) {
+      throw new StrataError('NotSeekable', `cannot read back to byte ${at} of a forward-only shard stream already at byte ${position}`);
+    }
+    while (position < at) {
+      scratch ??= new Uint8Array(64 * 1024);
+      const skipped = await reader.read(scratch.subarray(0, Math.min(scratch.length, at - position)));
+      if (skipped === 0) return 0;
+      position += skipped;
+    }
+    const n = await reader.read(target);
+    position += n;
+    return n;
   };
 }
