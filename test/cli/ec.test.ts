@@ -182,6 +182,13 @@ describe('strata ec', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('refuses a directory as input and a block too large for WebAssembly memory as usage errors, writing nothing', async () => {
+    const out = fresh('x');
+    await expect(ec(['encode', '--data', '4', '--parity', '2', '--in', root, '--out', out])).rejects.toThrow(UsageError);
+    await expect(ec(['encode', '--data', '4', '--parity', '2', '--block-size', String(2 * 1024 ** 3), '--in', inputFile(3, 10), '--out', out])).rejects.toThrow(/--block-size must be at most 1073741824/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('exits 2 with one stderr line on bad usage through the real CLI', async () => {
     const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'infra/cli/main.ts', 'ec', 'encode', '--data', '4', '--parity', '2', '--bitrot', 'highwayhash256', '--in', 'x', '--out', 'y']).then(
       () => ({ code: 0, stderr: '' }),

@@ -11,7 +11,7 @@
  * I/O error; 2 = bad usage. Problems print one line each on stderr, e.g.
  * `DIR/shard-002: bitrot hash mismatch in stripe 1`.
  */
-import { mkdir, open, stat } from 'node:fs/promises';
+import { mkdir, open, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError, hasCode, StrataError } from '@strata/core/errors';
@@ -37,6 +37,7 @@ import { UsageError, type CliIo } from '../io';
 const SUBCOMMANDS = ['encode', 'decode', 'verify'] as const;
 type Sub = (typeof SUBCOMMANDS)[number];
 
+const MAX_BLOCK_SIZE = 1024 ** 3;
 const LAYOUT_USAGE = '--data K --parity M [--block-size B [--bitrot highwayhash256]]';
 const USAGE: Record<Sub, string> = {
   encode: `strata ec encode ${LAYOUT_USAGE} --in FILE --out DIR`,
@@ -84,6 +85,8 @@ function parse(sub: Sub, args: string[]): Parsed {
   const m = integer('parity', values.parity, 1);
   if (k + m > 256) throw new UsageError('--data + --parity must be at most 256');
   const blockSize = values['block-size'] === undefined ? null : integer('block-size', values['block-size'], 1);
+  // A block and its parity live in WebAssembly memory (4 GiB at most); MinIO's block is 1 MiB.
+  if (blockSize !== null && blockSize > MAX_BLOCK_SIZE) throw new UsageError(`--block-size must be at most ${MAX_BLOCK_SIZE} (1 GiB; MinIO uses 1048576)`);
   if (values.bitrot !== undefined && values.bitrot !== 'highwayhash256') throw new UsageError(`--bitrot must be highwayhash256 (got '${values.bitrot}')`);
   if (values.bitrot !== undefined && blockSize === null) throw new UsageError('--bitrot needs --block-size');
   const kernel = (values.kernel ?? 'auto') as KernelName | 'auto';
@@ -101,8 +104,10 @@ function parse(sub: Sub, args: string[]): Parsed {
 async function encode(p: Parsed, io: CliIo): Promise<number> {
   const input = await open(p.input, 'r');
   try {
-    const size = (await input.stat()).size;
-    await mkdir(p.output!, { recursive: true });
+    const info = await input.stat();
+    if (!info.isFile()) throw new UsageError(`--in must be a file (${p.input} is not)`);
+    const size = info.size;
+    const createdDir = await mkdir(p.output!, { recursive: true });
     const n = p.layout.dataShards + p.layout.parityShards;
     const files = await AtomicFiles.create(Array.from({ length: n }, (_, i) => join(p.output!, shardFileName(i))));
     const progress = byteProgress(io, `ec encode ${p.input}`, size);
@@ -119,6 +124,8 @@ async function encode(p: Parsed, io: CliIo): Promise<number> {
       await files.commit();
     } catch (err) {
       await files.abort();
+      // Leave no trace of a failed encode: remove the output folder if this run made it (and it is empty).
+      if (createdDir) await rmdir(p.output!).catch(() => undefined);
       throw err;
     }
     return 0;
