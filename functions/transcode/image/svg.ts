@@ -66,7 +66,8 @@ export function sanitizeSvg(input: Buffer): SanitizedSvg {
   text = text.replace(/<foreignObject\b[\s\S]*?(<\/foreignObject\s*>|\/>)/gi, () => (removed.foreignObjects++, ''));
   text = text.replace(/<(xi:)?include\b[\s\S]*?(<\/(xi:)?include\s*>|\/>)/gi, () => (removed.externalReferences++, ''));
   text = text.replace(/\s(on[a-z]+)\s*=\s*("[^"]*"|'[^']*')/gi, () => (removed.eventHandlers++, ''));
-  text = text.replace(/(\s(?:xlink:)?(?:href|src)\s*=\s*)("[^"]*"|'[^']*')/gi, (all, attr: string, value: string) => {
+  // Any namespace prefix: the XLink namespace may be bound to any name (`xmlns:x="…/xlink"` → `x:href`).
+  text = text.replace(/(\s(?:[A-Za-z_][\w.-]*:)?(?:href|src)\s*=\s*)("[^"]*"|'[^']*')/gi, (all, attr: string, value: string) => {
     if (isLocalReference(value)) return all;
     removed.externalReferences++;
     return `${attr}"#"`;

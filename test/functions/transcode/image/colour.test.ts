@@ -24,6 +24,19 @@ describe('colour', () => {
     expect(r!).toBeGreaterThan(b!);
   });
 
+  it('gives the dominant colours with their shares', async () => {
+    // 30×20 blue and 10×20 yellow: three quarters blue, one quarter yellow.
+    const yellow = await sharp({ create: { width: 10, height: 20, channels: 3, background: '#ffcc00' } }).png().toBuffer();
+    const img = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#3366cc' } }).composite([{ input: yellow, left: 30, top: 0 }]).png().toBuffer();
+    const { dominantColours } = (await processBytes(img, { recipe: oneRendition('png', 40) })).card;
+    expect(dominantColours).toHaveLength(2);
+    const rgb = (hex: string): [number, number, number] => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
+    expect(near(rgb(dominantColours[0]!.hex), [0x33, 0x66, 0xcc], 4)).toBe(true);
+    expect(near(rgb(dominantColours[1]!.hex), [0xff, 0xcc, 0x00], 4)).toBe(true);
+    expect(dominantColours[0]!.share).toBeCloseTo(0.75, 1);
+    expect(dominantColours[1]!.share).toBeCloseTo(0.25, 1);
+  });
+
   it('handles 16-bit RGBA: 8-bit renditions that keep the alpha channel', async () => {
     const raw = Buffer.alloc(16 * 16 * 8);
     for (let i = 0; i < 16 * 16; i++) {

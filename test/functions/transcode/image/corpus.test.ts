@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isBlurhashValid } from 'blurhash';
 import exifr from 'exifr';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { runTranscode } from '../../../../functions/transcode/run';
 import { cardKey, quarantineKey, type AssetCard } from '../../../../shared/card';
 import { loadConfig, type Config } from '../../../../shared/config';
@@ -21,6 +24,9 @@ const QUARANTINE_REASON: Record<string, string> = {
   'bad/zero-bytes.jpg': 'empty',
   'bad/zip-with-jpg-extension.jpg': 'unsupported-type',
 };
+
+/** The default recipe's boxes by output kind (width, height; the AVIF's height is free). */
+const BOX: Record<string, [number, number]> = { thumbnail: [250, 250], preview: [1440, 1440], avif: [1440, Number.POSITIVE_INFINITY] };
 
 /** Images of the sample (by content), plus the files that only pretend to be images by name. */
 const rows = corpusRows().filter((r) => r.mediaType.startsWith('image/') || /\.(jpe?g|png|gif|webp|heic|avif|svg|tiff?)$/.test(r.file));
@@ -86,13 +92,21 @@ describe('corpus sample images end as MANIFEST.tsv expects', () => {
 
       for (const o of card.outputs) {
         const { bytes: out } = await s3.gateway.getBytes({ bucket: 'derived', key: o.key });
+        expect(createHash('sha256').update(out).digest('hex'), o.key).toBe(o.checksum.sha256);
+        // Decodes completely (every frame), at the size the card gives.
+        const frames = (o as { frames?: number }).frames ?? 1;
+        const { info } = await sharp(out, { animated: frames > 1, failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
+        expect([info.width, info.height], o.key).toEqual([(o as { width?: number }).width, ((o as { height?: number }).height ?? 0) * frames]);
+        // Fitted inside its box (thumbnail 250², preview 1440², AVIF 1440 wide) and never enlarged.
+        const [boxW, boxH] = BOX[o.kind]!;
+        const scale = Math.min(1, boxW / (image.width as number), boxH / (image.height as number));
+        expect(Math.abs(info.width - Math.round((image.width as number) * scale)), o.key).toBeLessThanOrEqual(1);
+        expect(Math.abs(info.height / frames - Math.round((image.height as number) * scale)), o.key).toBeLessThanOrEqual(1);
         const meta = await sharp(out).metadata();
         // No public rendition carries GPS, or any EXIF/XMP at all.
         expect(meta.exif, o.key).toBeUndefined();
         expect(meta.xmp, o.key).toBeUndefined();
         expect((await exifr.gps(out).catch(() => undefined))?.latitude).toBeUndefined();
-        // Never upscaled.
-        expect(meta.width!).toBeLessThanOrEqual(Math.max(image.width as number, image.height as number));
         // Hostile payloads are not passed on: no appended archive, no script, no SVG.
         expect(out.includes(Buffer.from('PK\x03\x04', 'latin1')), o.key).toBe(false);
         expect(out.includes('polyglot-readme')).toBe(false);
@@ -101,6 +115,12 @@ describe('corpus sample images end as MANIFEST.tsv expects', () => {
       }
     });
   }
+
+  it('stays within the transcode function\'s memory size while processing every image above, bombs included', () => {
+    const fn = (parseYaml(readFileSync(resolve(import.meta.dirname, '../../../../serverless.yml'), 'utf8')) as { functions: Record<string, { memorySize: number }> }).functions.transcode!;
+    // maxRSS is this test file's worker process (pool: forks), in KiB.
+    expect(process.resourceUsage().maxRSS / 1024).toBeLessThan(fn.memorySize);
+  });
 
   it('shows the HEIC without irot landscape (EXIF orientation is ignored, as the HEIF spec says)', async () => {
     const card = JSON.parse((await s3.gateway.getBytes({ bucket: 'derived', key: cardKey({ bucket: 'uploads', key: 'corpus/derived/images/heic-from-panasonic-exif-orientation-6-no-irot.heic' }) })).bytes.toString('utf8')) as AssetCard;

@@ -55,7 +55,7 @@ describe('image processing through runTranscode (real local S3)', () => {
     const c = await card('photos/iphone.jpg');
     expect(c.status).toBe('done');
     const image = c.image as Record<string, unknown>;
-    expect(image).toMatchObject({ width: 102, height: 205, format: 'jpeg', colourSpace: 'srgb', orientation: 6, frames: 1, exif: { camera: 'Apple iPhone 4S' } });
+    expect(image).toMatchObject({ width: 102, height: 205, format: 'jpeg', colourSpace: 'srgb', orientation: 6, frames: 1, exif: { camera: 'Apple iPhone 4S', lens: 'Apple iPhone 4S back camera 4.28mm f/2.4', takenAt: '2014-09-01T15:03:47.880' } });
     expect(typeof image.blurhash).toBe('string');
     expect((image.dominantColours as unknown[]).length).toBeGreaterThan(0);
     expect(JSON.stringify(c)).not.toMatch(/GPS|latitude/i);
@@ -116,6 +116,8 @@ describe('image processing through runTranscode (real local S3)', () => {
     expect(added[0]).toMatch(/\/thumbnail\.webp$/);
     const changed = second.outputs.filter((o, i) => o.key !== first.outputs[i]!.key);
     expect(changed.map((o) => o.kind)).toEqual(['thumbnail']);
+    // The unaffected outputs are the very same objects (same bytes, same checksum on the card).
+    expect(second.outputs.filter((o) => o.kind !== 'thumbnail')).toEqual(first.outputs.filter((o) => o.kind !== 'thumbnail'));
   });
 
   it('quarantines a decompression bomb: reason on the card, a record, a tag on the upload, no outputs', async () => {

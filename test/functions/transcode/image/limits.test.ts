@@ -52,6 +52,15 @@ describe('limits checked before decode', () => {
     expect(await reason(processBytes(jpeg.subarray(0, Math.floor(jpeg.length / 2)), { recipe: oneRendition('webp') }))).toBe('truncated');
   });
 
+  it('quarantines an image whose pixel data is damaged (decoder error) as corrupt', async () => {
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: 'red', noise: { type: 'gaussian', mean: 128, sigma: 30 } } }).png().toBuffer();
+    const damaged = Buffer.from(png);
+    const idat = damaged.indexOf('IDAT', 8, 'latin1');
+    for (let i = idat + 10; i < idat + 60; i++) damaged[i]! ^= 0x5a; // the header stays valid, the deflate stream does not
+    expect((await sharp(damaged).metadata()).width).toBe(64);
+    expect(await reason(processBytes(damaged, { recipe: oneRendition('webp') }))).toBe('corrupt');
+  });
+
   it('quarantines a decode that passes the time limit as decode-timeout', async () => {
     const noisy = await sharp({ create: { width: 700, height: 700, channels: 3, background: 'red', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer();
     expect(await reason(processBytes(noisy, { limits: { decodeTimeoutMs: 1 } }))).toBe('decode-timeout');

@@ -97,6 +97,13 @@ describe('SVG', () => {
     const ssrf = sanitizeSvg(corpusFile('bad/svg-ssrf-external-hrefs.svg'));
     expect(ssrf.bytes.toString('utf8')).not.toMatch(/127\.0\.0\.1|file:/);
     expect(ssrf.removed.externalReferences).toBe(2);
+    // The XLink namespace bound to another prefix than `xlink`.
+    const prefixed = sanitizeSvg(
+      Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink"><image x:href="http://127.0.0.1:9/a.png"/><image x:href=\'file:///etc/hostname\'/><use x:href="#ok"/></svg>'),
+    );
+    expect(prefixed.bytes.toString('utf8')).not.toMatch(/127\.0\.0\.1|file:/);
+    expect(prefixed.bytes.toString('utf8')).toContain('x:href="#ok"');
+    expect(prefixed.removed.externalReferences).toBe(2);
   });
 
   it('never passes the SVG itself on: renditions are raster images without its script', async () => {
