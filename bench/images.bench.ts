@@ -72,6 +72,8 @@ async function compare(op: string, listFile: string, rounds: number, repeats: nu
     vsBareSharp: Math.round((r.ms / bare) * 100) / 100,
   }));
   const strata = best.get('strata')!.ms;
+  // The issue's bound, reported (never asserted: these machines are noisy).
+  records.push({ bench: 'images', op, check: 'strata ≤ 1.25× bare-sharp', value: Math.round((strata / bare) * 100) / 100, pass: strata / bare <= 1.25 });
   records.push({ bench: 'images', op, ratio: 'decode-per-rendition / strata (decode once)', value: Math.round((perRendition / strata) * 100) / 100 });
   return records;
 }
@@ -91,7 +93,7 @@ export async function* run(): AsyncIterable<BenchRecord> {
     await exec(process.execPath, ['-e', `require('sharp')({create:{width:8000,height:6250,channels:3,background:'#6a8caf',noise:{type:'gaussian',mean:120,sigma:40}}}).jpeg({quality:85}).toFile(${JSON.stringify(big)})`], { cwd: root });
     const bigList = join(dir, '50mp.json');
     await writeFile(bigList, JSON.stringify([big]));
-    for (const r of await compare('50mp-jpeg', bigList, 1, 1)) yield { ...r, limitRssMb: 600 };
+    for (const r of await compare('50mp-jpeg', bigList, 1, 1)) yield r.impl === 'strata' ? { ...r, limitRssMb: 600, pass: (r.rssMb as number) < 600 } : r;
 
     // Hand-off vs in place: what another function pays before it can start (cold process + engine
     // load), and the source re-read (sha256-verified) it needs, against the in-place work itself.

@@ -33,6 +33,19 @@ async function sha256OfFile(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+function cardOutput(spec: OutputSpec, key: string, bytes: number, sha256: string, bucket: string): CardOutput {
+  return {
+    kind: spec.kind,
+    bucket,
+    key,
+    contentType: spec.contentType,
+    bytes,
+    checksum: { sha256 },
+    recipe: { name: spec.recipe.name, version: spec.recipe.version },
+    ...(spec.extra ?? {}),
+  };
+}
+
 export interface JobContext extends ProcessorContext {
   /** Keys this job created (not those it found already present), for rollback. */
   readonly written: readonly string[];
@@ -81,7 +94,15 @@ export function createJobContext(deps: {
       const bytes = filePath ? (await stat(filePath)).size : (spec.body as Buffer).length;
       const ref = { bucket: derived, key };
       const existing = await gateway.head(ref);
-      if (!existing || existing.checksum.sha256 !== sha256) {
+      const published = existing?.checksum.sha256;
+      if (published && published !== sha256) {
+        // Output URLs are immutable (CDNs cache them forever): the bytes first published under a
+        // key stay. Different bytes for the same source and recipe version mean the encoder changed
+        // (a library upgrade, another CPU count): bump the recipe version to publish new ones.
+        deps.log.warn({ key, published, produced: sha256 }, 'output differs from the one already published under its key; keeping the published one');
+        return cardOutput(spec, key, existing.size, published, derived);
+      }
+      if (!published) {
         const options = {
           contentType: spec.contentType,
           cacheControl: spec.cacheControl ?? IMMUTABLE,
@@ -93,16 +114,7 @@ export function createJobContext(deps: {
         await (filePath ? gateway.putFile(ref, filePath, options) : gateway.put(ref, spec.body as Buffer, options));
         if (!existing) written.push(key);
       }
-      return {
-        kind: spec.kind,
-        bucket: derived,
-        key,
-        contentType: spec.contentType,
-        bytes,
-        checksum: { sha256 },
-        recipe: { name: spec.recipe.name, version: spec.recipe.version },
-        ...(spec.extra ?? {}),
-      };
+      return cardOutput(spec, key, bytes, sha256, derived);
     },
     async writeRecord(record: unknown) {
       await gateway.put({ bucket: derived, key: recordKey(source) }, JSON.stringify(record, null, 2), {

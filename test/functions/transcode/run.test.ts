@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { quarantineKey } from '../../../shared/card';
+import { outputKey, quarantineKey } from '../../../shared/card';
 import { loadConfig } from '../../../shared/config';
 import { createLogger } from '../../../shared/log';
 import { readCard, writeCard } from '../../../shared/pipeline/cards';
@@ -83,6 +83,19 @@ describe('runTranscode', () => {
     expect(await derivedKeys()).toEqual(keys);
     const outputWrites = s3.events.slice(events).filter((e) => e.bucket === 'derived' && e.key.startsWith('assets/'));
     expect(outputWrites).toEqual([]);
+  });
+
+  it('keeps the bytes already published under an output key when an encoder now makes different ones', async () => {
+    processors.image = async () => twoOutputs;
+    const job = await upload('published.png', 'six');
+    const key = outputKey(job.source.sha256, recipe, 'a.txt');
+    await s3.gateway.put({ bucket: 'derived', key }, Buffer.from('a:from an older encoder'), { cacheControl: 'public, max-age=31536000, immutable' });
+    expect(await runTranscode(job, deps)).toBe('done');
+    const card = (await readCard(s3.gateway, 'derived', job.source))!;
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    expect(card.outputs[0]).toMatchObject({ key, bytes: 23, checksum: { sha256: sha('a:from an older encoder') } });
+    expect((await s3.gateway.getBytes({ bucket: 'derived', key })).bytes.toString()).toBe('a:from an older encoder');
+    expect(card.outputs[1]!.checksum.sha256).toBe(sha('b:six'));
   });
 
   it('quarantines on QuarantineError and leaves no partial output', async () => {
