@@ -51,5 +51,8 @@ describe('strata asset show', () => {
   it('exits 2 on bad usage', async () => {
     expect((await runCli(['asset', 'show', 'uploads/a.png'], env)).code).toBe(2);
     expect((await runCli(['asset', 'show', 's3://uploads/a.png', '--wait', 'soon'], env)).code).toBe(2);
+    const unknownFlag = await runCli(['asset', 'show', 's3://uploads/a.png', '--jsn'], env);
+    expect(unknownFlag.code).toBe(2);
+    expect(unknownFlag.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^strata: Unknown option '--jsn'.*usage: strata asset show/)]);
   });
 });

@@ -32,4 +32,11 @@ describe('strata doctor', () => {
     expect(s3check.ok).toBe(false);
     expect(s3check.detail).toMatch(/127\.0\.0\.1:9/);
   });
+
+  it('exits 2 with one line on stderr for an unknown flag (bad usage, not a failed check)', async () => {
+    const r = await runCli(['doctor', '--jsn'], { STRATA_S3_ENDPOINT: 'http://127.0.0.1:9' });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^strata: Unknown option '--jsn'.*usage: strata doctor/)]);
+  });
 });

@@ -82,6 +82,11 @@ describe('the local pipeline', () => {
       expect(res.status).toBe(202);
     }
     await settled(base + 5);
+    // Processed once: each redelivery was recognised as a duplicate and handed nothing to transcode.
+    const { events } = await stack.emulator.store.list();
+    expect(events).toHaveLength(base + 5);
+    const redelivered = events.filter((e) => e.source === 'invoke' && e.function === 'on-upload' && JSON.stringify(e.payload).includes(ref.key));
+    expect(redelivered.map((e) => e.result)).toEqual(Array(3).fill({ status: 'ok', records: [{ key: ref.key, outcome: 'duplicate' }] }));
     expect(await derivedKeys()).toEqual(keys);
     // A new upload of identical bytes under the same key, by a plain S3 client as users upload
     // (the gateway itself would skip an identical write).

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StrataError } from '@strata/core/errors';
 import { FINAL_STATUSES, type AssetCard } from '../../../shared/card';
 import { readCard } from '../../../shared/pipeline/cards';
 import { createCliContext, parseS3Url } from '../context';
+import { parseEventArgs } from '../events/args';
 import { UsageError, type CliIo } from '../io';
 
 const USAGE = 'usage: strata asset show s3://BUCKET/KEY [--json] [--wait SECONDS]';
@@ -29,11 +29,15 @@ function summary(card: AssetCard): string {
 export async function run(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== 'show') throw new UsageError(USAGE);
-  const { values, positionals } = parseArgs({
-    args: rest,
-    options: { json: { type: 'boolean', default: false }, wait: { type: 'string' }, help: { type: 'boolean', default: false } },
-    allowPositionals: true,
-  });
+  // Unknown flags are bad usage (exit 2), like every other usage error.
+  const { values, positionals } = parseEventArgs(
+    {
+      args: rest,
+      options: { json: { type: 'boolean', default: false }, wait: { type: 'string' }, help: { type: 'boolean', default: false } },
+      allowPositionals: true,
+    },
+    USAGE.replace(/^usage: /, ''),
+  );
   if (values.help) {
     io.stdout.write(`${USAGE}\n`);
     return 0;

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { describeError } from '@strata/core/errors';
 import sharp from 'sharp';
 import { loadConfig } from '../../../shared/config';
 import { createCliContext } from '../context';
+import { parseEventArgs } from '../events/args';
 import type { CliIo } from '../io';
 
 interface Check {
@@ -58,7 +58,8 @@ const probes: Record<string, Probe> = {
 
 /** `strata doctor [--json]`: what this machine and configuration can do, and what is missing. */
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
+  // Unknown flags are bad usage (exit 2), not a failed check (exit 1).
+  const { values } = parseEventArgs({ args, options: { json: { type: 'boolean', default: false } } }, 'strata doctor [--json]');
   const checks: Check[] = [];
   for (const [name, probe] of Object.entries(probes)) {
     try {
