@@ -5,7 +5,7 @@ import type { Config } from '../../shared/config';
 import type { StorageRecord } from '../../shared/events/types';
 import type { Logger } from '../../shared/log';
 import { SNIFF_BYTES, sniffContentType } from '../../shared/media/sniff';
-import { readCard, writeCard } from '../../shared/pipeline/cards';
+import { readCard, readCardVersion, writeCard } from '../../shared/pipeline/cards';
 import { quarantineAsset } from '../../shared/pipeline/quarantine';
 import type { TranscodeJob } from '../transcode/types';
 
@@ -31,6 +31,14 @@ export type IngestOutcome =
 
 /** States in which a redelivered event has nothing left to do. */
 const SETTLED = new Set(['processing', 'done', 'quarantined']);
+
+/**
+ * A `pending` card records its successful hand-off here, so a redelivery of the same event does
+ * not queue the job twice; a card still pending without it (the hand-off failed) is handed off again.
+ */
+interface HandOffMark {
+  readonly handOff?: { readonly at: string };
+}
 
 /** One pass over the object: its sha256 and its first bytes (for sniffing). */
 async function hashAndHead(gateway: StorageGateway, ref: { bucket: string; key: string }): Promise<{ sha256: string; head: Buffer; size: number }> {
@@ -66,7 +74,8 @@ export async function ingestRecord(record: StorageRecord, deps: IngestDeps): Pro
   const ref = { bucket: record.bucket, key: record.key };
   const derived = config.buckets.derived;
   const card = await readCard(gateway, derived, ref);
-  if (card && card.idempotencyKey === record.idempotencyKey && SETTLED.has(card.status)) {
+  const handedOff = card?.status === 'pending' && Boolean((card as HandOffMark).handOff);
+  if (card && card.idempotencyKey === record.idempotencyKey && (SETTLED.has(card.status) || handedOff)) {
     log.info({ status: card.status }, 'duplicate delivery: already handled');
     return 'duplicate';
   }
@@ -117,8 +126,16 @@ export async function ingestRecord(record: StorageRecord, deps: IngestDeps): Pro
   if (sniffed.family === 'other') {
     return quarantine('unsupported-type', `${sniffed.mime} is not an image, video or audio file (type read from the bytes, not the name)`);
   }
-  await writeCard(gateway, derived, { ...identity, status: 'pending', reason: null, outputs: card?.outputs ?? [] });
+  const pending = { ...identity, status: 'pending' as const, reason: null, outputs: card?.outputs ?? [] };
+  await writeCard(gateway, derived, pending);
   await deps.handOff({ kind: 'transcode', family: sniffed.family, source: identity.source, idempotencyKey: record.idempotencyKey });
   log.info({ contentType: sniffed.mime }, 'handed off to transcode');
+  // Only over the pending card: transcode may already have moved it on (it can run before this line does).
+  const now = await readCardVersion(gateway, derived, ref);
+  if (now?.card.status === 'pending') {
+    await writeCard(gateway, derived, { ...pending, handOff: { at: new Date().toISOString() } }, { ifMatch: now.etag }).catch((err: unknown) => {
+      if (!hasCode(err, 'PreconditionFailed')) throw err;
+    });
+  }
   return 'handed-off';
 }

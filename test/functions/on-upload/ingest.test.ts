@@ -63,6 +63,25 @@ describe('ingestRecord', () => {
     expect(jobs.length - before).toBe(1);
   });
 
+  it('hands a redelivered event off once while transcode has not started yet, and again when the hand-off failed', async () => {
+    await s3.gateway.put({ bucket: 'uploads', key: 'queued.png' }, await png());
+    const record = recordFor('uploads', 'queued.png');
+    const before = jobs.length;
+    expect(await ingestRecord(record, deps)).toBe('handed-off');
+    const card = (await readCard(s3.gateway, 'derived', { bucket: 'uploads', key: 'queued.png' }))!;
+    expect(card).toMatchObject({ status: 'pending', handOff: { at: expect.any(String) } });
+    expect(await ingestRecord(record, deps)).toBe('duplicate');
+    expect(jobs.length - before).toBe(1);
+
+    await s3.gateway.put({ bucket: 'uploads', key: 'unqueued.png' }, await png());
+    const lost = recordFor('uploads', 'unqueued.png');
+    const failing = { ...deps, handOff: async () => Promise.reject(new Error('invoke refused')) };
+    await expect(ingestRecord(lost, failing)).rejects.toThrow('invoke refused');
+    expect((await readCard(s3.gateway, 'derived', { bucket: 'uploads', key: 'unqueued.png' }))!.handOff).toBeUndefined();
+    expect(await ingestRecord(lost, deps)).toBe('handed-off');
+    expect(jobs.length - before).toBe(2);
+  });
+
   it('adds no derived object when identical bytes are uploaded again', async () => {
     const ref = { bucket: 'uploads', key: 'again.png' };
     const bytes = await png();
