@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { hasCode, isClassChangeCopy, type StorageGateway } from '@strata/core';
+import { hasCode, isClassChangeCopy, profileFor, type StorageGateway } from '@strata/core';
 import type { CardIdentity } from '../../shared/card';
 import type { Config } from '../../shared/config';
 import type { StorageRecord } from '../../shared/events/types';
@@ -130,8 +130,10 @@ export async function ingestRecord(record: StorageRecord, deps: IngestDeps): Pro
   await writeCard(gateway, derived, pending);
   await deps.handOff({ kind: 'transcode', family: sniffed.family, source: identity.source, idempotencyKey: record.idempotencyKey });
   log.info({ contentType: sniffed.mime }, 'handed off to transcode');
-  // Only over the pending card: transcode may already have moved it on (it can run before this line does).
-  const now = await readCardVersion(gateway, derived, ref);
+  // Only over the pending card (If-Match): transcode may already have moved it on, as it can run
+  // before this line does. A store without conditional PUT (COS) gets no mark: a redelivery is
+  // then handed off again, which is safe, rather than risking a final card turned back to pending.
+  const now = profileFor(config.storage.provider).conditionalWrites ? await readCardVersion(gateway, derived, ref) : null;
   if (now?.card.status === 'pending') {
     await writeCard(gateway, derived, { ...pending, handOff: { at: new Date().toISOString() } }, { ifMatch: now.etag }).catch((err: unknown) => {
       if (!hasCode(err, 'PreconditionFailed')) throw err;
