@@ -3,7 +3,7 @@ import { StrataError } from '@strata/core/errors';
 import { FINAL_STATUSES, type AssetCard } from '../../../shared/card';
 import { readCard } from '../../../shared/pipeline/cards';
 import { createCliContext, parseS3Url } from '../context';
-import { parseEventArgs } from '../events/args';
+import { parseCliArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
 
 const USAGE = 'usage: strata asset show s3://BUCKET/KEY [--json] [--wait SECONDS]';
@@ -30,13 +30,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== 'show') throw new UsageError(USAGE);
   // Unknown flags are bad usage (exit 2), like every other usage error.
-  const { values, positionals } = parseEventArgs(
+  const { values, positionals } = parseCliArgs(
     {
       args: rest,
       options: { json: { type: 'boolean', default: false }, wait: { type: 'string' }, help: { type: 'boolean', default: false } },
       allowPositionals: true,
     },
-    USAGE.replace(/^usage: /, ''),
+    USAGE,
   );
   if (values.help) {
     io.stdout.write(`${USAGE}\n`);

@@ -2,7 +2,7 @@ import { describeError } from '@strata/core/errors';
 import sharp from 'sharp';
 import { loadConfig } from '../../../shared/config';
 import { createCliContext } from '../context';
-import { parseEventArgs } from '../events/args';
+import { parseCliArgs } from '../args';
 import type { CliIo } from '../io';
 
 interface Check {
@@ -59,7 +59,7 @@ const probes: Record<string, Probe> = {
 /** `strata doctor [--json]`: what this machine and configuration can do, and what is missing. */
 export async function run(args: string[], io: CliIo): Promise<number> {
   // Unknown flags are bad usage (exit 2), not a failed check (exit 1).
-  const { values } = parseEventArgs({ args, options: { json: { type: 'boolean', default: false } } }, 'strata doctor [--json]');
+  const { values } = parseCliArgs({ args, options: { json: { type: 'boolean', default: false } } }, 'usage: strata doctor [--json]');
   const checks: Check[] = [];
   for (const [name, probe] of Object.entries(probes)) {
     try {

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../../../shared/config';
 import { EventStore, eventsDir, type EventRecord } from '../../local/emulator/eventStore';
 import type { CliIo } from '../io';
-import { parseEventArgs } from './args';
+import { parseCliArgs } from '../args';
 
 const USAGE = 'strata events list [--dead] [--json]';
 
@@ -27,7 +27,7 @@ function table(events: readonly ListedEvent[]): string {
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseEventArgs({ args, options: { dead: { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: false, strict: true }, USAGE);
+  const { values } = parseCliArgs({ args, options: { dead: { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: false, strict: true }, `usage: ${USAGE}`);
   const config = loadConfig(io.env);
   const store = new EventStore(eventsDir(resolve(config.dataDir)));
   const { events, unreadable } = await store.list();

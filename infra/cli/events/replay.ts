@@ -11,7 +11,7 @@ import { EventStore, eventsDir, type EventRecord } from '../../local/emulator/ev
 import { isProcessAlive } from '../../local/processAlive';
 import { readStackInfo } from '../context';
 import { UsageError, type CliIo } from '../io';
-import { parseEventArgs } from './args';
+import { parseCliArgs } from '../args';
 
 const USAGE = 'strata events replay ID|--all-dead';
 
@@ -36,9 +36,9 @@ async function replayOffline(store: EventStore, record: EventRecord): Promise<vo
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseEventArgs(
+  const { values, positionals } = parseCliArgs(
     { args, options: { 'all-dead': { type: 'boolean' } }, allowPositionals: true, strict: true },
-    USAGE,
+    `usage: ${USAGE}`,
   );
   const allDead = values['all-dead'] === true;
   if (allDead === (positionals.length === 1) || positionals.length > 1) throw new UsageError(`give one event ID or --all-dead (usage: ${USAGE})`);

@@ -1,14 +1,10 @@
 /** Argument parsing shared by the storage commands: parseArgs errors become usage errors (exit 2). */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { describeError } from '@strata/core/errors';
+import type { ParseArgsConfig } from 'node:util';
+import { parseCliArgs } from '../args';
 import { UsageError } from '../io';
 
 export function parseCommand<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, usage: string) {
-  try {
-    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError(`${describeError(err)} (${usage})`);
-  }
+  return parseCliArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }, usage);
 }
 
 /** `K+M`, e.g. `8+4` (1 ≤ K, 1 ≤ M, K+M ≤ 256). */

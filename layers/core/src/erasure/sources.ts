@@ -70,7 +70,7 @@ export function readerFromReadAt(readAt: ReadAt, start = 0): SequentialReader {
  * A positional read over a forward-only source (a Node Readable, any iterable of chunks), so
  * shard streams can feed `decodeStream`/`verifyStream`, which read each shard front to back: a
  * jump forward (a shard brought in part-way) discards the bytes in between; a read backwards is
- * a `NotSeekable` error.
+ * a `NotSeekable` error (so not with decode's `rejectOversized`, which probes each shard's end first).
  */
 export function readAtFromIterable(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): ReadAt {
   const reader = readerFromIterable(source);
