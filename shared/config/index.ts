@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { StorageCredentials } from '@strata/core';
 import { ConfigError, StrataError } from '@strata/core/errors';
 import { mediaConfigFrom, mediaEnvSchema, type MediaConfig } from './media';
 import { loadRecipeSet, type ImageRecipeSet } from './imageRecipes';
@@ -66,12 +67,6 @@ export const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
-
-export interface StorageCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string;
-}
 
 /** The SCF execution role's temporary keys as they are now, from TENCENTCLOUD_* (scf-platform.md §4.3). */
 function roleCredentials(env: NodeJS.ProcessEnv): StorageCredentials {

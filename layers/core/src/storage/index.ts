@@ -1,5 +1,6 @@
 export * from './types';
 export { createS3Client, createS3Gateway, createGatewayContext, gatewayFromContext, type S3GatewayOptions } from './s3Gateway';
+export type { StorageCredentials } from './client';
 export type { GatewayContext, TransferSettings } from './context';
 export { PROFILES, PROVIDERS, profileFor, isProviderName, type ProviderName, type ProviderProfile, type StorageClassName } from './profiles';
 export {
