@@ -2,27 +2,17 @@
  * The package's `bin` entry (issue 9: "`npm run -s strata -- <command>` and a `bin` entry"): the
  * file package.json names runs the same CLI, exit codes included, from any working directory.
  */
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runProcess } from '../helpers/cli';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function runBin(bin: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // Executed as a file (its shebang), as npm's bin link runs it; from another directory.
-    const child = spawn(bin, args, { cwd: tmpdir(), env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+// Executed as a file (its shebang), as npm's bin link runs it; from another directory.
+const runBin = (bin: string, args: string[]) => runProcess(bin, args, { cwd: tmpdir() });
 
 describe('strata bin entry', { timeout: 60_000 }, () => {
   it('runs the CLI: events parse prints the contract JSON (exit 0) and {"kind":"invalid"} (exit 2)', async () => {

@@ -11,21 +11,12 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { readCard, writeCard } from '../../../shared/pipeline/cards';
+import { runProcess } from '../../helpers/cli';
 import { startTestS3, TEST_KEYS } from '../../helpers/localS3';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
-function run(cmd: string, args: string[], env: Record<string, string> = {}, cwd = root): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (cmd: string, args: string[], env: Record<string, string> = {}, cwd = root) => runProcess(cmd, args, { env, cwd });
 
 function zipEntries(file: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
