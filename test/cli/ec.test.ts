@@ -1,13 +1,13 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { byteProgress } from '../../infra/cli/byteProgress';
-import { run } from '../../infra/cli/commands/ec';
-import { UsageError, type CliIo } from '../../infra/cli/io';
+import * as ecCommand from '../../infra/cli/commands/ec';
+import { UsageError } from '../../infra/cli/io';
+import { runCli } from '../helpers/cli';
+import { captureCommand } from '../helpers/cliCommand';
 import { haveSharedVectors, sha256, vectorsDir, xorshiftBytes } from '../core/erasure/helpers';
 
 const root = mkdtempSync(join(tmpdir(), 'strata-ec-cli-'));
@@ -15,17 +15,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const fresh = (name: string): string => join(root, `${name}-${++n}`);
 
-async function ec(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const io: CliIo = { stdout, stderr, env: {} };
-  const code = await run(args, io);
-  return { code, stdout: out, stderr: err };
-}
+const ec = (args: string[]) => captureCommand(ecCommand, args);
 
 function inputFile(seed: number, size: number): string {
   const file = fresh('in');
@@ -190,10 +180,7 @@ describe('strata ec', () => {
   });
 
   it('exits 2 with one stderr line on bad usage through the real CLI', async () => {
-    const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'infra/cli/main.ts', 'ec', 'encode', '--data', '4', '--parity', '2', '--bitrot', 'highwayhash256', '--in', 'x', '--out', 'y']).then(
-      () => ({ code: 0, stderr: '' }),
-      (e: { code: number; stderr: string }) => e,
-    );
+    const r = await runCli(['ec', 'encode', '--data', '4', '--parity', '2', '--bitrot', 'highwayhash256', '--in', 'x', '--out', 'y']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });

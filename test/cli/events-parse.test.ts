@@ -1,44 +1,25 @@
 /** `strata events parse FILE [--json]`, tested by spawning the real CLI. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../infra/cli/events/parse';
+import * as parse from '../../infra/cli/events/parse';
+import { runCli } from '../helpers/cli';
+import { captureCommand } from '../helpers/cliCommand';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const fixtures = join(repo, 'test/fixtures/events');
 const dir = mkdtempSync(join(tmpdir(), 'strata-events-parse-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type CliResult = { readonly code: number | null; readonly stdout: string; readonly stderr: string };
 
-function strata(args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'infra/cli/main.ts', ...args], { cwd: repo, env: { ...process.env, NODE_OPTIONS: '' } }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** The real CLI in its own process, without the test runner's NODE_OPTIONS. */
+const strata = (args: string[]): Promise<CliResult> => runCli(args, { NODE_OPTIONS: '' });
 
 /** In-process run of the subcommand, for the output details (spawning costs ~1 s of CPU each). */
-async function parseInProcess(args: string[]): Promise<CliResult> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await run(args, { stdout, stderr, env: {} });
-  return { code, stdout: out, stderr: err };
-}
+const parseInProcess = (args: string[]): Promise<CliResult> => captureCommand(parse, args);
 
 describe('strata events parse', () => {
   it('prints exactly the issue JSON for a COS event (appid, key minus /appid/bucket/, null where absent)', async () => {

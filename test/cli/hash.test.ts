@@ -1,27 +1,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../infra/cli/commands/hash';
-import { UsageError, type CliIo } from '../../infra/cli/io';
+import * as hash from '../../infra/cli/commands/hash';
+import { UsageError } from '../../infra/cli/io';
+import { captureCommand } from '../helpers/cliCommand';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-hash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const checkFile = join(dir, 'check.txt');
 writeFileSync(checkFile, '123456789');
 
-async function hashCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const io: CliIo = { stdout, stderr, env: {} };
-  const code = await run(args, io);
-  return { code, stdout: out, stderr: err };
-}
+const hashCli = (args: string[]) => captureCommand(hash, args);
 
 describe('strata hash', () => {
   it.each([

@@ -16,22 +16,39 @@ export interface CliResult {
 
 type Command = { run(args: string[], io: CliIo & { stdin?: Readable }): Promise<number> };
 
-/** Like main.ts: a thrown error is one line on stderr and its exit code (2 for usage errors). */
-export async function runCommand(command: Command, args: string[], env: NodeJS.ProcessEnv, stdin?: Buffer): Promise<CliResult> {
+/** An io for one run, and what was written to it so far. */
+function capturedIo(env: NodeJS.ProcessEnv, stdin?: Buffer) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
   let err = '';
   stdout.on('data', (c: Buffer) => out.push(c));
   stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const io = { stdout, stderr, env, ...(stdin ? { stdin: Readable.from([stdin]) } : {}) };
+  return {
+    io: { stdout, stderr, env, ...(stdin ? { stdin: Readable.from([stdin]) } : {}) },
+    addStderr: (line: string) => (err += line),
+    stdout: () => Buffer.concat(out),
+    stderr: () => err,
+  };
+}
+
+/** Runs the command; an error it throws propagates, for tests that pin the error itself. */
+export async function captureCommand(command: Command, args: string[], env: NodeJS.ProcessEnv = {}, stdin?: Buffer): Promise<{ code: number; stdout: string; stderr: string }> {
+  const c = capturedIo(env, stdin);
+  const code = await command.run(args, c.io);
+  return { code, stdout: c.stdout().toString(), stderr: c.stderr() };
+}
+
+/** Like main.ts: a thrown error is one line on stderr and its exit code (2 for usage errors). */
+export async function runCommand(command: Command, args: string[], env: NodeJS.ProcessEnv, stdin?: Buffer): Promise<CliResult> {
+  const c = capturedIo(env, stdin);
   let code: number;
   try {
-    code = await command.run(args, io);
+    code = await command.run(args, c.io);
   } catch (e) {
-    err += `strata: ${describeError(e)}\n`;
+    c.addStderr(`strata: ${describeError(e)}\n`);
     code = exitCodeFor(e);
   }
-  const bytes = Buffer.concat(out);
-  return { code, stdout: bytes.toString(), stdoutBytes: bytes, stderr: err };
+  const bytes = c.stdout();
+  return { code, stdout: bytes.toString(), stdoutBytes: bytes, stderr: c.stderr() };
 }
