@@ -217,14 +217,15 @@ async function* decodeUnits(set: ShardSet, units: Iterable<Unit>): AsyncGenerato
   const { dataShards: k, totalShards } = set.rs;
   for (const unit of units) {
     const good: number[] = [];
-    const bad: number[] = [];
     // Data shards first, then parity in order, until k intact ones are in hand.
     let next = 0;
     while (good.length < k && next < totalShards) {
       const batch: number[] = [];
       while (batch.length < k - good.length && next < totalShards) batch.push(next++);
       const ok = await Promise.all(batch.map((i) => set.load(i, unit)));
-      batch.forEach((i, j) => (ok[j] ? good : bad).push(i));
+      batch.forEach((i, j) => {
+        if (ok[j]) good.push(i);
+      });
     }
     if (good.length < k) throw set.tooFew(unit, good.length);
     const missing = Array.from({ length: totalShards }, (_, i) => i).filter((i) => !good.includes(i));
