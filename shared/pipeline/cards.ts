@@ -1,11 +1,17 @@
-import type { ObjectRef, StorageGateway } from '@strata/core';
+import { hasCode, type ObjectRef, type StorageGateway } from '@strata/core';
 import { CARD_VERSION, cardKey, cardSchema, type AssetCard, type CardDraft } from '../card';
 
 /** The card of `source` and the etag of the object holding it, or null when there is none (or it is unreadable). */
 export async function readCardVersion(gateway: StorageGateway, derivedBucket: string, source: ObjectRef): Promise<{ card: AssetCard; etag: string } | null> {
   const ref = { bucket: derivedBucket, key: cardKey(source) };
-  if (!(await gateway.head(ref))) return null;
-  const { info, bytes } = await gateway.getBytes(ref);
+  let read;
+  try {
+    read = await gateway.getBytes(ref); // one request: no HEAD first
+  } catch (err) {
+    if (hasCode(err, 'NoSuchKey') || hasCode(err, 'NoSuchBucket')) return null; // as a HEAD's 404 would
+    throw err;
+  }
+  const { info, bytes } = read;
   const parsed = cardSchema.safeParse(JSON.parse(bytes.toString('utf8')));
   return parsed.success ? { card: parsed.data, etag: info.etag } : null;
 }
