@@ -5,7 +5,7 @@ import type { Config } from '../../shared/config';
 import type { StorageRecord } from '../../shared/events/types';
 import type { Logger } from '../../shared/log';
 import { SNIFF_BYTES, sniffContentType } from '../../shared/media/sniff';
-import { readCard, readCardVersion, writeCard } from '../../shared/pipeline/cards';
+import { readCard, writeCard, writeCardVersion } from '../../shared/pipeline/cards';
 import { quarantineAsset } from '../../shared/pipeline/quarantine';
 import type { TranscodeJob } from '../transcode/types';
 
@@ -127,15 +127,15 @@ export async function ingestRecord(record: StorageRecord, deps: IngestDeps): Pro
     return quarantine('unsupported-type', `${sniffed.mime} is not an image, video or audio file (type read from the bytes, not the name)`);
   }
   const pending = { ...identity, status: 'pending' as const, reason: null, outputs: card?.outputs ?? [] };
-  await writeCard(gateway, derived, pending);
+  const { etag } = await writeCardVersion(gateway, derived, pending);
   await deps.handOff({ kind: 'transcode', family: sniffed.family, source: identity.source, idempotencyKey: record.idempotencyKey });
   log.info({ contentType: sniffed.mime }, 'handed off to transcode');
-  // Only over the pending card (If-Match): transcode may already have moved it on, as it can run
-  // before this line does. A store without conditional PUT (COS) gets no mark: a redelivery is
-  // then handed off again, which is safe, rather than risking a final card turned back to pending.
-  const now = profileFor(config.storage.provider).conditionalWrites ? await readCardVersion(gateway, derived, ref) : null;
-  if (now?.card.status === 'pending') {
-    await writeCard(gateway, derived, { ...pending, handOff: { at: new Date().toISOString() } }, { ifMatch: now.etag }).catch((err: unknown) => {
+  // Only over the pending card just written (If-Match): transcode may already have moved it on, as
+  // it can run before this line does. A store without conditional PUT (COS) gets no mark: a
+  // redelivery is then handed off again, which is safe, rather than risking a final card turned
+  // back to pending.
+  if (profileFor(config.storage.provider).conditionalWrites) {
+    await writeCard(gateway, derived, { ...pending, handOff: { at: new Date().toISOString() } }, { ifMatch: etag }).catch((err: unknown) => {
       if (!hasCode(err, 'PreconditionFailed')) throw err;
     });
   }

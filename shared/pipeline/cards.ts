@@ -1,24 +1,18 @@
 import { hasCode, type ObjectRef, type StorageGateway } from '@strata/core';
 import { CARD_VERSION, cardKey, cardSchema, type AssetCard, type CardDraft } from '../card';
 
-/** The card of `source` and the etag of the object holding it, or null when there is none (or it is unreadable). */
-export async function readCardVersion(gateway: StorageGateway, derivedBucket: string, source: ObjectRef): Promise<{ card: AssetCard; etag: string } | null> {
+/** Reads the card of `source`, or null when there is none (or it is unreadable, logged by the caller). */
+export async function readCard(gateway: StorageGateway, derivedBucket: string, source: ObjectRef): Promise<AssetCard | null> {
   const ref = { bucket: derivedBucket, key: cardKey(source) };
-  let read;
+  let bytes: Buffer;
   try {
-    read = await gateway.getBytes(ref); // one request: no HEAD first
+    ({ bytes } = await gateway.getBytes(ref)); // one request: no HEAD first
   } catch (err) {
     if (hasCode(err, 'NoSuchKey') || hasCode(err, 'NoSuchBucket')) return null; // as a HEAD's 404 would
     throw err;
   }
-  const { info, bytes } = read;
   const parsed = cardSchema.safeParse(JSON.parse(bytes.toString('utf8')));
-  return parsed.success ? { card: parsed.data, etag: info.etag } : null;
-}
-
-/** Reads the card of `source`, or null when there is none (or it is unreadable, logged by the caller). */
-export async function readCard(gateway: StorageGateway, derivedBucket: string, source: ObjectRef): Promise<AssetCard | null> {
-  return (await readCardVersion(gateway, derivedBucket, source))?.card ?? null;
+  return parsed.success ? parsed.data : null;
 }
 
 export interface WriteCardOptions {
@@ -27,14 +21,21 @@ export interface WriteCardOptions {
   readonly ifMatch?: string;
 }
 
-/** Writes the card (stamping `updatedAt`) and returns what was written. */
-export async function writeCard(gateway: StorageGateway, derivedBucket: string, card: CardDraft, options: WriteCardOptions = {}): Promise<AssetCard> {
+/** Writes the card (stamping `updatedAt`); returns what was written and the etag it got. */
+export async function writeCardVersion(gateway: StorageGateway, derivedBucket: string, card: CardDraft, options: WriteCardOptions = {}): Promise<{ card: AssetCard; etag: string }> {
   const now = options.now ?? (() => new Date());
   const full = cardSchema.parse({ ...card, version: CARD_VERSION, updatedAt: now().toISOString() }) as AssetCard;
-  await gateway.put({ bucket: derivedBucket, key: cardKey(full.source) }, JSON.stringify(full, null, 2), {
+  const { etag } = await gateway.put({ bucket: derivedBucket, key: cardKey(full.source) }, JSON.stringify(full, null, 2), {
     contentType: 'application/json',
     cacheControl: 'no-cache',
+    // A card is never unchanged (updatedAt), so skip the gateway's HEAD that looks for identical bytes.
+    skipIfUnchanged: false,
     ...(options.ifMatch ? { ifMatch: options.ifMatch } : {}),
   });
-  return full;
+  return { card: full, etag };
+}
+
+/** Writes the card (stamping `updatedAt`) and returns what was written. */
+export async function writeCard(gateway: StorageGateway, derivedBucket: string, card: CardDraft, options: WriteCardOptions = {}): Promise<AssetCard> {
+  return (await writeCardVersion(gateway, derivedBucket, card, options)).card;
 }

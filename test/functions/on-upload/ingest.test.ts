@@ -82,6 +82,19 @@ describe('ingestRecord', () => {
     expect(jobs.length - before).toBe(2);
   });
 
+  it('leaves the card alone when transcode has moved it on before the hand-off mark (If-Match)', async () => {
+    await s3.gateway.put({ bucket: 'uploads', key: 'fast.png' }, await png());
+    const ref = { bucket: 'uploads', key: 'fast.png' };
+    const fastTranscode = async () => {
+      const card = (await readCard(s3.gateway, 'derived', ref))!;
+      await writeCard(s3.gateway, 'derived', { ...card, status: 'processing' });
+    };
+    expect(await ingestRecord(recordFor('uploads', 'fast.png'), { ...deps, handOff: fastTranscode })).toBe('handed-off');
+    const card = (await readCard(s3.gateway, 'derived', ref))!;
+    expect(card.status).toBe('processing');
+    expect(card.handOff).toBeUndefined();
+  });
+
   it('adds no derived object when identical bytes are uploaded again', async () => {
     const ref = { bucket: 'uploads', key: 'again.png' };
     const bytes = await png();
