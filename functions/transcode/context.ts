@@ -110,6 +110,8 @@ export function createJobContext(deps: {
           // Known up front: large outputs then upload in one pass, without spooling.
           sha256,
           size: bytes,
+          // Just looked: nothing with a recorded sha256 is there, so the gateway need not HEAD again.
+          skipIfUnchanged: false,
         };
         await (filePath ? gateway.putFile(ref, filePath, options) : gateway.put(ref, spec.body as Buffer, options));
         if (!existing) written.push(key);
