@@ -47,6 +47,9 @@ export const ERROR_CODES = [
   'TmpBudgetExceeded',
   'Timeout',
   'NotImplemented',
+  // lifecycle
+  'InvalidLifecycle',
+  'InvalidInventory',
   // function hand-offs (SCF async Invoke and the local emulator that answers it)
   'InvokeUnavailable',
   'InvokeFailed',
@@ -119,6 +122,8 @@ export const ERROR_TABLE: { readonly [C in ErrorCode]: ErrorCodeEdges } = {
   TmpBudgetExceeded: { http: 507, exit: FAILED },
   Timeout: { http: 504, exit: TIMED_OUT },
   NotImplemented: { http: 501, exit: FAILED },
+  InvalidLifecycle: { http: 400, exit: FAILED },
+  InvalidInventory: { http: 400, exit: FAILED },
   InvokeUnavailable: { http: 503, exit: FAILED },
   InvokeFailed: { http: 502, exit: FAILED },
   'ResourceNotFound.Function': { http: 404, exit: FAILED },
