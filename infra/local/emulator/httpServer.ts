@@ -99,7 +99,7 @@ export function createRouter(deps: HttpDeps): (req: IncomingMessage, res: Server
       return sendError(res, 404, 'NotFound', `no such endpoint ${url.pathname}`);
     }
     const pool = parts[0] ? deps.pools.get(parts[0]) : undefined;
-    if (!pool || !pool.spec.url) {
+    if (!pool?.spec.url) {
       return sendError(res, 404, 'NotFound', `no Function URL at /${parts[0] ?? ''} (functions with custom.strata url: ${[...deps.pools.values()].filter((p) => p.spec.url).map((p) => `/${p.spec.name}/`).join(', ') || 'none'})`);
     }
     return functionUrl(pool, req, res, url);

@@ -77,7 +77,7 @@ export async function runJob(
 
 /** Downloads every object under the output's recipe folder into `dir`, keeping relative paths. */
 export async function fetchRecipeFolder(gateway: StorageGateway, outputKeyInFolder: string, dir: string): Promise<string> {
-  const prefix = outputKeyInFolder.split('/').slice(0, 4).join('/') + '/';
+  const prefix = `${outputKeyInFolder.split('/').slice(0, 4).join('/')}/`;
   for await (const o of gateway.list('derived', prefix)) {
     const local = join(dir, o.key.slice(prefix.length));
     await mkdir(dirname(local), { recursive: true });
