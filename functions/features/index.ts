@@ -1,6 +1,6 @@
 import { describeError } from '@strata/core/errors';
 import { loadConfig } from '../../shared/config';
-import { featuresJobSchema } from '../../shared/features/job';
+import { featuresJobSchema } from '../../shared/contracts';
 import { createLogger } from '../../shared/log';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import { loadModels } from './extract/models';

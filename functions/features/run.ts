@@ -1,7 +1,7 @@
 import { describeError, type StorageGateway } from '@strata/core';
-import type { AssetCard, CardOutput } from '../../shared/card';
+import type { AssetCard, CardOutput } from '../../shared/contracts';
 import { speechScore, type WaveformLike } from '../../shared/features/audio';
-import type { FeaturesJob } from '../../shared/features/job';
+import type { FeaturesJob } from '../../shared/contracts';
 import { writePending } from '../../shared/features/pending';
 import { FEATURES_RECIPE, FEATURE_RECORD_VERSION, featureRecordKey, featureRecordSchema, recordVector, type AudioFeatures, type CardFeatures, type FeatureRecord, type ImageFeatures, type ModelRef, type VideoFeatures } from '../../shared/features/record';
 import type { Logger } from '../../shared/log';

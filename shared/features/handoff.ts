@@ -1,7 +1,7 @@
 import { describeError } from '@strata/core/errors';
 import { invokeAsync } from '../invoke';
 import type { Logger } from '../log';
-import type { FeaturesJob } from './job';
+import type { FeaturesJob } from '../contracts';
 
 /** STRATA_FEATURES=off turns the hand-off off (stacks that test something else skip the models' cost). */
 export function featuresEnabled(env: NodeJS.ProcessEnv = process.env): boolean {

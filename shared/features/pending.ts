@@ -7,8 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import type { StorageGateway } from '@strata/core';
 import { z } from 'zod';
+import { indexKey } from '../contracts/derivedKeys';
 
-export const PENDING_PREFIX = 'index/pending/';
+/** `index/pending/`: changes queued for the writer. */
+export const PENDING_PREFIX = indexKey('pending/');
 
 export const pendingChangeSchema = z.discriminatedUnion('op', [
   z.object({

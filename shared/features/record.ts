@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ObjectRef } from '@strata/core';
+import { featuresKey } from '../contracts/derivedKeys';
 
 /**
  * The feature record: one JSON object per source object at `features/<bucket>/<key>.json` in
@@ -83,9 +84,9 @@ export const cardFeaturesSchema = z.object({
 });
 export type CardFeatures = z.infer<typeof cardFeaturesSchema>;
 
-/** `features/<source bucket>/<source key>.json` */
+/** `features/<source bucket>/<source key>.json` (named by the derived-key module). */
 export function featureRecordKey(source: ObjectRef): string {
-  return `features/${source.bucket}/${source.key}.json`;
+  return featuresKey(source);
 }
 
 /** The vector a record contributes to the index (image embedding, or a video's mean), or null. */
