@@ -9,3 +9,7 @@ export { classProfile, S3_PROFILE, COS_PROFILE, type ClassProfile, type ProfileN
 export { dueAt } from './days';
 export { parseManifest, readInventory, splitCsvLine, type InventoryManifest } from './inventory';
 export { listVersions, inventoryVersions } from './sources';
+export { cardIncomplete, gateOriginal, type GateOptions } from './gate';
+export { runLifecycle, readCheckpoint, defaultApplier, type RunDeps, type RunOptions, type RunReport, type Checkpoint, type ActionApplier, type ActionCounts } from './run';
+export { lifecycleRulesKey, lifecycleCheckpointKey, lifecycleReportKey, accessLogPrefix } from './keys';
+export { runLifecycleJob, type JobOptions, type JobResult } from './job';
