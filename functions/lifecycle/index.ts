@@ -46,11 +46,14 @@ export const main_handler = async (event: unknown, context: ScfContext = {}) => 
     log.error({ err: describeError(err) }, 'invalid lifecycle event');
     return { status: 'invalid', reason: describeError(err) };
   }
-  const remaining = context.getRemainingTimeInMillis?.() ?? 900_000;
+  const startedAt = Date.now();
+  const initial = context.getRemainingTimeInMillis?.() ?? 900_000;
+  // The time left, asked again before each key: stop with a checkpoint when it nears the limit.
+  const deadline = () => (context.getRemainingTimeInMillis ? Date.now() + context.getRemainingTimeInMillis() : startedAt + initial) - MARGIN_MS;
   const result = await runLifecycleJob(config, gateway, {
     ...(message.buckets ? { buckets: message.buckets } : {}),
     ...(message.mode ? { mode: message.mode } : {}),
-    deadline: Date.now() + Math.max(1000, remaining - MARGIN_MS),
+    deadline,
   });
   for (const s of result.skipped) log.info(s, 'lifecycle skipped');
   for (const r of result.reports) log.info({ bucket: r.bucket, runId: r.runId, mode: r.mode, status: r.status, counts: r.counts, report: r.reportKey }, 'lifecycle run');

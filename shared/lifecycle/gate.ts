@@ -6,7 +6,7 @@
  * lists under `held`. Derived data is not gated (it moves only when a rule on its bucket says so).
  */
 import type { StorageGateway } from '@strata/core';
-import { cardKey, type AssetCard } from '../card';
+import { cardKey, type AssetCard } from '../contracts';
 import { readCard } from '../pipeline/cards';
 import type { ObjectVersion } from './state';
 

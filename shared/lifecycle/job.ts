@@ -7,7 +7,7 @@ import { hasCode, type StorageGateway } from '@strata/core';
 import type { Config } from '../config';
 import { classProfile } from './classes';
 import { gateOriginal } from './gate';
-import { lifecycleRulesKey } from './keys';
+import { lifecycleRulesKey } from '../contracts/derivedKeys';
 import { parseLifecycleRules, type LifecycleRules } from './rules';
 import { runLifecycle, type ActionApplier, type RunReport } from './run';
 import type { PlanAction } from './planner';
@@ -18,7 +18,7 @@ export interface JobOptions {
   readonly rules?: unknown;
   readonly mode?: 'apply' | 'plan';
   readonly now?: Date;
-  readonly deadline: number;
+  readonly deadline: number | (() => number);
   readonly ratePerSecond?: number;
   readonly apply?: ActionApplier;
   readonly onAction?: (bucket: string, action: PlanAction) => void;
@@ -58,6 +58,7 @@ export async function runLifecycleJob(config: Config, gateway: StorageGateway, o
       {
         gateway,
         derivedBucket: derived,
+        protectBuckets: config.buckets.protect,
         deadline: options.deadline,
         ratePerSecond: options.ratePerSecond ?? config.lifecycle.ratePerSecond,
         // Originals wait for a complete card; derived data is not gated.

@@ -13,10 +13,11 @@ import { hasCode, type StorageGateway } from '@strata/core';
 import { StrataError } from '@strata/core/errors';
 import type { ProfileName } from './classes';
 import { createPlanner, type HeldAction, type PlanAction } from './planner';
-import type { LifecycleRules } from './rules';
+import type { LifecycleRules, Rule } from './rules';
+import { archiveProtected } from './protect';
 import { listVersions } from './sources';
 import type { ObjectVersion } from './state';
-import { lifecycleCheckpointKey, lifecycleReportKey } from './keys';
+import { lifecycleCheckpointKey, lifecycleReportKey } from '../contracts/derivedKeys';
 
 export type ActionCounts = Record<PlanAction['action'] | 'held' | 'failed', number>;
 
@@ -48,21 +49,26 @@ export interface RunReport {
   readonly reportKey: string;
 }
 
-/** Applies one action to the store; throws a StrataError when it cannot. */
-export type ActionApplier = (bucket: string, action: PlanAction, version: ObjectVersion) => Promise<void>;
+/** Applies one action to the store (`rule`: the rule responsible); throws a StrataError when it cannot. */
+export type ActionApplier = (bucket: string, action: PlanAction, version: ObjectVersion, rule: Rule | undefined) => Promise<void>;
 
 export interface RunDeps {
   readonly gateway: StorageGateway;
   readonly derivedBucket: string;
-  /** Stop starting new keys after this time (ms since epoch); the checkpoint says where to go on. */
-  readonly deadline: number;
+  /**
+   * Stop starting new keys after this time (ms since epoch), or a function giving it (e.g. from
+   * SCF's getRemainingTimeInMillis); the checkpoint says where to go on.
+   */
+  readonly deadline: number | (() => number);
   readonly ratePerSecond: number;
   readonly clock?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
   /** The feature-complete gate (originals only): a reason holds a transition back. */
   readonly gate?: (version: ObjectVersion, bucket: string) => Promise<string | null>;
-  /** Override how actions are applied (default: applyAction). */
+  /** Override how actions are applied (default: defaultApplier). */
   readonly apply?: ActionApplier;
+  /** Buckets for the shards of erasure-protected archives (rules with `Protect`). */
+  readonly protectBuckets?: readonly string[];
   readonly onAction?: (bucket: string, action: PlanAction) => void;
   /** How often the checkpoint is written while running (default 5 s). */
   readonly checkpointEveryMs?: number;
@@ -81,12 +87,21 @@ export interface RunOptions {
 const zeroCounts = (): ActionCounts => ({ transition: 0, expire: 0, 'delete-noncurrent': 0, 'remove-delete-marker': 0, 'abort-multipart-upload': 0, held: 0, failed: 0 });
 const MAX_REPORTED = 10_000;
 
-/** The default applier: storage-class change by copy (marked, so upload processing skips it), delete. */
-export function defaultApplier(gateway: StorageGateway): ActionApplier {
-  return async (bucket, a) => {
+const ARCHIVE_CLASSES = new Set(['ARCHIVE', 'GLACIER', 'DEEP_ARCHIVE']);
+
+/**
+ * The default applier: storage-class change by copy (marked, so upload processing skips it),
+ * delete; a rule with `Protect` archives through an erasure-protected copy first (protect.ts).
+ */
+export function defaultApplier(gateway: StorageGateway, protect?: { derivedBucket: string; targets: readonly string[] }): ActionApplier {
+  return async (bucket, a, _v, rule) => {
     const ref = { bucket, key: a.key };
     switch (a.action) {
       case 'transition':
+        if (rule?.protect && protect && ARCHIVE_CLASSES.has(a.storageClass as string)) {
+          await archiveProtected(gateway, ref, { ...rule.protect, targets: protect.targets, derivedBucket: protect.derivedBucket, storageClass: a.storageClass as string });
+          return;
+        }
         await gateway.changeStorageClass(ref, a.storageClass as string);
         return;
       case 'expire':
@@ -116,7 +131,8 @@ async function writeCheckpoint(gateway: StorageGateway, derivedBucket: string, c
 export async function runLifecycle(deps: RunDeps, options: RunOptions): Promise<RunReport> {
   const clock = deps.clock ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const apply = deps.apply ?? defaultApplier(deps.gateway);
+  const apply = deps.apply ?? defaultApplier(deps.gateway, deps.protectBuckets ? { derivedBucket: deps.derivedBucket, targets: deps.protectBuckets } : undefined);
+  const ruleById = new Map(options.rules.rules.map((r) => [r.id, r]));
   const { bucket } = options;
   const previous = await readCheckpoint(deps.gateway, deps.derivedBucket, bucket);
   const resuming = previous?.status === 'running';
@@ -144,7 +160,7 @@ export async function runLifecycle(deps: RunDeps, options: RunOptions): Promise<
   await save({});
 
   for await (const v of listVersions(deps.gateway, bucket, options.rules, options.prefix ?? '', cp.afterKey)) {
-    if (Date.now() >= deps.deadline) {
+    if (Date.now() >= (typeof deps.deadline === 'function' ? deps.deadline() : deps.deadline)) {
       stoppedEarly = true;
       break;
     }
@@ -163,7 +179,7 @@ export async function runLifecycle(deps: RunDeps, options: RunOptions): Promise<
         if (wait > 0) await sleep(wait);
         lastActionAt = Date.now();
         try {
-          await apply(bucket, a, v);
+          await apply(bucket, a, v, ruleById.get(a.ruleId));
         } catch (err) {
           counts.failed++;
           if (failures.length < MAX_REPORTED) failures.push({ key: a.key, action: a.action, error: err instanceof Error ? err.message : String(err) });

@@ -112,11 +112,11 @@ describe('lifecycle run: checkpoint, resume, idempotence', () => {
       if (e.bucket === 'run-b' && (e.op === 'copy' || e.op === 'delete')) mutations.push(`${e.op} ${e.key}`);
     };
     s3.server.events.on('object', onEvent);
-    const args = ['lifecycle', 'run', '--bucket', 'run-b', '--rules', rulesFile, '--now', NOW.toISOString(), '--rate', '8', '--mode', 'apply', '--json'];
+    const args = ['lifecycle', 'run', '--bucket', 'run-b', '--rules', rulesFile, '--now', NOW.toISOString(), '--rate', '4', '--mode', 'apply', '--json'];
     // First run: a real `strata` process, killed (SIGKILL) after some of its actions.
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, ['--import', 'tsx', 'infra/cli/main.ts', ...args], { env: { ...process.env, ...env }, stdio: 'ignore' });
-    await vi.waitFor(() => expect(mutations.length).toBeGreaterThanOrEqual(6), { timeout: 30_000, interval: 50 });
+    await vi.waitFor(() => expect(mutations.length).toBeGreaterThanOrEqual(3), { timeout: 60_000, interval: 50 });
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const beforeResume = mutations.length;
@@ -134,16 +134,21 @@ describe('lifecycle run: checkpoint, resume, idempotence', () => {
     expect(mutations).toHaveLength(24);
     expect(new Set(mutations).size).toBe(24); // each key changed once: nothing done twice
     expect((await readCheckpoint(s3.gateway, 'derived', 'run-b'))?.status).toBe('done');
-  }, 90_000);
+  }, 150_000);
 
   it('stops near the deadline with a checkpoint and the next invocation finishes the run', async () => {
     await fill('run-c');
     const config = loadConfig(env);
-    const first = await runLifecycleJob(config, s3.gateway, { buckets: ['run-c'], rules, now: NOW, deadline: Date.now() + 400, ratePerSecond: 20, checkpointEveryMs: 0 });
+    // The time limit "nears" after five actions.
+    let deadline = Number.POSITIVE_INFINITY;
+    let applied = 0;
+    const onAction = () => {
+      if (++applied === 5) deadline = 0;
+    };
+    const first = await runLifecycleJob(config, s3.gateway, { buckets: ['run-c'], rules, now: NOW, deadline: () => deadline, ratePerSecond: 1000, checkpointEveryMs: 0, onAction });
     expect(first.status).toBe('partial');
     const done1 = first.reports[0]!.counts.transition + first.reports[0]!.counts.expire;
-    expect(done1).toBeGreaterThan(0);
-    expect(done1).toBeLessThan(24);
+    expect(done1).toBe(5);
     const second = await runLifecycleJob(config, s3.gateway, { buckets: ['run-c'], rules, now: new Date('2030-01-01T00:00:00Z'), deadline: Date.now() + 60_000, ratePerSecond: 1000 });
     expect(second.status).toBe('done');
     // The resumed run keeps the first part's planning time and its counts.
