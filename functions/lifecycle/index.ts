@@ -17,7 +17,7 @@ const MARGIN_MS = 20_000;
 const messageSchema = z.object({ buckets: z.array(z.string().min(3)).min(1).optional(), mode: z.enum(['apply', 'plan']).optional() }).strict();
 
 function parseMessage(message: string | null): z.infer<typeof messageSchema> {
-  if (!message || !message.trim()) return {};
+  if (!message?.trim()) return {};
   let json: unknown;
   try {
     json = JSON.parse(message);

@@ -46,7 +46,7 @@ export async function cardIncomplete(card: AssetCard | null, version: ObjectVers
   }
   if (options.requireFeatures) {
     const features = card.features as { status?: unknown } | undefined;
-    if (!features || features.status !== 'done') return `held by the feature-complete gate: features not extracted (${features ? `status ${String(features.status)}` : 'no features on the card'})`;
+    if (features?.status !== 'done') return `held by the feature-complete gate: features not extracted (${features ? `status ${String(features.status)}` : 'no features on the card'})`;
   }
   return null;
 }

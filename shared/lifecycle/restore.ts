@@ -11,7 +11,7 @@
  * restores after STRATA_RESTORE_DELAY_MS.
  */
 import { hasCode, StrataError, type ObjectRef, type StorageGateway } from '@strata/core';
-import { cardKey, protectedArchiveKey, restoreStatusKey } from '../contracts/derivedKeys';
+import { protectedArchiveKey, restoreStatusKey } from '../contracts/derivedKeys';
 import { readCard, writeCard } from '../pipeline/cards';
 
 export type RestoreTier = 'Expedited' | 'Standard' | 'Bulk';
