@@ -13,7 +13,7 @@ const SOURCE = /\.(ts|mts|cts|js|mjs|cjs)$/;
 const BUILTINS = new Set(builtinModules);
 
 /** Module specifiers in `import … from`, `export … from`, `import('…')`, `require('…')`, `import '…'`. */
-export function specifiersOf(text: string): string[] {
+function specifiersOf(text: string): string[] {
   const out: string[] = [];
   const patterns = [/\b(?:import|export)\s[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /^\s*import\s*['"]([^'"]+)['"]/gm];
   for (const re of patterns) for (const m of text.matchAll(re)) out.push(m[1]!);
@@ -30,7 +30,7 @@ function areaOf(path: string): { area: string; unit?: string } {
  * Why `from` (a repo path) may not import `spec`, or null when it may. `layerDeps`: the packages
  * the importing layer declares (its runtime code may import only those); omitted for build scripts.
  */
-export function violation(from: string, spec: string, layerDeps?: ReadonlySet<string>): string | null {
+function violation(from: string, spec: string, layerDeps?: ReadonlySet<string>): string | null {
   const src = areaOf(from);
   if (spec.startsWith('.')) {
     const target = relative(ROOT, resolve(ROOT, dirname(from), spec)).split(sep).join('/');
