@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ObjectRef, StorageGateway } from '@strata/core';
-import { ConfigError, StrataError } from '@strata/core/errors';
+import { ConfigError, isErrorCode, StrataError } from '@strata/core/errors';
 import { scf } from 'tencentcloud-sdk-nodejs-scf';
 
 /** SCF's limit for an async event's ClientContext (bytes of its JSON). */
@@ -125,7 +125,9 @@ export async function invokeAsync(functionName: string, event: unknown, options:
   } catch (err) {
     const e = err as { code?: string; message?: string; requestId?: string };
     if (e.code) {
-      throw new StrataError(e.code, `invokeAsync('${functionName}' as ${target}): ${e.message ?? ''}`, { cause: err, details: { requestId: e.requestId } });
+      // The API's own code when Strata names it (ResourceNotFound.Function, AuthFailure.SignatureFailure, …); else InvokeFailed with it in details.
+      const code = isErrorCode(e.code) ? e.code : 'InvokeFailed';
+      throw new StrataError(code, `invokeAsync('${functionName}' as ${target}): ${e.code}: ${e.message ?? ''}`, { cause: err, details: { apiCode: e.code, requestId: e.requestId } });
     }
     throw new StrataError('InvokeUnavailable', `invokeAsync('${functionName}' as ${target}): ${settings.endpoint ? `${settings.endpoint.protocol}${settings.endpoint.host}` : 'SCF API'} unreachable: ${e.message ?? String(err)}`, { cause: err });
   }

@@ -4,7 +4,7 @@
  * progressive MP4 fallback; returns the card's sections. Runs whole in one invocation.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { outputKey, type CardOutput } from '../../../shared/card';
+import { outputKey, type CardOutput } from '../../../shared/contracts';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import type { Logger } from '../../../shared/log';
 import type { MediaJob } from '../media/job';
@@ -13,7 +13,8 @@ import type { ProcessorResult } from '../types';
 import { PREVIEW, buildFallbackMp4, extractPosterAndPreview } from './extras';
 import { AAC_LC_CODEC, avcCodecString, measureBandwidth, writeMasterPlaylist, writeMediaPlaylist, type VariantStream } from './hls';
 import type { FrameRatePlan } from './ladder';
-import { fitLongSide, type VideoPlan, type VideoState } from './plan';
+import { fitLongSide, type VideoPlan } from './plan';
+import type { VideoState } from './state';
 import { buildSprite, choosePoster, spriteLayout, spriteVtt, type Tile } from './thumbs';
 
 export interface FinalizeDeps {
