@@ -19,7 +19,10 @@ describe('production paths', () => {
   it('contain no NotImplemented', () => {
     const files = PRODUCTION.flatMap((p) => (p.endsWith('.mjs') ? [join(REPO, p)] : sources(join(REPO, p))));
     expect(files.length).toBeGreaterThan(50);
-    const hits = files.filter((f) => readFileSync(f, 'utf8').includes('NotImplemented')).map((f) => relative(REPO, f));
+    // The code table (layers/core/src/errorCodes.ts) lists the code; nothing on these paths may raise it.
+    const hits = files
+      .filter((f) => !f.endsWith('errorCodes.ts') && readFileSync(f, 'utf8').includes('NotImplemented'))
+      .map((f) => relative(REPO, f));
     expect(hits).toEqual([]);
   });
 });
