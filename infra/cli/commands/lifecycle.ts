@@ -26,10 +26,9 @@ import {
   type PlanAction,
   type ProfileName,
 } from '../../../shared/lifecycle';
-import { parseS3Url } from '../context';
+import { createCliContext, parseS3Url } from '../context';
 import { UsageError, type CliIo } from '../io';
 import { parseCommand } from '../storage/args';
-import { openStorage } from '../storage/open';
 
 const USAGE =
   'usage: strata lifecycle plan --rules RULES.json [--state STATE.json | --bucket B [--prefix P] | --inventory MANIFEST] [--now ISO] [--profile s3|cos] [--json]';
@@ -110,7 +109,7 @@ async function plan(args: string[], io: CliIo): Promise<number> {
     const open = async (key: string) => createReadStream(isAbsolute(key) ? key : join(dirname(manifestPath), key));
     result = await planFromStream(rules, readInventory(manifest, open), now, profile);
   } else {
-    const { gateway } = openStorage(io.env);
+    const { gateway } = createCliContext(io.env);
     const versions = values.inventory ? inventoryVersions(gateway, parseS3Url(values.inventory)) : listVersions(gateway, values.bucket as string, rules, values.prefix ?? '');
     result = await planFromStream(rules, versions, now, profile);
   }
