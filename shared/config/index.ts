@@ -3,6 +3,7 @@ import type { StorageCredentials } from '@strata/core';
 import { ConfigError, StrataError } from '@strata/core/errors';
 import { mediaConfigFrom, mediaEnvSchema, type MediaConfig } from './media';
 import { loadRecipeSet, type ImageRecipeSet } from './imageRecipes';
+import { lifecycleConfigFrom, lifecycleEnvSchema, type LifecycleConfig } from './lifecycle';
 
 /**
  * Strata's settings, read from the environment once at cold start and validated with zod.
@@ -64,6 +65,7 @@ export const envSchema = z.object({
   STRATA_IMAGE_RECIPES_FILE: z.string().optional(),
   STRATA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ...mediaEnvSchema,
+  ...lifecycleEnvSchema,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -118,6 +120,8 @@ export interface Config {
   readonly limits: { readonly maxInputBytes: number };
   /** Video and audio processing (issue 13): limits, ladder, loudness; see shared/config/media.ts. */
   readonly media: MediaConfig;
+  /** Lifecycle runs (docs/lifecycle.md). */
+  readonly lifecycle: LifecycleConfig;
   readonly images: {
     /** Checked before any pixel is decoded (docs/images.md). */
     readonly limits: {
@@ -191,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     limits: { maxInputBytes: e.STRATA_MAX_INPUT_BYTES },
     media: mediaConfigFrom(e),
+    lifecycle: lifecycleConfigFrom(e, e.STRATA_STORAGE_PROVIDER, upload, env),
     images: {
       limits: {
         maxInputBytes: Math.min(e.STRATA_IMAGE_MAX_INPUT_BYTES, e.STRATA_MAX_INPUT_BYTES),
