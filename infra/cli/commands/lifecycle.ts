@@ -145,7 +145,7 @@ async function runCommand(args: string[], io: CliIo): Promise<number> {
   if (values.mode !== undefined && values.mode !== 'apply' && values.mode !== 'plan') throw new UsageError(`--mode must be apply or plan, got '${values.mode}'`);
   const rate = values.rate === undefined ? undefined : Number(values.rate);
   if (rate !== undefined && !(rate > 0)) throw new UsageError(`--rate must be a positive number of actions per second, got '${values.rate}'`);
-  const { config, gateway } = openStorage(io.env);
+  const { config, gateway } = createCliContext(io.env);
   const result = await runLifecycleJob(config, gateway, {
     ...(values.bucket ? { buckets: values.bucket } : {}),
     ...(values.rules ? { rules: readJsonFile(values.rules, '--rules') } : {}),
