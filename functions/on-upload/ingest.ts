@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hasCode, isClassChangeCopy, profileFor, type StorageGateway } from '@strata/core';
+import { removeAssetFeatures } from '../../shared/features/remove';
 import type { CardIdentity, HandOffMark, TranscodeJob } from '../../shared/contracts';
 import type { Config } from '../../shared/config';
 import type { StorageRecord } from '../../shared/events/types';
@@ -70,6 +71,12 @@ export async function ingestRecord(record: StorageRecord, deps: IngestDeps): Pro
   const { config, gateway } = deps;
   const log = deps.log.child({ assetKey: `${record.bucket}/${record.key}`, idempotencyKey: record.idempotencyKey });
   // Recursion guard: only the upload bucket is processed, whatever triggers are configured.
+  if (record.operation === 'removed' && record.bucket === config.buckets.upload) {
+    // The source is gone: its feature record goes, and its index row is queued for removal.
+    await removeAssetFeatures(gateway, config.buckets.derived, { bucket: record.bucket, key: record.key });
+    log.info('source removed: features record deleted, index row removal queued');
+    return 'ignored';
+  }
   if (record.operation !== 'created' || record.bucket !== config.buckets.upload) {
     log.info({ operation: record.operation, bucket: record.bucket }, 'ignored: not an upload to the upload bucket');
     return 'ignored';

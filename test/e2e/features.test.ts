@@ -10,6 +10,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featureRecordKey, featureRecordSchema } from '../../shared/features/record';
 import { PENDING_PREFIX, pendingChangeSchema } from '../../shared/features/pending';
+import { loadFeatureSettings } from '../../shared/features/settings';
+import { openLanceIndex } from '../../shared/features/store';
+import { runIndexWriter } from '../../shared/features/writer';
+import { runCli } from '../helpers/cli';
 import { startE2eStack, type E2eStack } from './localStack';
 
 const CORPUS = resolve(import.meta.dirname, '../../../shared/corpus-sample');
@@ -93,5 +97,49 @@ describe('features on upload', () => {
     for await (const o of e2e.gateway.list(derived(), PENDING_PREFIX)) pending.push(pendingChangeSchema.parse(await getJson(o.key)));
     const upserted = new Set(pending.filter((p) => p.op === 'upsert').map((p) => p.uri));
     for (const f of [...images.map((m) => m.file), video]) expect(upserted.has(`s3://uploads/corpus/${f}`), f).toBe(true);
+  }, 400_000);
+
+  it('the writer indexes them; similar, duplicates and backfill answer from the store; a delete removes record and row', async () => {
+    const { config } = e2e.stack;
+    const writeAll = async () => {
+      const index = await openLanceIndex(config, loadFeatureSettings({}), e2e.stack.s3.endpoint);
+      try {
+        return await runIndexWriter(e2e.gateway, derived(), index, { batch: 100, annFrom: 1_000_000, budgetMs: 60_000 });
+      } finally {
+        index.close();
+      }
+    };
+    // A byte-identical copy of one photo, so identical mode has a group to find.
+    const photo = `corpus/${images.find((m) => m.file.includes('rust-tower'))!.file}`;
+    const copy = 'corpus/copy-of-tower.jpg';
+    await e2e.gateway.put({ bucket: 'uploads', key: copy }, (await e2e.gateway.getBytes({ bucket: 'uploads', key: photo })).bytes);
+    await settled();
+    const report = await writeAll();
+    expect(report.rows).toBe(images.length + 2); // every image, the copy, the video
+
+    const sim = await runCli(['similar', `s3://uploads/${photo}`, '--k', '3', '--json'], e2e.env);
+    expect(sim.stderr).toBe('');
+    const { results } = JSON.parse(sim.stdout) as { results: { uri: string; score: number }[] };
+    expect(results).toHaveLength(3);
+    expect(results[0]).toEqual({ uri: `s3://uploads/${copy}`, score: expect.closeTo(1, 3) });
+    expect(results.map((r) => r.uri)).not.toContain(`s3://uploads/${photo}`);
+
+    const dup = await runCli(['duplicates', '--mode', 'identical', '--prefix', 'corpus/', '--json'], e2e.env);
+    expect(dup.stderr).toBe('');
+    expect(JSON.parse(dup.stdout)).toEqual({ groups: [{ mode: 'identical', members: [`s3://uploads/${copy}`, `s3://uploads/${photo}`].sort() }] });
+
+    // Everything is current: --changed re-runs nothing; JSON lines when not on a terminal.
+    const back = await runCli(['features', 'backfill', '--prefix', 'corpus/real/images/', '--changed'], e2e.env);
+    expect(back.code).toBe(0);
+    const lines = back.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.at(-1).summary).toMatchObject({ done: 0, failed: 0 });
+    expect(lines.slice(0, -1).every((l) => l.outcome === 'skipped')).toBe(true);
+
+    await e2e.gateway.delete({ bucket: 'uploads', key: copy });
+    await settled();
+    expect(await e2e.gateway.head({ bucket: derived(), key: featureRecordKey({ bucket: 'uploads', key: copy }) })).toBeNull();
+    expect((await writeAll()).rows).toBe(images.length + 1);
+    const after = await runCli(['duplicates', '--mode', 'identical', '--json'], e2e.env);
+    expect(JSON.parse(after.stdout)).toEqual({ groups: [] });
   }, 400_000);
 });

@@ -68,4 +68,25 @@ describe('LanceIndex on the local S3 server', () => {
     expect(left).toEqual([]);
     idx.close();
   }, 60_000);
+
+  it('two feature workers and the writer at once lose nothing', async () => {
+    const idx = await open('concurrent');
+    const perWorker = 60;
+    let stop = false;
+    const worker = async (w: number) => {
+      for (let i = 0; i < perWorker; i++)
+        await writePending(s3.gateway, 'derived', { op: 'upsert', uri: `s3://uploads/c/${w}-${i}`, sha256: 'b'.repeat(64), phash: null, kind: 'image', recordKey: `features/uploads/c/${w}-${i}.json`, vector: unit(1000 + w * perWorker + i), at: new Date().toISOString() });
+    };
+    // The writer keeps draining small batches while both workers write.
+    const writer = (async () => {
+      while (!stop) await runIndexWriter(s3.gateway, 'derived', idx, { batch: 7, annFrom: 1_000_000, budgetMs: 10_000 });
+    })();
+    await Promise.all([worker(1), worker(2)]);
+    stop = true;
+    await writer;
+    await runIndexWriter(s3.gateway, 'derived', idx, { batch: 50, annFrom: 1_000_000, budgetMs: 60_000 });
+    expect(await idx.count()).toBe(2 * perWorker);
+    for (const w of [1, 2]) for (let i = 0; i < perWorker; i++) expect(await idx.get(`s3://uploads/c/${w}-${i}`), `${w}-${i}`).not.toBeNull();
+    idx.close();
+  }, 120_000);
 });
