@@ -47,9 +47,11 @@ export async function runIndexWriter(gateway: StorageGateway, derivedBucket: str
     }
     const rows: IndexRow[] = [];
     for (const c of last.values()) if (c.op === 'upsert') rows.push({ id: c.uri, vector: c.vector, sha256: c.sha256, phash: c.phash, kind: c.kind });
-    // Replace: drop every touched id, then append the new rows (two commits, one writer).
-    await index.delete([...last.keys()]);
-    await index.add(rows);
+    // One merge-insert by id for the upserts (a row replaced in place, never dropped first), one
+    // delete for the removals.
+    const removed = [...last.values()].filter((c) => c.op === 'delete').map((c) => c.uri);
+    await index.upsert(rows);
+    await index.delete(removed);
     // Only now is the batch durable in the table: remove its pending objects.
     for (const it of items) await gateway.delete({ bucket: derivedBucket, key: it.key });
     applied += items.length;
