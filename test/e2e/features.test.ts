@@ -106,6 +106,13 @@ describe('features on upload', () => {
     const photo = `corpus/${images.find((m) => m.file.includes('rust-tower'))!.file}`;
     const copy = 'corpus/copy-of-tower.jpg';
     await e2e.gateway.put({ bucket: 'uploads', key: copy }, (await e2e.gateway.getBytes({ bucket: 'uploads', key: photo })).bytes);
+    // Wait for the copy's own features (settled() alone could run before its upload event is queued).
+    for (const until = Date.now() + 120_000; ; ) {
+      const card = (await getJson(`cards/uploads/${copy}.json`).catch(() => null)) as { features?: { status?: string } } | null;
+      if (card?.features?.status === 'done') break;
+      if (Date.now() > until) throw new Error('the copy got no features');
+      await sleep(300);
+    }
     await settled();
     const report = await writeAll();
     expect(report.rows).toBe(images.length + 2); // every image, the copy, the video
@@ -129,6 +136,10 @@ describe('features on upload', () => {
     expect(lines.slice(0, -1).every((l) => l.outcome === 'skipped')).toBe(true);
 
     await e2e.gateway.delete({ bucket: 'uploads', key: copy });
+    for (const until = Date.now() + 60_000; await e2e.gateway.head({ bucket: derived(), key: featureRecordKey({ bucket: 'uploads', key: copy }) }); ) {
+      if (Date.now() > until) throw new Error('the record of the deleted source is still there');
+      await sleep(300);
+    }
     await settled();
     expect(await e2e.gateway.head({ bucket: derived(), key: featureRecordKey({ bucket: 'uploads', key: copy }) })).toBeNull();
     expect((await writeAll()).rows).toBe(images.length + 1);
