@@ -119,7 +119,7 @@ export class LanceIndex implements VectorIndex {
     let q = this.table.vectorSearch(Array.from(vector)).distanceType('cosine').limit(k).refineFactor(this.options.refineFactor ?? 5);
     const where = whereOf(filter);
     if (where) q = q.where(where);
-    const rows = (await q.select(['id', 'kind']).toArray()) as { id: string; kind: IndexRow['kind']; _distance: number }[];
+    const rows = (await q.select(['id', 'kind', '_distance']).toArray()) as { id: string; kind: IndexRow['kind']; _distance: number }[];
     return rows.filter((r) => matchesFilter(r, filter)).map((r) => ({ id: r.id, score: 1 - r._distance }));
   }
 
