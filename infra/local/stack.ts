@@ -67,6 +67,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       dataDir,
       s3,
       httpPort: config.local.httpPort,
+      requestTimeoutMs: config.emulator.requestTimeoutMs,
       hostEnv: options.env,
       stackEnv: {
         STRATA_S3_ENDPOINT: s3.endpoint,

@@ -51,6 +51,8 @@ export interface EmulatorOptions {
   readonly retryIntervalMs: number;
   readonly warmIdleMs: number;
   readonly initTimeoutMs?: number;
+  /** A client must send its whole request within this (default 30 s; STRATA_HTTP_REQUEST_TIMEOUT_MS). */
+  readonly requestTimeoutMs?: number;
   readonly output?: OutputSink;
   readonly log: Logger;
 }
@@ -78,7 +80,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   await mkdir(tmpRoot, { recursive: true });
 
   let router: ReturnType<typeof createRouter> | null = null;
-  const http: HttpListener = await listenHttp(options.httpPort, () => router);
+  const http: HttpListener = await listenHttp(options.httpPort, () => router, options.requestTimeoutMs);
   const stackEnv = { ...options.stackEnv, STRATA_INVOKE_ENDPOINT: http.endpoint };
 
   const pools = new Map<string, FunctionPool>();

@@ -19,3 +19,5 @@ export { DEFAULT_SHARD_PREFIX, parseShardKey, shardKey } from './protected/keys'
 export { MANIFEST_CONTENT_TYPE, MANIFEST_FORMAT, parseManifest, type Manifest } from './protected/manifest';
 export { readManifest } from './protected/current';
 export { putDeps } from './s3Gateway';
+export { createPresignedMultipart, presignUploadPart, completePresignedMultipart, abortPresignedMultipart } from './presign';
+export { listPage } from './list';
