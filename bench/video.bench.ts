@@ -27,7 +27,7 @@ import { primaryAudio, primaryVideo, probeMedia } from '../functions/transcode/m
 import { assertSucceeded, runTool } from '../functions/transcode/media/runner';
 import { Workspace, directoryBytes } from '../functions/transcode/media/workspace';
 import { runTranscode } from '../functions/transcode/run';
-import type { TranscodeJob } from '../functions/transcode/types';
+import type { TranscodeJob } from '../shared/contracts';
 import { ladderArgs, planAudio, type LadderPassSpec } from '../functions/transcode/video/args';
 import { runLadderPass } from '../functions/transcode/video/encode';
 import { planFrameRate, planLadder } from '../functions/transcode/video/ladder';

@@ -4,7 +4,7 @@
  * SCF's async retry policy. Locally the stack injects `STRATA_INVOKE_ENDPOINT` into every
  * function (its HTTP server); on a deployed SCF this is not implemented yet (deploy issue).
  */
-import { StrataError } from '@strata/core/errors';
+import { isErrorCode, StrataError } from '@strata/core/errors';
 
 export interface InvokeAsyncResult {
   /** The async invocation's request id (= the event's id in `strata events list`). */
@@ -48,9 +48,11 @@ export async function invokeAsync(functionName: string, event: unknown, options:
     // reported below
   }
   if (response.status !== 202 || typeof body.requestId !== 'string') {
-    const code = typeof body.errorCode === 'string' ? body.errorCode : 'InvokeFailed';
+    // The invoked side's code when it is one of ours (ResourceNotFound.Function, EventTooLarge, …).
+    const code = isErrorCode(body.errorCode) ? body.errorCode : 'InvokeFailed';
     const message = typeof body.errorMessage === 'string' ? body.errorMessage : `HTTP ${response.status}: ${text.slice(0, 200)}`;
-    throw new StrataError(code, `invokeAsync('${functionName}'): ${message}`, { details: { status: response.status } });
+    const remote = typeof body.errorCode === 'string' && body.errorCode !== code ? { remoteCode: body.errorCode } : {};
+    throw new StrataError(code, `invokeAsync('${functionName}'): ${message}`, { details: { status: response.status, ...remote } });
   }
   return { requestId: body.requestId };
 }

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { hasCode, isClassChangeCopy, profileFor, type StorageGateway } from '@strata/core';
-import type { CardIdentity } from '../../shared/card';
+import type { CardIdentity, HandOffMark, TranscodeJob } from '../../shared/contracts';
 import type { Config } from '../../shared/config';
 import type { StorageRecord } from '../../shared/events/types';
 import type { Logger } from '../../shared/log';
 import { SNIFF_BYTES, sniffContentType } from '../../shared/media/sniff';
 import { readCard, writeCard, writeCardVersion } from '../../shared/pipeline/cards';
 import { quarantineAsset } from '../../shared/pipeline/quarantine';
-import type { TranscodeJob } from '../transcode/types';
 
 export interface IngestDeps {
   readonly config: Config;
@@ -31,14 +30,6 @@ export type IngestOutcome =
 
 /** States in which a redelivered event has nothing left to do. */
 const SETTLED = new Set(['processing', 'done', 'quarantined']);
-
-/**
- * A `pending` card records its successful hand-off here, so a redelivery of the same event does
- * not queue the job twice; a card still pending without it (the hand-off failed) is handed off again.
- */
-interface HandOffMark {
-  readonly handOff?: { readonly at: string };
-}
 
 /** One pass over the object: its sha256 and its first bytes (for sniffing). */
 async function hashAndHead(gateway: StorageGateway, ref: { bucket: string; key: string }): Promise<{ sha256: string; head: Buffer; size: number }> {
@@ -74,7 +65,7 @@ export async function ingestRecord(record: StorageRecord, deps: IngestDeps): Pro
   const ref = { bucket: record.bucket, key: record.key };
   const derived = config.buckets.derived;
   const card = await readCard(gateway, derived, ref);
-  const handedOff = card?.status === 'pending' && Boolean((card as HandOffMark).handOff);
+  const handedOff = card?.status === 'pending' && Boolean(card.handOff);
   if (card && card.idempotencyKey === record.idempotencyKey && (SETTLED.has(card.status) || handedOff)) {
     log.info({ status: card.status }, 'duplicate delivery: already handled');
     return 'duplicate';
@@ -135,7 +126,8 @@ export async function ingestRecord(record: StorageRecord, deps: IngestDeps): Pro
   // redelivery is then handed off again, which is safe, rather than risking a final card turned
   // back to pending.
   if (profileFor(config.storage.provider).conditionalWrites) {
-    await writeCard(gateway, derived, { ...pending, handOff: { at: new Date().toISOString() } }, { ifMatch: etag }).catch((err: unknown) => {
+    const handOff: HandOffMark = { at: new Date().toISOString() };
+    await writeCard(gateway, derived, { ...pending, handOff }, { ifMatch: etag }).catch((err: unknown) => {
       if (!hasCode(err, 'PreconditionFailed')) throw err;
     });
   }

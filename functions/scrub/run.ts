@@ -19,7 +19,7 @@ export const scrubMessageSchema = z
 export type ScrubMessage = z.infer<typeof scrubMessageSchema>;
 
 export function parseScrubMessage(message: string | null): ScrubMessage {
-  if (!message || !message.trim()) return {};
+  if (!message?.trim()) return {};
   let json: unknown;
   try {
     json = JSON.parse(message);

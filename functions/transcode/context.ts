@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StrataError, type ObjectRef, type StorageGateway } from '@strata/core';
-import { outputKey, recordKey, type CardOutput } from '../../shared/card';
+import { outputKey, recordKey, type CardOutput, type TranscodeJob } from '../../shared/contracts';
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/log';
-import type { OutputSpec, ProcessorContext, TranscodeJob } from './types';
+import type { OutputSpec, ProcessorContext } from './types';
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 

@@ -6,7 +6,7 @@ import { invokeAsync } from '../../shared/invoke';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import { getMediaTools } from './media/ffmpeg';
 import { runTranscode } from './run';
-import { transcodeJobSchema } from './types';
+import { transcodeJobSchema } from '../../shared/contracts';
 
 const config = loadConfig(process.env);
 const gateway = gatewayFromConfig(config);

@@ -1,4 +1,5 @@
-import type { MediaJobFamily, Processor } from './types';
+import type { MediaJobFamily } from '../../shared/contracts';
+import type { Processor } from './types';
 
 /**
  * One processor per media family, loaded on first use so an image job never loads ffmpeg code.

@@ -1,5 +1,5 @@
 import { StrataError, describeError, hasCode, type StorageGateway } from '@strata/core';
-import type { AssetCard, CardIdentity } from '../../shared/card';
+import type { AssetCard, CardIdentity, TranscodeJob } from '../../shared/contracts';
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/log';
 import { readCard, writeCard } from '../../shared/pipeline/cards';
@@ -7,7 +7,7 @@ import { QuarantineError } from '../../shared/pipeline/errors';
 import { quarantineAsset } from '../../shared/pipeline/quarantine';
 import { createJobContext } from './context';
 import { processors } from './processors';
-import { isSuspension, type TranscodeJob } from './types';
+import { isSuspension } from './types';
 
 export interface RunDeps {
   readonly config: Config;

@@ -1,30 +1,8 @@
-import { z } from 'zod';
 import type { StorageGateway } from '@strata/core';
 import type { Readable } from 'node:stream';
-import type { CardOutput } from '../../shared/card';
+import type { CardOutput, TranscodeJob } from '../../shared/contracts';
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/log';
-
-/** The event on-upload hands to transcode (SCF async invoke). */
-export const transcodeJobSchema = z.object({
-  kind: z.literal('transcode'),
-  family: z.enum(['image', 'video', 'audio']),
-  source: z.object({
-    bucket: z.string().min(1),
-    key: z.string().min(1),
-    versionId: z.string().nullable(),
-    size: z.number().int().nonnegative(),
-    etag: z.string().nullable(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    contentType: z.string().min(1),
-  }),
-  idempotencyKey: z.string().min(1),
-  /** Set by `strata reprocess`: run even when the card is already final. */
-  reprocess: z.boolean().optional(),
-});
-
-export type TranscodeJob = z.infer<typeof transcodeJobSchema>;
-export type MediaJobFamily = TranscodeJob['family'];
 
 export interface OutputSpec {
   /** Output file name inside the content-addressed folder, e.g. `thumb-250.webp`, `hls/720p/seg-001.m4s`. */

@@ -62,7 +62,7 @@ export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
 /** Parses `s3://BUCKET/KEY` (KEY may contain `/`; required unless `keyOptional`). */
 export function parseS3Url(url: string, options: { keyOptional?: boolean } = {}): { bucket: string; key: string } {
   const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(url);
-  if (!m || !m[1] || (!options.keyOptional && !m[2])) {
+  if (!m?.[1] || (!options.keyOptional && !m[2])) {
     throw new UsageError(`expected s3://BUCKET/${options.keyOptional ? '[PREFIX]' : 'KEY'}, got '${url}'`);
   }
   return { bucket: m[1], key: m[2] ?? '' };

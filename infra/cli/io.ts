@@ -18,9 +18,5 @@ export class UsageError extends StrataError {
   }
 }
 
-/** The exit code for an error a command threw: 2 for bad usage, the error's own when it names one, else 1. */
-export function exitCodeFor(err: unknown): number {
-  if (err instanceof StrataError && err.code === 'Usage') return 2;
-  if (err instanceof StrataError && typeof err.details.exitCode === 'number') return err.details.exitCode;
-  return 1;
-}
+/** The exit code for an error a command threw: its own `details.exitCode`, else its code's (2 for bad usage), else 1. */
+export { exitCodeFor } from '@strata/core/errors';

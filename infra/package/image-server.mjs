@@ -67,7 +67,7 @@ const server = http.createServer((req, res) => {
         reply(res, 200, await handler(event, contextFrom(req.headers)));
       } catch (err) {
         // A non-2xx answer is an execution error: SCF's async retry policy applies.
-        reply(res, 500, { errorCode: -1, errorMessage: String((err && err.message) || err) });
+        reply(res, 500, { errorCode: -1, errorMessage: String(err?.message || err) });
       }
     });
 });

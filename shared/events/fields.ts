@@ -13,7 +13,7 @@ export function isoFromString(text: string): string | null {
   const m = ISO_TIME.exec(text.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, s = '00', frac = '', zone = 'Z'] = m;
-  const ms = (frac + '000').slice(0, 3);
+  const ms = `${frac}000`.slice(0, 3);
   const normalizedZone = zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
   const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${normalizedZone}`);
   if (Number.isNaN(date.getTime())) return null;

@@ -1,5 +1,5 @@
 import { hasCode, type ObjectRef, type StorageGateway } from '@strata/core';
-import { CARD_VERSION, cardKey, cardSchema, type AssetCard, type CardDraft } from '../card';
+import { CARD_VERSION, cardKey, cardSchema, type AssetCard, type CardDraft } from '../contracts';
 
 /** Reads the card of `source`, or null when there is none (or it is unreadable, logged by the caller). */
 export async function readCard(gateway: StorageGateway, derivedBucket: string, source: ObjectRef): Promise<AssetCard | null> {

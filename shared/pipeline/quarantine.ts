@@ -1,5 +1,5 @@
 import type { StorageGateway } from '@strata/core';
-import { quarantineKey, type AssetCard, type CardIdentity } from '../card';
+import { quarantineKey, type AssetCard, type CardIdentity } from '../contracts';
 import { writeCard } from './cards';
 import type { QuarantineCode } from './errors';
 

@@ -4,7 +4,7 @@
  * target, a second decode applies loudnorm's linear gain to both renditions.
  */
 import { QuarantineError } from '../../../shared/pipeline/errors';
-import type { CardOutput } from '../../../shared/card';
+import type { CardOutput } from '../../../shared/contracts';
 import type { ProcessorResult } from '../types';
 import type { MediaJob } from '../media/job';
 import { decodeCapSeconds } from '../media/limits';

@@ -1,4 +1,4 @@
-import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { SNIFF_BYTES, sniffContentType } from '../../../shared/media/sniff';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import { readApngHeader } from './apng';

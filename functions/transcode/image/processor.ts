@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { recipeForKey } from '../../../shared/config/imageRecipes';
 import { QuarantineError } from '../../../shared/pipeline/errors';
-import type { CardOutput } from '../../../shared/card';
+import type { CardOutput } from '../../../shared/contracts';
 import type { ProcessorContext, ProcessorResult } from '../types';
 import { processImageBytes } from './core';
 import type { ImageLimits } from './types';

@@ -1,5 +1,5 @@
 import { expectedOutputs, recipeForKey, type ImageRecipeSet } from '../../../shared/config/imageRecipes';
-import type { AssetCard } from '../../../shared/card';
+import type { AssetCard } from '../../../shared/contracts';
 
 /** Why a card needs reprocessing under the current recipes, or null when it is up to date. */
 export interface StaleOutputs {

@@ -1,4 +1,4 @@
-import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { deflateSync } from 'node:zlib';
 import { chunk, decodeApng } from './apng';
 import { DecodeTimeout } from './failures';

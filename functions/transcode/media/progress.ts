@@ -1,14 +1,11 @@
 /**
- * The progress record of a media job, at `progress/<source bucket>/<source key>.json` in the
+ * The progress record of a media job, at `progressKey(source)` (`progress/<bucket>/<key>.json`) in the
  * derived bucket: what users read for "percent done", and what a later invocation reads to
  * resume a long job where the previous one stopped (never from zero). Written throttled while
  * the job runs and at every phase change; kept (status `done`) when the job ends.
  */
 import type { ObjectRef, StorageGateway } from '@strata/core';
-
-export function progressKey(source: ObjectRef): string {
-  return `progress/${source.bucket}/${source.key}.json`;
-}
+import { progressKey } from '../../../shared/contracts';
 
 export type ProgressStatus = 'running' | 'suspended' | 'done' | 'failed' | 'quarantined';
 

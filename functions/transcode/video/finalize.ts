@@ -4,7 +4,7 @@
  * progressive MP4 fallback; returns the card's sections. Runs whole in one invocation.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { outputKey, type CardOutput } from '../../../shared/card';
+import { outputKey, type CardOutput } from '../../../shared/contracts';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import type { Logger } from '../../../shared/log';
 import type { MediaJob } from '../media/job';

@@ -9,6 +9,7 @@
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError } from '@strata/core/errors';
+import { workKey } from '../../../shared/contracts';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import { analyzeAudio } from '../audio/analyze';
 import { audioSection } from '../audio/index';
@@ -206,7 +207,7 @@ export async function processVideo(job: MediaJob): Promise<ProcessorResult | Pro
   async function suspend(why: 'deadline' | 'slice'): Promise<ProcessorSuspension> {
     // Tiles live in /tmp, which the next invocation will not see: park them in the derived bucket.
     for (const t of localTiles) {
-      const key = `work/${source.sha256}/${plan.recipes.sprite.name}@${plan.recipes.sprite.version}/${tileName(t.index)}`;
+      const key = workKey(source.sha256, plan.recipes.sprite, tileName(t.index));
       await ctx.gateway.put({ bucket: derived, key }, await readFile(t.path), { contentType: 'image/jpeg', cacheControl: 'no-store' });
       state.parkedTiles = state.parkedTiles.filter((p) => p.index !== t.index);
       state.parkedTiles.push({ index: t.index, timeSeconds: t.timeSeconds, key });

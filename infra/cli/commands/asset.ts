@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StrataError } from '@strata/core/errors';
-import { FINAL_STATUSES, type AssetCard } from '../../../shared/card';
+import { FINAL_STATUSES, type AssetCard } from '../../../shared/contracts';
 import { readCard } from '../../../shared/pipeline/cards';
 import { createCliContext, parseS3Url } from '../context';
 import { parseCliArgs } from '../args';

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { describeError } from '@strata/core/errors';
-import { cardKey } from '../../../shared/card';
+import { cardKey } from '../../../shared/contracts';
 import { readCard } from '../../../shared/pipeline/cards';
 import { createLogger } from '../../../shared/log';
 import { runTranscode } from '../../../functions/transcode/run';
 import { staleImageOutputs } from '../../../functions/transcode/image/reprocessPlan';
-import type { TranscodeJob } from '../../../functions/transcode/types';
+import type { TranscodeJob } from '../../../shared/contracts';
 import { createCliContext } from '../context';
 import { UsageError, type CliIo } from '../io';
 

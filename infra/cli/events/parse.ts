@@ -35,7 +35,7 @@ async function readInput(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
-    throw new StrataError('Unreadable', `cannot read ${file}: ${why}`, { cause: err, details: { exitCode: EXIT_INVALID } });
+    throw new StrataError('Unreadable', `cannot read ${file}: ${why}`, { cause: err }); // exit 2 (ERROR_TABLE)
   }
 }
 

@@ -5,7 +5,7 @@
  * and the event runs at the next `npm start`. Unknown ID: exit 4. A running event: exit 1.
  */
 import { resolve } from 'node:path';
-import { StrataError } from '@strata/core/errors';
+import { isErrorCode, StrataError } from '@strata/core/errors';
 import { loadConfig } from '../../../shared/config';
 import { EventStore, eventsDir, type EventRecord } from '../../local/emulator/eventStore';
 import { isProcessAlive } from '../../local/processAlive';
@@ -16,7 +16,7 @@ import { parseCliArgs } from '../args';
 const USAGE = 'strata events replay ID|--all-dead';
 
 function noSuchEvent(id: string): StrataError {
-  return new StrataError('NoSuchEvent', `no event with id ${id}`, { details: { exitCode: 4 } });
+  return new StrataError('NoSuchEvent', `no event with id ${id}`); // exit 4 (ERROR_TABLE)
 }
 
 /** POSTs to the running stack; null when no stack answers there. */
@@ -52,7 +52,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const answer = await askStack(stack.httpEndpoint, path);
     if (answer) {
       if (answer.status === 404 && answer.body.errorCode === 'NoSuchEvent') throw noSuchEvent(positionals[0]!);
-      if (answer.status !== 200) throw new StrataError(String(answer.body.errorCode ?? 'ReplayFailed'), String(answer.body.errorMessage ?? `HTTP ${answer.status}`));
+      if (answer.status !== 200) {
+        const code = isErrorCode(answer.body.errorCode) ? answer.body.errorCode : 'ReplayFailed';
+        throw new StrataError(code, String(answer.body.errorMessage ?? `HTTP ${answer.status}`), { details: { remoteCode: answer.body.errorCode } });
+      }
       if (allDead) {
         const ids = (answer.body.replayed as string[] | undefined) ?? [];
         io.stdout.write(ids.length ? `replayed ${ids.length} dead event(s) on the running stack: ${ids.join(', ')}\n` : 'no dead events\n');

@@ -98,7 +98,7 @@ export class AsyncDispatcher {
   /** Re-queues an event (attempts reset). Refuses a running one. */
   async replay(id: string): Promise<EventRecord> {
     const record = this.live.get(id) ?? (await this.options.store.read(id));
-    if (!record) throw new StrataError('NoSuchEvent', `no event with id ${id}`, { details: { exitCode: 4 } });
+    if (!record) throw new StrataError('NoSuchEvent', `no event with id ${id}`);
     if (record.status === 'running') throw new StrataError('EventRunning', `event ${id} is running now; replay it once it has finished`);
     if (!this.options.pools.has(record.function)) throw new StrataError('ResourceNotFound.Function', `event ${id} is for '${record.function}', which this stack does not run`);
     const replayed: EventRecord = { ...record, status: 'pending', attempts: 0, error: null, nextAttemptAt: null, updatedAt: new Date().toISOString() };

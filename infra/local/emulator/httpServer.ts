@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describeError, StrataError } from '@strata/core/errors';
+import { describeError, httpStatusFor, StrataError } from '@strata/core/errors';
 import type { Logger } from '../../../shared/log';
 import type { AsyncDispatcher } from './dispatcher';
 import type { FunctionPool } from './functionPool';
@@ -54,14 +54,6 @@ function sendError(res: ServerResponse, status: number, code: string, message: s
   sendJson(res, status, { errorCode: code, errorMessage: message }, headers);
 }
 
-const STATUS_BY_CODE: Record<string, number> = {
-  NoSuchEvent: 404,
-  'ResourceNotFound.Function': 404,
-  EventRunning: 409,
-  EventTooLarge: 413,
-  StackStopping: 503,
-};
-
 export function createRouter(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -99,7 +91,7 @@ export function createRouter(deps: HttpDeps): (req: IncomingMessage, res: Server
       return sendError(res, 404, 'NotFound', `no such endpoint ${url.pathname}`);
     }
     const pool = parts[0] ? deps.pools.get(parts[0]) : undefined;
-    if (!pool || !pool.spec.url) {
+    if (!pool?.spec.url) {
       return sendError(res, 404, 'NotFound', `no Function URL at /${parts[0] ?? ''} (functions with custom.strata url: ${[...deps.pools.values()].filter((p) => p.spec.url).map((p) => `/${p.spec.name}/`).join(', ') || 'none'})`);
     }
     return functionUrl(pool, req, res, url);
@@ -142,7 +134,7 @@ export function createRouter(deps: HttpDeps): (req: IncomingMessage, res: Server
     route(req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (err instanceof BodyTooLarge) return sendError(res, 413, 'RequestTooLarge', err.message);
-      if (err instanceof StrataError) return sendError(res, STATUS_BY_CODE[err.code] ?? 500, err.code, err.message);
+      if (err instanceof StrataError) return sendError(res, httpStatusFor(err.code), err.code, err.message);
       deps.log.error({ err }, 'HTTP request failed');
       sendError(res, 500, 'InternalError', describeError(err));
     });

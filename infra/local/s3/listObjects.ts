@@ -78,7 +78,7 @@ export async function listObjects(ctx: KoaContext, rc: RequestContext, store: At
       Contents: result.objects.map((o) => ({
         Key: enc(o.key),
         LastModified: o.lastModifiedDate.toISOString(),
-        ETag: o.metadata['etag'],
+        ETag: o.metadata.etag,
         Size: o.size,
         Owner: showOwner ? owner : undefined,
         StorageClass: storageClassOf(o.metadata),

@@ -1,12 +1,12 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardKey, quarantineKey, type AssetCard } from '../../../shared/card';
+import { cardKey, quarantineKey, type AssetCard } from '../../../shared/contracts';
 import { loadConfig } from '../../../shared/config';
 import type { StorageRecord } from '../../../shared/events/types';
 import { createLogger } from '../../../shared/log';
 import { readCard, writeCard } from '../../../shared/pipeline/cards';
 import { ingestRecord, type IngestDeps } from '../../../functions/on-upload/ingest';
-import type { TranscodeJob } from '../../../functions/transcode/types';
+import type { TranscodeJob } from '../../../shared/contracts';
 import { startTestS3, type LocalS3Fixture } from '../../helpers/localS3';
 
 let s3: LocalS3Fixture;

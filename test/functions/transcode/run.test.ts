@@ -3,14 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { outputKey, quarantineKey } from '../../../shared/card';
+import { outputKey, quarantineKey } from '../../../shared/contracts';
 import { loadConfig } from '../../../shared/config';
 import { createLogger } from '../../../shared/log';
 import { readCard, writeCard } from '../../../shared/pipeline/cards';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import { processors } from '../../../functions/transcode/processors';
 import { runTranscode, type RunDeps } from '../../../functions/transcode/run';
-import type { Processor, TranscodeJob } from '../../../functions/transcode/types';
+import type { TranscodeJob } from '../../../shared/contracts';
+import type { Processor } from '../../../functions/transcode/types';
 import { startTestS3, type LocalS3Fixture } from '../../helpers/localS3';
 
 let s3: LocalS3Fixture;

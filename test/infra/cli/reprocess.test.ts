@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTranscode } from '../../../functions/transcode/run';
 import { run as reprocess } from '../../../infra/cli/commands/reprocess';
 import { UsageError } from '../../../infra/cli/io';
-import { cardKey } from '../../../shared/card';
+import { cardKey } from '../../../shared/contracts';
 import { loadConfig } from '../../../shared/config';
 import { createLogger } from '../../../shared/log';
 import { startTestS3, TEST_KEYS, type LocalS3Fixture } from '../../helpers/localS3';

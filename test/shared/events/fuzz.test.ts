@@ -133,7 +133,7 @@ describe('fuzz: malformed events give only typed InvalidEvent errors or valid ev
     ];
     for (const text of payloads) check(JSON.parse(text));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
+    expect(Object.hasOwn(Object.prototype, 'polluted')).toBe(false);
   });
 
   it('huge strings, deep nesting, sparse and exotic values', () => {

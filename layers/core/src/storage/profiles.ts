@@ -135,7 +135,7 @@ export function providerClass(profile: ProviderProfile, storageClass: string): s
 }
 
 /** The Strata class name for what the store reports (`GLACIER` → `ARCHIVE`). */
-export function strataClass(profile: ProviderProfile, reported: string | undefined): string {
+export function strataClass(_profile: ProviderProfile, reported: string | undefined): string {
   if (!reported) return 'STANDARD';
   if (reported === 'GLACIER') return 'ARCHIVE';
   return reported;

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { runTranscode } from '../../../../functions/transcode/run';
-import { cardKey, quarantineKey, type AssetCard } from '../../../../shared/card';
+import { cardKey, quarantineKey, type AssetCard } from '../../../../shared/contracts';
 import { loadConfig, type Config } from '../../../../shared/config';
 import { createLogger } from '../../../../shared/log';
 import { startTestS3, TEST_KEYS, type LocalS3Fixture } from '../../../helpers/localS3';

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import type { StorageGateway } from '@strata/core';
-import type { TranscodeJob } from '../../../../functions/transcode/types';
+import type { TranscodeJob } from '../../../../shared/contracts';
 import { SNIFF_BYTES, sniffContentType } from '../../../../shared/media/sniff';
 import { loadConfig } from '../../../../shared/config';
 import type { ImageRecipe } from '../../../../shared/config/imageRecipes';

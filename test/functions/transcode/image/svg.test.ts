@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuarantineError } from '../../../../shared/pipeline/errors';
 import { sanitizeSvg } from '../../../../functions/transcode/image/svg';
-import { corpusFile, processBytes } from './helpers';
+import { corpusFile, pixelAt, processBytes } from './helpers';
 
 let server: Server;
 let port = 0;
@@ -123,6 +123,44 @@ describe('SVG', () => {
       expect(err).toBeInstanceOf(QuarantineError);
       expect((err as QuarantineError).reasonCode).toBe('unsafe-content');
     }
+  });
+
+  it('keeps harmless SVGs whose dropped parts contain `/>` (draw.io <br/> in foreignObject, CDATA scripts)', async () => {
+    // draw.io exports HTML labels as <foreignObject> with <br/> inside, next to an SVG fallback.
+    const drawio = `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="60"><g><rect width="120" height="60" fill="#2050c0"/>
+  <switch><foreignObject width="100" height="40"><div xmlns="http://www.w3.org/1999/xhtml">line one<br/>line two<br /></div></foreignObject>
+  <text x="10" y="30">line one…</text></switch></g></svg>`;
+    const cdata = `<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><script type="text/javascript"><![CDATA[ document.body.innerHTML = '<p/>' + "<br/>"; ]]></script><rect width="40" height="40" fill="#20c050"/><!-- a comment with <script/> --></svg>`;
+    for (const svg of [drawio, cdata]) {
+      const { bytes, removed } = sanitizeSvg(Buffer.from(svg));
+      const text = bytes.toString('utf8');
+      expect(text).not.toMatch(/<script|foreignObject|<div|<br|CDATA|innerHTML/i);
+      expect(removed.scripts + removed.foreignObjects).toBe(1);
+      const result = await processBytes(Buffer.from(svg));
+      expect(result.card.format).toBe('svg');
+      const [r, g, b] = await pixelAt(result.renditions[0]!.body, 2, 2);
+      expect(svg === drawio ? b > 150 && r < 80 : g > 150 && r < 80, `${r},${g},${b}`).toBe(true);
+    }
+  });
+
+  it('cleans references under any prefix and in CSS, and drops xml-stylesheet instructions', () => {
+    const svg = `<?xml version="1.0"?><?xml-stylesheet href="http://127.0.0.1:9/s.css" type="text/css"?>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:q="http://www.w3.org/1999/xlink" xmlns:xi="http://www.w3.org/2001/XInclude">
+<style><![CDATA[ @import "http://127.0.0.1:9/a.css"; rect { fill: url(http://127.0.0.1:9/p#x) } ]]></style>
+<a q:href="javascript:alert(1)"><rect onclick="x()" ONMOUSEOVER="y()" style="fill:url(#ok)" width="5" height="5"/></a>
+<xi:include href="file:///etc/hostname"/><html:script xmlns:html="http://www.w3.org/1999/xhtml">x</html:script>
+<image src="file:///etc/hostname"/></svg>`;
+    const { bytes, removed } = sanitizeSvg(Buffer.from(svg));
+    const text = bytes.toString('utf8');
+    expect(text).not.toMatch(/127\.0\.0\.1|file:|javascript|stylesheet|onclick|onmouseover|script|<xi:include/i);
+    expect(text).toContain('url(#ok)');
+    expect(removed).toEqual({ externalReferences: 5, scripts: 1, eventHandlers: 2, foreignObjects: 0 });
+  });
+
+  it('quarantines malformed XML as corrupt', async () => {
+    const err = await processBytes(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><g></svg>')).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(QuarantineError);
+    expect((err as QuarantineError).reasonCode).toBe('corrupt');
   });
 
   it('expands the literal namespace entities that Illustrator writes', async () => {

@@ -9,13 +9,13 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { StorageGateway } from '@strata/core';
-import type { AssetCard } from '../../../../shared/card';
+import type { AssetCard } from '../../../../shared/contracts';
 import { loadConfig, type Config } from '../../../../shared/config';
 import { createLogger } from '../../../../shared/log';
 import { sniffContentType } from '../../../../shared/media/sniff';
 import { readCard, writeCard } from '../../../../shared/pipeline/cards';
 import { runTranscode, type RunOutcome } from '../../../../functions/transcode/run';
-import type { TranscodeJob } from '../../../../functions/transcode/types';
+import type { TranscodeJob } from '../../../../shared/contracts';
 
 export interface JobRun {
   readonly outcomes: RunOutcome[];
@@ -77,7 +77,7 @@ export async function runJob(
 
 /** Downloads every object under the output's recipe folder into `dir`, keeping relative paths. */
 export async function fetchRecipeFolder(gateway: StorageGateway, outputKeyInFolder: string, dir: string): Promise<string> {
-  const prefix = outputKeyInFolder.split('/').slice(0, 4).join('/') + '/';
+  const prefix = `${outputKeyInFolder.split('/').slice(0, 4).join('/')}/`;
   for await (const o of gateway.list('derived', prefix)) {
     const local = join(dir, o.key.slice(prefix.length));
     await mkdir(dirname(local), { recursive: true });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { expect } from 'vitest';
 import type { StorageGateway } from '@strata/core';
-import type { AssetCard } from '../../../../shared/card';
+import type { AssetCard } from '../../../../shared/contracts';
 import { parseMediaPlaylist } from '../../../../functions/transcode/video/hls';
 import { ffprobeJson } from '../media/fixtures';
 import { fetchRecipeFolder, outputOf, verifyOutputs } from '../media/harness';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StrataError, type StorageGateway } from '@strata/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { progressKey } from '../../../../functions/transcode/media/progress';
+import { progressKey } from '../../../../shared/contracts';
 import { startTestS3, type LocalS3Fixture } from '../../../helpers/localS3';
 import { makeClip } from '../media/fixtures';
 import { runJob, uploadFile } from '../media/harness';

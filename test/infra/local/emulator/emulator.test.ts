@@ -3,7 +3,6 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventRecord } from '../../../../infra/local/emulator/eventStore';
 import { isAlive, startFixtureStack, strataInProcess, strataProcess, waitFor, waitForEvent, type TestStack } from './helpers';
 
 let t: TestStack;
@@ -290,7 +289,6 @@ describe('SCF emulator on the local stack', { timeout: 150_000 }, () => {
   });
 });
 
-export type { EventRecord };
 
 function existsInProcessTable(pid: number): boolean {
   try {

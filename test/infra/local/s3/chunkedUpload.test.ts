@@ -60,7 +60,7 @@ async function signedChunkedPut(key: string, chunks: Buffer[], tamper?: (framed:
     { signingDate: now },
   );
   const headers = signed.headers as Record<string, string>;
-  const seed = /Signature=([0-9a-f]{64})/.exec(headers['authorization']!)![1]!;
+  const seed = /Signature=([0-9a-f]{64})/.exec(headers.authorization!)![1]!;
   const timestamp = headers['x-amz-date']!;
   const day = timestamp.slice(0, 8);
   const hmac = (k: Buffer | string, d: string) => createHmac('sha256', k).update(d).digest();

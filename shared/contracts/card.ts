@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { ObjectRef } from '@strata/core';
+import { jobSourceSchema } from './jobs';
 
 /**
- * The asset card: one JSON object per source object, at `cards/<source bucket>/<source key>.json`
- * in the derived bucket. Later issues add fields (image, video, audio, features, …); the fields
+ * The asset card: one JSON object per source object, at `cardKey(source)` (derivedKeys.ts) in
+ * the derived bucket. Processors add sections (image, video, audio, features, …); the fields
  * below are a contract and keep their meaning. Unknown fields are preserved (passthrough).
  */
 export const CARD_VERSION = 1;
@@ -28,6 +28,13 @@ export const cardStatusSchema = z.enum(['pending', 'processing', 'done', 'quaran
 
 export const reasonSchema = z.object({ code: z.string(), message: z.string() }).loose();
 
+/**
+ * The hand-off mark: a `pending` card records here that on-upload handed its job to transcode,
+ * so a redelivery of the same event does not queue the job twice; a card still pending without
+ * it (the hand-off failed) is handed off again.
+ */
+export const handOffMarkSchema = z.object({ at: z.string() });
+
 /** The card's contract fields; `cardSchema` also keeps fields later issues add (image, video, …). */
 export const cardCoreSchema = z.object({
   version: z.literal(CARD_VERSION),
@@ -37,7 +44,7 @@ export const cardCoreSchema = z.object({
     versionId: z.string().nullable(),
     size: z.number().int().nonnegative(),
     etag: z.string().nullable(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    sha256: jobSourceSchema.shape.sha256,
     contentType: z.string(),
   }),
   status: cardStatusSchema,
@@ -45,6 +52,7 @@ export const cardCoreSchema = z.object({
   idempotencyKey: z.string(),
   outputs: z.array(outputSchema),
   updatedAt: z.string(),
+  handOff: handOffMarkSchema.optional(),
 });
 
 export const cardSchema = cardCoreSchema.loose();
@@ -59,33 +67,7 @@ export type CardDraft = Omit<CardCore, 'version' | 'updatedAt'> & { readonly [se
 export type CardIdentity = Pick<CardCore, 'source' | 'idempotencyKey'> & { readonly [section: string]: unknown };
 export type CardOutput = z.infer<typeof outputSchema>;
 export type CardStatus = z.infer<typeof cardStatusSchema>;
+export type HandOffMark = z.infer<typeof handOffMarkSchema>;
 
 /** Final states: `strata asset show --wait` stops waiting at these. */
 export const FINAL_STATUSES: readonly CardStatus[] = ['done', 'quarantined', 'failed'];
-
-/** `cards/<source bucket>/<source key>.json` */
-export function cardKey(source: ObjectRef): string {
-  return `cards/${source.bucket}/${source.key}.json`;
-}
-
-/** `records/<source bucket>/<source key>.json`: the full metadata record (GPS included); never served publicly. */
-export function recordKey(source: ObjectRef): string {
-  return `records/${source.bucket}/${source.key}.json`;
-}
-
-/** `quarantine/<source bucket>/<source key>.json`: why the object was quarantined. */
-export function quarantineKey(source: ObjectRef): string {
-  return `quarantine/${source.bucket}/${source.key}.json`;
-}
-
-/**
- * Content-addressed output key: the same source bytes and recipe always give the same key, so
- * re-uploads create nothing new and a CDN may cache outputs forever.
- * `assets/<sha256[0:2]>/<sha256>/<recipe>@<version>/<name>`
- */
-export function outputKey(sourceSha256: string, recipe: { name: string; version: number | string }, name: string): string {
-  if (!/^[0-9a-f]{64}$/.test(sourceSha256)) throw new Error(`outputKey: not a sha256 hex digest: ${sourceSha256}`);
-  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(name)) throw new Error(`outputKey: output name must use [A-Za-z0-9._-/]: ${name}`);
-  const safeRecipe = `${recipe.name}@${recipe.version}`.replace(/[^A-Za-z0-9._@-]/g, '_');
-  return `assets/${sourceSha256.slice(0, 2)}/${sourceSha256}/${safeRecipe}/${name}`;
-}

@@ -1,0 +1,98 @@
+import { StrataError, type ObjectRef } from '@strata/core';
+
+/**
+ * The one module that names every key in the derived bucket. Writers and readers build derived
+ * keys only through these functions; a new kind of derived object adds its prefix here.
+ *
+ * | prefix            | what                                                                  |
+ * |-------------------|-----------------------------------------------------------------------|
+ * | `cards/`          | the asset card of each source object                                  |
+ * | `records/`        | the full metadata record (GPS included); never served publicly        |
+ * | `quarantine/`     | why an upload was quarantined                                         |
+ * | `progress/`       | a media job's progress and resume state                               |
+ * | `assets/`         | content-addressed outputs (thumbnails, renditions, HLS, …)            |
+ * | `work/`           | content-addressed intermediate files a long job keeps between slices  |
+ * | `features/`       | extracted features of each source object                              |
+ * | `index/`          | the vector store's files                                              |
+ * | `scrub-reports/`  | scrub reports (named by the core: `scrubReportKey`)                   |
+ */
+export const DERIVED_PREFIXES = {
+  cards: 'cards/',
+  records: 'records/',
+  quarantine: 'quarantine/',
+  progress: 'progress/',
+  assets: 'assets/',
+  work: 'work/',
+  features: 'features/',
+  index: 'index/',
+  scrubReports: 'scrub-reports/',
+} as const;
+
+export type DerivedPrefix = (typeof DERIVED_PREFIXES)[keyof typeof DERIVED_PREFIXES];
+
+/** A recipe as keys name it: `<name>@<version>`. */
+export interface RecipeRef {
+  readonly name: string;
+  readonly version: number | string;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const OUTPUT_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+/** `<prefix><source bucket>/<source key>.json`: the per-source JSON objects. */
+function perSource(prefix: DerivedPrefix, source: ObjectRef): string {
+  return `${prefix}${source.bucket}/${source.key}.json`;
+}
+
+/** `cards/<source bucket>/<source key>.json` */
+export function cardKey(source: ObjectRef): string {
+  return perSource(DERIVED_PREFIXES.cards, source);
+}
+
+/** `records/<source bucket>/<source key>.json`: the full metadata record (GPS included); never served publicly. */
+export function recordKey(source: ObjectRef): string {
+  return perSource(DERIVED_PREFIXES.records, source);
+}
+
+/** `quarantine/<source bucket>/<source key>.json`: why the object was quarantined. */
+export function quarantineKey(source: ObjectRef): string {
+  return perSource(DERIVED_PREFIXES.quarantine, source);
+}
+
+/** `progress/<source bucket>/<source key>.json`: a media job's progress and resume state. */
+export function progressKey(source: ObjectRef): string {
+  return perSource(DERIVED_PREFIXES.progress, source);
+}
+
+/** `features/<source bucket>/<source key>.json`: the features extracted from the source. */
+export function featuresKey(source: ObjectRef): string {
+  return perSource(DERIVED_PREFIXES.features, source);
+}
+
+/** `index/<name>`: a file of the vector store (its layout is the store's own). */
+export function indexKey(name: string): string {
+  return `${DERIVED_PREFIXES.index}${name}`;
+}
+
+/**
+ * Content-addressed output key: the same source bytes and recipe always give the same key, so
+ * re-uploads create nothing new and a CDN may cache outputs forever.
+ * `assets/<sha256[0:2]>/<sha256>/<recipe>@<version>/<name>`
+ */
+export function outputKey(sourceSha256: string, recipe: RecipeRef, name: string): string {
+  if (!SHA256_HEX.test(sourceSha256)) throw new StrataError('InvalidArgument', `outputKey: not a sha256 hex digest: ${sourceSha256}`);
+  if (!OUTPUT_NAME.test(name)) throw new StrataError('InvalidArgument', `outputKey: output name must use [A-Za-z0-9._-/]: ${name}`);
+  const safeRecipe = `${recipe.name}@${recipe.version}`.replace(/[^A-Za-z0-9._@-]/g, '_');
+  return `${DERIVED_PREFIXES.assets}${sourceSha256.slice(0, 2)}/${sourceSha256}/${safeRecipe}/${name}`;
+}
+
+/**
+ * An intermediate file a long job keeps between invocations (e.g. sprite tiles), content-addressed
+ * like outputs but never on the card: `work/<sha256>/<recipe>@<version>/<name>`.
+ */
+export function workKey(sourceSha256: string, recipe: RecipeRef, name: string): string {
+  return `${DERIVED_PREFIXES.work}${sourceSha256}/${recipe.name}@${recipe.version}/${name}`;
+}
+
+/** `scrub-reports/YYYY/MM/DD/<startedAt>.json`: named by the core, which cannot import shared/. */
+export { scrubReportKey } from '@strata/core';
