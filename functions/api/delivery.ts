@@ -4,7 +4,7 @@
  * and segment URI is itself a short-lived signed URL (no cookies or headers needed).
  */
 import { posix } from 'node:path';
-import type { CardOutput } from '../../shared/card';
+import type { CardOutput } from '../../shared/contracts';
 import { apiError } from './errors';
 import type { UrlSigner } from './signing';
 

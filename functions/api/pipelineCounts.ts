@@ -5,7 +5,7 @@
  */
 import { listPage, type GatewayContext, type StorageGateway } from '@strata/core';
 import pLimit from 'p-limit';
-import { cardKey } from '../../shared/card';
+import { cardKey } from '../../shared/contracts';
 import { readCard } from '../../shared/pipeline/cards';
 import type { Config } from '../../shared/config';
 import type { PipelineCounts } from './metrics';

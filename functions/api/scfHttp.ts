@@ -9,6 +9,8 @@ import { parseScfHttp } from '../../shared/events/shapes/http';
 /** Response content types sent as text; anything else goes back base64. */
 const TEXTUAL = /^(text\/|application\/(json|xml|javascript|vnd\.apple\.mpegurl|x-mpegurl|openmetrics-text)|[^;]*\+(json|xml)\b)/i;
 
+const HOP_BY_HOP = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect']);
+
 export interface ScfHttpResult {
   readonly statusCode: number;
   readonly headers: Record<string, string>;
@@ -40,6 +42,7 @@ export function toRequest(event: unknown): { request: Request; sourceIp: string 
   const url = `http://${host.replace(/[^A-Za-z0-9.:[\]-]/g, '')}${encodePath(http.path)}${query ? `?${query}` : ''}`;
   const headers = new Headers();
   for (const [name, value] of Object.entries(http.headers)) {
+    if (HOP_BY_HOP.has(name)) continue; // the body is whole here: its framing headers no longer apply
     try {
       headers.set(name, value);
     } catch {

@@ -5,6 +5,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hasCode, type StorageGateway } from '@strata/core';
+import { signingSecretKey } from '../../shared/contracts';
 
 export type Verdict = 'ok' | 'invalid' | 'expired';
 
@@ -27,15 +28,13 @@ export function createSigner(secret: Buffer, nowMs: () => number = Date.now): Ur
   };
 }
 
-export const SIGNING_SECRET_KEY = 'api/signing.key';
-
 /**
  * The signing secret: STRATA_API_SIGNING_SECRET when set, else one random secret kept in the
  * derived bucket (created once, create-only, so concurrent cold starts agree on it).
  */
 export async function loadSigningSecret(gateway: StorageGateway, bucket: string, configured: string | undefined): Promise<Buffer> {
   if (configured) return Buffer.from(configured, 'utf8');
-  const ref = { bucket, key: SIGNING_SECRET_KEY };
+  const ref = { bucket, key: signingSecretKey() };
   try {
     return (await gateway.getBytes(ref)).bytes;
   } catch (err) {

@@ -7,8 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StorageGateway } from '@strata/core';
 import { z } from 'zod';
-
-export const AUDIT_PREFIX = 'api/audit/';
+import { auditBatchKey, auditDayPrefix } from '../contracts/derivedKeys';
 
 export const auditEntrySchema = z.object({
   time: z.string(),
@@ -21,11 +20,6 @@ export const auditEntrySchema = z.object({
 });
 
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
-
-function batchKey(first: AuditEntry, writer: string, seq: number): string {
-  const t = first.time;
-  return `${AUDIT_PREFIX}${t.slice(0, 4)}/${t.slice(5, 7)}/${t.slice(8, 10)}/${t.replace(/[:.]/g, '-')}-${writer}-${String(seq).padStart(6, '0')}.jsonl`;
-}
 
 /** Buffers entries; `flush()` writes them as one object. Entries are kept if a write fails (next flush retries). */
 export class AuditLog {
@@ -56,7 +50,7 @@ export class AuditLog {
     if (this.#buffer.length === 0) return 0;
     const batch = this.#buffer;
     this.#buffer = [];
-    const key = batchKey(batch[0]!, this.#writer, this.#seq++);
+    const key = auditBatchKey(batch[0]!.time, this.#writer, this.#seq++);
     try {
       await this.gateway.put({ bucket: this.bucket, key }, `${batch.map((e) => JSON.stringify(e)).join('\n')}\n`, { contentType: 'application/x-ndjson', skipIfUnchanged: false });
     } catch (err) {
@@ -72,7 +66,7 @@ function dayPrefixes(since: Date, until: Date): string[] {
   const out: string[] = [];
   const d = new Date(Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate()));
   while (d <= until && out.length < 400) {
-    out.push(`${AUDIT_PREFIX}${d.toISOString().slice(0, 10).replace(/-/g, '/')}/`);
+    out.push(auditDayPrefix(d.toISOString()));
     d.setUTCDate(d.getUTCDate() + 1);
   }
   return out;

@@ -6,11 +6,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hasCode, StrataError, type StorageGateway } from '@strata/core';
 import { z } from 'zod';
+import { API_KEYS_PREFIX, apiKeyRecordKey } from '../contracts/derivedKeys';
 
 export const SCOPES = ['read', 'upload', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
-
-export const API_KEYS_PREFIX = 'api/keys/';
 
 const keyRecordSchema = z.object({
   id: z.string().regex(/^[0-9a-f]{16}$/),
@@ -27,9 +26,7 @@ export type KeySummary = Omit<KeyRecord, 'hash'>;
 
 const KEY_PATTERN = /^strata_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
-function keyPath(id: string): string {
-  return `${API_KEYS_PREFIX}${id}.json`;
-}
+const keyPath = apiKeyRecordKey;
 
 function digest(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();

@@ -11,7 +11,6 @@ export const MAX_KEY_BYTES = 1024;
 export function objectKeyProblem(key: string): string | null {
   if (key.length === 0) return 'the key is empty';
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) return `the key is over ${MAX_KEY_BYTES} bytes`;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (/[\u0000-\u001f\u007f]/.test(key)) return 'the key contains a control character';
   if (key.startsWith('/')) return 'the key starts with "/"';
   if (key.split(/[/\\]/).some((s) => s === '..' || s === '.')) return 'the key has a "." or ".." segment';

@@ -6,7 +6,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { listPage } from '@strata/core';
 import pLimit from 'p-limit';
 import { keyPrefixSchema, objectKeySchema } from '../../../shared/api/objectKey';
-import { cardKey, type AssetCard, type CardOutput } from '../../../shared/card';
+import { cardKey, type AssetCard, type CardOutput } from '../../../shared/contracts';
 import { readCard } from '../../../shared/pipeline/cards';
 import { requireScope } from '../auth';
 import type { ApiApp, ApiDeps, ApiEnv } from '../context';

@@ -3,7 +3,7 @@
  * `GET /` is the page; `GET /ui/<file>` its script, styles and hls.js (from the package).
  * They carry no data: every call the page makes goes through the API with the user's key.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp, ApiDeps } from '../context';
@@ -17,17 +17,21 @@ const FILES = {
 } as const;
 type UiFile = keyof typeof FILES;
 
-/** Where the dashboard's files are: STRATA_API_DASHBOARD_DIR (packaged function), else next to this module. */
+/**
+ * Where the dashboard's files are: `functions/api/dashboard/` from source, `dashboard/` beside
+ * the packaged function's index.js (npm run package copies it there, hls.min.js included).
+ */
 function dashboardDir(): URL {
-  const dir = process.env.STRATA_API_DASHBOARD_DIR;
-  return dir ? new URL(`file://${dir.endsWith('/') ? dir : `${dir}/`}`) : new URL('../dashboard/', import.meta.url);
+  const candidates = [new URL('../dashboard/', import.meta.url), new URL('./dashboard/', import.meta.url)];
+  return candidates.find((u) => existsSync(new URL('index.html', u))) ?? candidates[0]!;
 }
 
 const cache = new Map<string, Buffer>();
 function load(name: 'index.html' | UiFile): Buffer {
   let bytes = cache.get(name);
   if (!bytes) {
-    const path = name === 'hls.min.js' ? createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js') : new URL(name, dashboardDir());
+    const local = new URL(name, dashboardDir());
+    const path = name === 'hls.min.js' && !existsSync(local) ? createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js') : local;
     bytes = readFileSync(path);
     cache.set(name, bytes);
   }
