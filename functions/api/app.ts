@@ -82,8 +82,9 @@ export function createApi(deps: ApiDeps): ApiApp {
   app.onError((err, c) => {
     let mapped = toErrorResponse(err);
     if (err instanceof HTTPException && err.status < 500) {
-      const code = err.status === 400 ? 'InvalidJson' : err.status === 413 ? 'PayloadTooLarge' : 'InvalidArgument';
-      mapped = { status: err.status, body: { error: { code, message: err.message || 'bad request' } }, exposed: true };
+      const code = err.status === 400 ? 'InvalidJson' : err.status === 413 ? 'PayloadTooLarge' : err.status === 415 ? 'UnsupportedMediaType' : 'InvalidArgument';
+      const message = err.status === 415 ? 'send the body as JSON (Content-Type: application/json)' : err.message || 'bad request';
+      mapped = { status: err.status, body: { error: { code, message } }, exposed: true };
     }
     if (!mapped.exposed) deps.log.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'API request failed');
     return c.json(mapped.body, mapped.status as 400);

@@ -44,18 +44,19 @@ export function parseAccept(header: string | undefined): Map<string, number> {
   return out;
 }
 
-function qualityOf(accept: Map<string, number>, type: string): number {
+// q of `type` and how specific the matching Accept entry is: 2 exact, 1 a type wildcard, 0 the any-type wildcard.
+function qualityOf(accept: Map<string, number>, type: string): { q: number; specificity: number } {
   const exact = accept.get(type);
-  if (exact !== undefined) return exact;
+  if (exact !== undefined) return { q: exact, specificity: 2 };
   const family = accept.get(`${type.split('/')[0]}/*`);
-  if (family !== undefined) return family;
-  return accept.get('*/*') ?? 0;
+  if (family !== undefined) return { q: family, specificity: 1 };
+  return { q: accept.get('*/*') ?? 0, specificity: 0 };
 }
 
 /**
  * The outputs a rendition name covers: outputs of that kind, and for `preview` also the AVIF
- * rendition (its own kind on the card). Then the best for `accept`: highest q, ties by
- * preference; a client that names no image type explicitly (no Accept, or only wildcards) gets
+ * rendition (its own kind on the card). Then the best for `accept`: highest q, then a type the
+ * client names over one only a wildcard matches, then our preference; a client that names no image type explicitly (no Accept, or only wildcards) gets
  * the most compatible (JPEG before WebP before AVIF).
  */
 export function chooseRendition(outputs: readonly CardOutput[], rendition: string, acceptHeader: string | undefined): CardOutput {
@@ -72,9 +73,9 @@ export function chooseRendition(outputs: readonly CardOutput[], rendition: strin
     return i === -1 ? order.length : i;
   };
   const scored = candidates
-    .map((o) => ({ o, q: accept.size === 0 ? 1 : qualityOf(accept, o.contentType) }))
+    .map((o) => ({ o, ...(accept.size === 0 ? { q: 1, specificity: 0 } : qualityOf(accept, o.contentType)) }))
     .filter((x) => x.q > 0)
-    .sort((a, b) => b.q - a.q || rank(a.o) - rank(b.o));
+    .sort((a, b) => b.q - a.q || b.specificity - a.specificity || rank(a.o) - rank(b.o));
   if (scored.length === 0) {
     throw apiError('NotAcceptable', `no '${rendition}' rendition matches Accept (${candidates.map((o) => o.contentType).join(', ')} available)`);
   }

@@ -15,6 +15,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'No such asset or object (NotFound)',
   409: 'Not ready or archived (AssetNotReady, ObjectArchived)',
   413: 'Body over the limit (PayloadTooLarge)',
+  415: 'Body not sent as JSON (UnsupportedMediaType)',
   429: 'Rate limit (RateLimited)',
   501: 'Not implemented on this deployment (NotImplemented)',
 };

@@ -72,6 +72,7 @@ export const ERROR_CODES = [
   'Conflict',
   'AssetNotReady',
   'PayloadTooLarge',
+  'UnsupportedMediaType',
   'RateLimited',
   'InternalError',
   // local stack and CLI
@@ -160,6 +161,7 @@ export const ERROR_TABLE: { readonly [C in ErrorCode]: ErrorCodeEdges } = {
   Conflict: { http: 409, exit: FAILED },
   AssetNotReady: { http: 409, exit: FAILED },
   PayloadTooLarge: { http: 413, exit: FAILED },
+  UnsupportedMediaType: { http: 415, exit: FAILED },
   RateLimited: { http: 429, exit: FAILED },
   InternalError: { http: 500, exit: FAILED },
   StackRunning: { http: 409, exit: FAILED },

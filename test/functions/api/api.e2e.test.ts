@@ -128,11 +128,11 @@ describe('health, OpenAPI, auth', () => {
 
 describe('input validation and limits', () => {
   it.each([
-    ['a/../b.jpg', 'segment'],
-    ['../etc/passwd', 'segment'],
-    ['a\u0001b.jpg', 'control'],
-    ['x'.repeat(1025), '1024'],
-  ])('refuses the key %j', async (bad, why) => {
+    ['a ".." segment', 'a/../b.jpg', 'segment'],
+    ['a leading ".."', '../etc/passwd', 'segment'],
+    ['a control character', 'a\u0001b.jpg', 'control'],
+    ['1,025 bytes', 'x'.repeat(1025), '1024'],
+  ])('refuses a key with %s', async (_label, bad, why) => {
     const r = await api.call('/v1/uploads', { key: keys.upload, body: { key: bad, contentType: 'image/jpeg' } });
     expectError(r, 400, 'ValidationFailed');
     expect(r.json.error.message).toContain(why);
@@ -143,7 +143,7 @@ describe('input validation and limits', () => {
     expectError(await api.call('/v1/uploads', { key: keys.upload, body: '{"key":' }), 400, 'InvalidJson');
     expectError(await api.call('/v1/uploads', { key: keys.upload, body: { key: 'a.jpg' } }), 400, 'ValidationFailed');
     expectError(await api.call('/v1/uploads', { key: keys.upload, body: { key: 'a.jpg', contentType: 'image/jpeg', extra: 1 } }), 400, 'ValidationFailed');
-    expectError(await api.call('/v1/uploads', { key: keys.upload, body: 'key=a', headers: { 'content-type': 'text/plain' } }), 400, 'ValidationFailed');
+    expectError(await api.call('/v1/uploads', { key: keys.upload, body: 'key=a', headers: { 'content-type': 'text/plain' } }), 415, 'UnsupportedMediaType');
     expectError(await api.call('/v1/assets?limit=0', { key: keys.read }), 400, 'ValidationFailed');
     expectError(await api.call('/v1/assets?cursor=bm9wZQ', { key: keys.read }), 400, 'ValidationFailed');
     expectError(await api.call('/v1/nope', { key: keys.read }), 404, 'NotFound');
@@ -365,6 +365,7 @@ describe('operations', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<base href="/api/">');
     for (const f of ['app.js', 'app.css', 'hls.min.js']) expect((await fetch(`${base}/ui/${f}`)).status).toBe(200);
-    expectError(await api.call('/ui/../../package.json'), 404, 'NotFound');
+    expectError(await api.call('/ui/x%2F..%2F..%2Fpackage.json'), 404, 'NotFound');
+    expectError(await api.call('/ui/package.json'), 404, 'NotFound');
   });
 });

@@ -82,6 +82,7 @@ describe('rendition choice by Accept', () => {
   it.each([
     ['image/avif,image/webp,image/apng,*/*;q=0.8', 'image/avif'],
     ['image/webp,*/*;q=0.8', 'image/webp'],
+    ['image/webp,*/*', 'image/webp'],
     ['image/jpeg', 'image/jpeg'],
     ['image/avif;q=0.5,image/webp;q=0.9', 'image/webp'],
     [undefined, 'image/jpeg'],
