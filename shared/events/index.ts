@@ -1,7 +1,5 @@
-/** Canonical events: parse any trigger payload Strata accepts; build COS payloads for the local emulator. */
+/** Canonical events: parse any trigger payload Strata accepts. */
 export { parseEvent, safeParseEvent } from './parse';
-export { toCosEvent } from './cosBuilder';
-export type { CosEventOptions, CosTriggerEvent, CosTriggerRecord, LocalObjectEventLike } from './cosBuilder';
 export { toContractJson } from './contract';
 export { idempotencyKeyOf } from './idempotency';
 export type { IdempotencyParts } from './idempotency';

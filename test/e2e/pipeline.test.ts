@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { StorageGateway } from '@strata/core';
-import { toCosEvent } from '../../shared/events';
+import { toCosEvent } from '../../infra/local/emulator/cosEvent';
 import type { LocalObjectEvent } from '../../infra/local/s3/server';
 import type { RunningStack } from '../../infra/local/stack';
 import { runCli } from '../helpers/cli';

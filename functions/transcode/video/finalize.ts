@@ -13,7 +13,8 @@ import type { ProcessorResult } from '../types';
 import { PREVIEW, buildFallbackMp4, extractPosterAndPreview } from './extras';
 import { AAC_LC_CODEC, avcCodecString, measureBandwidth, writeMasterPlaylist, writeMediaPlaylist, type VariantStream } from './hls';
 import type { FrameRatePlan } from './ladder';
-import { fitLongSide, type VideoPlan, type VideoState } from './plan';
+import { fitLongSide, type VideoPlan } from './plan';
+import type { VideoState } from './state';
 import { buildSprite, choosePoster, spriteLayout, spriteVtt, type Tile } from './thumbs';
 
 export interface FinalizeDeps {

@@ -1,13 +1,12 @@
 /**
  * Everything decided about a video job before encoding (pure, from the probe and the settings):
  * rungs, frame rate, tile grid, recipes, and the plan's fingerprint, which a later invocation
- * must match to resume (changed settings start over). Also the resume state's shape.
+ * must match to resume (changed settings start over). The resume state is in state.ts.
  */
 import type { MediaJob } from '../media/job';
 import { primaryAudio, primaryVideo, type VideoStreamInfo } from '../media/probe';
 import { fingerprint, recipe, type Recipe } from '../media/recipes';
 import { planAudio, videoPrefilters, type AudioPlan } from './args';
-import type { EncodedFile } from './encode';
 import { PREVIEW } from './extras';
 import { planFrameRate, planLadder, type FrameRatePlan, type PlannedRung } from './ladder';
 
@@ -27,20 +26,6 @@ export interface VideoPlan {
   readonly recipes: { readonly hls: Recipe; readonly poster: Recipe; readonly sprite: Recipe; readonly preview: Recipe; readonly mp4: Recipe };
   /** Fingerprint a resumed invocation must match. */
   readonly id: string;
-}
-
-/** What a later invocation needs to carry on (stored in the progress record). */
-export interface VideoState {
-  readonly kind: 'video';
-  phase: 'ladder' | 'finalize';
-  codecs: Array<string | null>;
-  segments: Array<{ index: number; durationSeconds: number; discontinuity: boolean; files: EncodedFile[] }>;
-  /** Sprite tiles parked in the derived bucket by an invocation that suspended. */
-  parkedTiles: Array<{ index: number; timeSeconds: number; key: string }>;
-  /** The card's `audio` section, measured once per job. */
-  audio: Record<string, unknown> | null;
-  invocations: number;
-  encodeMs: number;
 }
 
 function even(n: number): number {
@@ -84,8 +69,4 @@ export function planVideo(job: MediaJob): VideoPlan {
     recipes,
     id: fingerprint({ hls: hls.version, rungs, fps, tileIntervalSeconds, tileSize, sha: job.ctx.job.source.sha256 }),
   };
-}
-
-export function freshState(plan: VideoPlan): VideoState {
-  return { kind: 'video', phase: 'ladder', codecs: plan.rungs.map(() => null), segments: [], parkedTiles: [], audio: null, invocations: 0, encodeMs: 0 };
 }

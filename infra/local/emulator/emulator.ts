@@ -8,7 +8,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../../shared/log';
 import type { LocalObjectEvent, LocalS3Server } from '../s3/server';
-import { toCosEvent } from '../../../shared/events';
+import { toCosEvent } from './cosEvent';
 import { cosTriggerMatches, eventNameOf } from './cosTrigger';
 import { AsyncDispatcher } from './dispatcher';
 import { EventStore, eventsDir } from './eventStore';

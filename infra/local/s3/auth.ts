@@ -207,6 +207,18 @@ function verifySignature(req: IncomingMessage, v: VerifyInput, key: Buffer): voi
   if (!v.signed.includes('host')) {
     throw s3Error('AccessDenied', 'There were headers present in the request which were not signed', { HeadersNotSigned: 'host' });
   }
+  // S3 refuses x-amz-* headers the signature does not cover: they change what a request does
+  // (metadata, class, tagging, the copy source), so honouring them would let anyone holding a
+  // presigned URL do something else with it.
+  const signed = new Set(v.signed.map((name) => name.toLowerCase()));
+  const unsigned = new Set<string>();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!.toLowerCase();
+    if (name.startsWith('x-amz-') && !signed.has(name)) unsigned.add(name);
+  }
+  if (unsigned.size > 0) {
+    throw s3Error('AccessDenied', 'There were headers present in the request which were not signed', { HeadersNotSigned: [...unsigned].join(', ') });
+  }
   const headers = canonicalHeaders(req.rawHeaders, v.signed);
   let firstCanonical = '';
   let firstToSign = '';

@@ -62,7 +62,8 @@ export async function listObjects(ctx: KoaContext, rc: RequestContext, store: At
       Prefix: enc(prefix),
       ...(v2
         ? {
-            StartAfter: !token && startAfter ? enc(startAfter) : undefined,
+            // Echoed as sent, also beside a continuation token (which decides where the page starts).
+            StartAfter: q.get('start-after') ? enc(q.get('start-after')!) : undefined,
             ContinuationToken: token ?? undefined,
             NextContinuationToken: result.nextMarker !== null ? encodeToken(bucket, result.nextMarker) : undefined,
             KeyCount: result.objects.length + result.commonPrefixes.length,

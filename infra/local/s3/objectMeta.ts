@@ -1,5 +1,5 @@
 /**
- * What the store keeps beside each object (in s3rver's `<key>._S3rver_metadata.json`): the
+ * What the store keeps beside each object (`metadata.json` in the object's directory, layout.ts): the
  * client's headers as s3rver keeps them, plus a `strata` section with the ETag, size, verified
  * checksums, storage class and restore state, so data and metadata commit together.
  */
@@ -45,6 +45,8 @@ export interface RestoreState {
 
 export interface StrataMeta {
   readonly v: 1;
+  /** The object's key (object files are named by its hash, layout.ts); set by every commit. */
+  readonly key?: string;
   /** Unquoted, as S3 events carry it; `<md5 of part md5s>-N` for multipart objects. */
   readonly etag: string;
   readonly size: number;

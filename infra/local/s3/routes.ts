@@ -3,22 +3,28 @@
  * router: listing, CopyObject, the multipart lifecycle and POST ?restore; PutObject gets its
  * headers checked before s3rver reads the body. Everything else falls through to s3rver.
  */
+import { rm } from 'node:fs/promises';
 import { currentRequest, header, type RequestContext } from './context';
+import { s3Error } from './errors';
 import { copyObject } from './copyObject';
+import { deleteObject, deleteObjects } from './deleteObjects';
 import { listObjects } from './listObjects';
 import { abortMultipart, completeMultipart, setChecksumHeaders, uploadPart, validateCreateMultipart } from './multipart';
 import { RESTORE_TIERS, taggingXml, type RestoreTier } from './objectMeta';
 import type { RestoreScheduler } from './restore';
 import { requireBucket, validateStorageClass } from './routeHelpers';
-import type { KoaContext, KoaMiddleware } from './s3rverParts';
+import { routeKeysFrom, type KoaContext, type KoaMiddleware } from './s3rverParts';
 import { sseFromRequest } from './sse';
 import type { AtomicStore } from './store';
 import { element, malformedXml, readText } from './xml';
 
 export function strataRoutes(store: AtomicStore, restores: RestoreScheduler): KoaMiddleware {
+  routeKeysFrom(() => currentRequest()?.key);
   return async (ctx, next) => {
     const rc = currentRequest();
     if (!rc?.bucket) return next();
+    // s3rver's router matches a placeholder; its controllers get the parsed key (routeKeysFrom).
+    if (rc.key !== null) ctx.routerPath = `/${rc.bucket}/key`;
     switch (rc.operation) {
       case 'putObject':
         // Refuse bad headers before s3rver reads the body.
@@ -44,6 +50,13 @@ export function strataRoutes(store: AtomicStore, restores: RestoreScheduler): Ko
         return abortMultipart(ctx, rc, store);
       case 'restoreObject':
         return restoreObject(ctx, rc, store, restores);
+      case 'deleteObject':
+        return deleteObject(ctx, rc, store);
+      case 'deleteObjects':
+        return deleteObjects(ctx, rc, store);
+      case 'objectSubresource':
+        if (rc.method === 'DELETE' && rc.query.has('tagging')) return deleteObjectTagging(ctx, rc, store);
+        return next();
       default:
         return next();
     }
@@ -61,5 +74,15 @@ async function restoreObject(ctx: KoaContext, rc: RequestContext, store: AtomicS
   if (!RESTORE_TIERS.includes(tier)) throw malformedXml();
   const outcome = await restores.request(rc.bucket!, rc.key!, days, tier);
   ctx.status = outcome === 'accepted' ? 202 : 200;
+  ctx.body = '';
+}
+
+async function deleteObjectTagging(ctx: KoaContext, rc: RequestContext, store: AtomicStore): Promise<void> {
+  await requireBucket(store, rc.bucket!);
+  await store.locks.run(store.lockKey(rc.bucket!, rc.key!), async () => {
+    if (!(await store.readRecord(rc.bucket!, rc.key!))) throw s3Error('NoSuchKey', 'The specified key does not exist.', { Key: rc.key });
+    await rm(store.paths(rc.bucket!, rc.key!).tags, { force: true });
+  });
+  ctx.status = 204;
   ctx.body = '';
 }

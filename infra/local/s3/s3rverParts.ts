@@ -76,4 +76,27 @@ export interface KoaContext {
   etag: string;
   set(field: string, value: string): void;
   app: { store: unknown };
+  /** What @koa/router matches instead of ctx.path when set. */
+  routerPath?: string;
+}
+
+interface RouterLike {
+  param(name: string, fn: (value: string, ctx: { params: Record<string, string> }, next: () => Promise<unknown>) => unknown): void;
+}
+const router = require('s3rver/lib/routes') as RouterLike;
+let keyHookInstalled = false;
+
+/**
+ * s3rver's router takes the key from the URL path, whose pattern cannot match every key S3
+ * accepts (empty segments, `a//b`). Our routes point the router at a placeholder path
+ * (`ctx.routerPath`) and this hook hands s3rver's controllers the key the front handler parsed.
+ */
+export function routeKeysFrom(keyOf: () => string | null | undefined): void {
+  if (keyHookInstalled) return;
+  keyHookInstalled = true;
+  router.param('key', (_value, ctx, next) => {
+    const key = keyOf();
+    if (key !== null && key !== undefined) ctx.params.key = key;
+    return next();
+  });
 }

@@ -16,6 +16,7 @@ import { forwardBody, forwardedHeaders, planBody } from './body';
 import { runInContext, type RequestContext, type VerifiedBody } from './context';
 import { isS3Error, s3Error, sendS3Error } from './errors';
 import { verifyFormPost } from './formAuth';
+import { checkImplemented } from './implemented';
 import { STORAGE_CLASSES } from './objectMeta';
 import { strataRoutes } from './routes';
 import { RestoreScheduler } from './restore';
@@ -189,6 +190,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
         body,
         signal: aborter.signal,
       };
+      checkImplemented(ctx);
       if (isForm && !auth) {
         ctx.formAuth = verifyFormPost(forwarded, req.headers, target.bucket!, lookup);
         ctx.formAuth.catch(() => undefined); // awaited by the store; s3rver may fail first

@@ -7,11 +7,12 @@
  * - verified checksums, storage class and restore state are stored with the object and
  *   returned on GET/HEAD; archived objects refuse GET until restored;
  * - every committed change is reported through `onChange` (with the S3 operation that made it).
- * Layout on disk is s3rver's (`<bucket>/<key>._S3rver_object` + `._S3rver_metadata.json`).
+ * Layout on disk: see layout.ts (a key never becomes a path; keys are listed from an in-memory
+ * index built at start-up from the metadata files and kept current by every commit and delete).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,7 +23,8 @@ import { checkReadConditions, checkWriteConditions, parseRange, writeConditionsO
 import { isS3Error } from './errors';
 import { KeyLocks } from './keyLock';
 import { checkCustomerKey, sseFromRequest, sseHeaders } from './sse';
-import { checkBucketName, checkKey } from './target';
+import { checkBucketPath, checkKey } from './target';
+import { migrateLegacyLayout, objectDir, objectDirs } from './layout';
 import {
   ARCHIVE_CLASSES,
   invalidObjectState,
@@ -104,6 +106,8 @@ const OPS_BY_OPERATION: Partial<Record<RequestContext['operation'], ObjectChange
 export class AtomicStore extends FilesystemStore {
   readonly locks = new KeyLocks();
   readonly committer: Committer;
+  /** bucket → its keys (objects whose commit finished and that were not deleted since). */
+  private readonly keyIndex = new Map<string, Set<string>>();
 
   constructor(private readonly options: StoreOptions) {
     super(options.root);
@@ -112,19 +116,70 @@ export class AtomicStore extends FilesystemStore {
 
   async init(): Promise<{ replayed: number; discarded: number }> {
     await mkdir(this.options.root, { recursive: true });
-    return this.committer.recover();
+    const recovered = await this.committer.recover();
+    for (const entry of await readdir(this.options.root, { withFileTypes: true })) {
+      if (entry.isDirectory()) await this.loadBucket(entry.name);
+    }
+    return recovered;
   }
 
-  /** Every key and bucket becomes a path here: refuse names that would leave the bucket's directory. */
+  /** Moves a plain-s3rver bucket into our layout (once), then reads its keys into the index. */
+  private async loadBucket(bucket: string): Promise<void> {
+    const bucketPath = this.getBucketPath(bucket);
+    await migrateLegacyLayout(bucketPath, async (json, key, objectPath) => {
+      const meta = (json ? JSON.parse(json) : {}) as StoredMeta;
+      const strata = meta.strata ?? (await this.legacyStrata(objectPath, `${objectPath}.md5`, (await stat(objectPath)).size));
+      return JSON.stringify({ ...meta, strata: { ...strata, key } }, null, 2);
+    });
+    const keys = new Set<string>();
+    for (const dir of await objectDirs(bucketPath)) {
+      const meta = await readJson(join(dir, 'metadata.json'));
+      const key = meta.strata?.key;
+      if (key === undefined) continue;
+      try {
+        await stat(join(dir, 'object'));
+        keys.add(key);
+      } catch {
+        // metadata without data: a delete interrupted between its unlinks
+      }
+    }
+    this.keyIndex.set(bucket, keys);
+  }
+
+  private keysOf(bucket: string): Set<string> {
+    let keys = this.keyIndex.get(bucket);
+    if (!keys) {
+      keys = new Set();
+      this.keyIndex.set(bucket, keys);
+    }
+    return keys;
+  }
+
+  /** An object's files live in a directory named by its key's hash (layout.ts); bucket-level files where s3rver puts them. */
   override getResourcePath(bucket: string, key: string | undefined, resource: string): string {
-    checkBucketName(bucket);
-    if (key) checkKey(key);
-    return super.getResourcePath(bucket, key, resource);
+    if (!key) return super.getResourcePath(this.bucketName(bucket), undefined, resource);
+    checkKey(key);
+    return join(objectDir(this.getBucketPath(bucket), key), resource);
   }
 
   override getBucketPath(bucket: string): string {
-    checkBucketName(bucket);
-    return super.getBucketPath(bucket);
+    return super.getBucketPath(this.bucketName(bucket));
+  }
+
+  private bucketName(bucket: string): string {
+    checkBucketPath(bucket);
+    return bucket;
+  }
+
+  override async putBucket(bucket: string) {
+    const created = await super.putBucket(bucket);
+    this.keysOf(bucket);
+    return created;
+  }
+
+  async deleteBucket(bucket: string): Promise<void> {
+    await rm(this.getBucketPath(bucket), { recursive: true, force: true });
+    this.keyIndex.delete(bucket);
   }
 
   lockKey(bucket: string, key: string): string {
@@ -253,7 +308,8 @@ export class AtomicStore extends FilesystemStore {
     const delimiter = options.delimiter ?? '';
     const startAfter = options.startAfter ?? '';
     const maxKeys = options.maxKeys ?? 1000;
-    const keys = (await this.allKeys(bucket, prefix))
+    const keys = [...this.keysOf(bucket)]
+      .filter((k) => k.startsWith(prefix))
       .map((k) => ({ k, b: Buffer.from(k) }))
       .sort((x, y) => Buffer.compare(x.b, y.b))
       .map((x) => x.k);
@@ -292,34 +348,6 @@ export class AtomicStore extends FilesystemStore {
       isTruncated,
       nextMarker: isTruncated && last ? ('key' in last ? last.key : last.prefix) : null,
     };
-  }
-
-  private async allKeys(bucket: string, prefix: string): Promise<string[]> {
-    const root = this.getBucketPath(bucket);
-    const suffix = '._S3rver_object';
-    const keys: string[] = [];
-    const walk = async (dir: string, rel: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw err;
-      }
-      for (const entry of entries) {
-        if (entry.isDirectory()) {
-          if (rel === '' && entry.name === '._S3rver_uploads') continue;
-          const childRel = `${rel}${entry.name}/`;
-          if (!childRel.startsWith(prefix) && !prefix.startsWith(childRel)) continue;
-          await walk(join(dir, entry.name), childRel);
-        } else if (entry.name.endsWith(suffix)) {
-          const key = rel + entry.name.slice(0, -suffix.length);
-          if (key.startsWith(prefix)) keys.push(key);
-        }
-      }
-    };
-    await walk(root, '');
-    return keys;
   }
 
   // ----------------------------------------------------------------- writes
@@ -362,7 +390,7 @@ export class AtomicStore extends FilesystemStore {
     const p = this.paths(req.bucket, req.key);
     const staged: string[] = [req.staged.path];
     try {
-      const meta: StoredMeta = { ...req.headers, strata: req.strata };
+      const meta: StoredMeta = { ...req.headers, strata: { ...req.strata, key: req.key } };
       const metaPath = await this.committer.stageFile('meta', JSON.stringify(meta, null, 2));
       staged.push(metaPath);
       const tagsPath = req.tagsXml ? await this.committer.stageFile('tags', req.tagsXml) : null;
@@ -376,6 +404,7 @@ export class AtomicStore extends FilesystemStore {
           deletes: [p.md5, ...(tagsPath ? [] : [p.tags])],
         });
         staged.length = 0;
+        this.keysOf(req.bucket).add(req.key);
         const info = await stat(p.object);
         this.options.onChange({
           type: 'created',
@@ -444,11 +473,15 @@ export class AtomicStore extends FilesystemStore {
     return { size: staged.size, md5: etag };
   }
 
-  /** DeleteObject / DeleteObjects: one `removed` change per object that existed. */
-  async deleteObject(bucket: string, key: string): Promise<void> {
+  /**
+   * DeleteObject / DeleteObjects: one `removed` change per object that existed. With `ifMatch`
+   * the delete happens only if the object's ETag matches (412 otherwise, 404 when missing).
+   */
+  async deleteObject(bucket: string, key: string, ifMatch?: string): Promise<void> {
     const ctx = currentRequest();
     const p = this.paths(bucket, key);
     const existed = await this.locks.run(this.lockKey(bucket, key), async () => {
+      if (ifMatch !== undefined) checkWriteConditions({ ifMatch }, await this.readRecord(bucket, key));
       try {
         // The data file goes first: without it the object is gone, whatever else remains.
         await unlink(p.object);
@@ -456,26 +489,16 @@ export class AtomicStore extends FilesystemStore {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
         throw err;
       }
+      this.keysOf(bucket).delete(key);
       await Promise.all([p.meta, p.md5, p.tags].map((f) => unlink(f).catch(() => undefined)));
+      // The object's directory (and its hash shard, when empty); a concurrent writer of the same
+      // key waits for this lock, and commit recreates the directory.
+      await rmdir(dirname(p.object)).catch(() => undefined);
+      await rmdir(dirname(dirname(p.object))).catch(() => undefined);
       return true;
     });
     if (!existed) return;
     this.options.onChange({ type: 'removed', op: 'delete', bucket, key, size: null, etag: null, storageClass: null, requestId: ctx?.requestId ?? null });
-    await this.pruneEmptyDirs(bucket, key);
-  }
-
-  private async pruneEmptyDirs(bucket: string, key: string): Promise<void> {
-    const bucketPath = this.getBucketPath(bucket);
-    const parts = key.split('/');
-    parts.pop();
-    while (parts.length > 0) {
-      try {
-        await rmdir(join(bucketPath, ...parts));
-      } catch {
-        return; // not empty (or already gone): a concurrent writer owns it now
-      }
-      parts.pop();
-    }
   }
 
   /** The archive check for copies and restores. */

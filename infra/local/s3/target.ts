@@ -14,7 +14,7 @@ export interface Target {
 }
 
 /** Query parameters that select a sub-resource instead of the object or bucket itself. */
-const SUBRESOURCES = new Set([
+export const SUBRESOURCES: ReadonlySet<string> = new Set([
   'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'delete', 'encryption', 'intelligent-tiering', 'inventory',
   'legal-hold', 'lifecycle', 'location', 'logging', 'metrics', 'notification', 'object-lock', 'ownershipControls',
   'policy', 'policyStatus', 'publicAccessBlock', 'replication', 'requestPayment', 'restore', 'retention', 'select',
@@ -29,31 +29,47 @@ function decode(segment: string): string {
   }
 }
 
-const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/i;
 const MAX_KEY_BYTES = 1024;
 
 /**
- * Refuses names the on-disk layout cannot hold faithfully (a key becomes a path under the
- * bucket's directory): bucket names outside S3's pattern, key segments `.`/`..` (they would
- * escape the bucket), empty segments other than a trailing `/` (they would alias another key),
- * NUL, and keys longer than S3's 1024 bytes.
+ * Refuses names before anything touches the disk: a bucket name must be one S3 could have
+ * created (it is a directory name), a key 1–1,024 bytes of UTF-8 (keys never become paths,
+ * layout.ts). CreateBucket applies S3's full naming rules (checkNewBucketName).
  */
 export function checkNames(target: Pick<Target, 'bucket' | 'key'>): void {
-  if (target.bucket !== null) checkBucketName(target.bucket);
+  if (target.bucket !== null) checkBucketPath(target.bucket);
   if (target.key !== null) checkKey(target.key);
 }
 
-export function checkBucketName(bucket: string): void {
-  if (!BUCKET_NAME.test(bucket)) throw s3Error('InvalidBucketName', 'The specified bucket is not valid.', { BucketName: bucket });
+/** Any name S3 has ever allowed (legacy us-east-1 names included), and nothing path-like. */
+const BUCKET_PATH = /^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$/;
+
+export function checkBucketPath(bucket: string): void {
+  if (!BUCKET_PATH.test(bucket) || bucket.includes('..')) throw invalidBucketName(bucket);
+}
+
+/**
+ * S3's rules for new buckets: 3–63 characters of lowercase letters, digits, dots and hyphens;
+ * starting and ending with a letter or digit; no two adjacent dots and no dot beside a hyphen;
+ * not an IPv4 address; not the reserved prefixes (`xn--`, `sthree-`, `amzn-s3-demo-`) or
+ * suffixes (`-s3alias`, `--ol-s3`, `.mrap`, `--x-s3`, `--table-s3`).
+ */
+export function checkNewBucketName(bucket: string): void {
+  const ok =
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) &&
+    !/\.\.|\.-|-\./.test(bucket) &&
+    !/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bucket) &&
+    !/^(xn--|sthree-|amzn-s3-demo-)/.test(bucket) &&
+    !/(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/.test(bucket);
+  if (!ok) throw invalidBucketName(bucket);
+}
+
+function invalidBucketName(bucket: string): Error {
+  return s3Error('InvalidBucketName', 'The specified bucket is not valid.', { BucketName: bucket });
 }
 
 export function checkKey(key: string): void {
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw s3Error('KeyTooLongError', 'Your key is too long');
-  const segments = key.split('/');
-  const bad = key.includes('\0') || segments.some((seg, i) => seg === '.' || seg === '..' || (seg === '' && i < segments.length - 1));
-  if (bad) {
-    throw s3Error('InvalidArgument', 'The local server cannot store keys with ".", ".." or empty path segments (other than a trailing "/").', { Key: key });
-  }
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw s3Error('KeyTooLongError', 'Your key is too long', { Size: Buffer.byteLength(key), MaxSizeAllowed: MAX_KEY_BYTES });
 }
 
 export function parseTarget(req: Pick<IncomingMessage, 'url' | 'method' | 'headers'>): Target {

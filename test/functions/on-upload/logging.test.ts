@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEvent, toCosEvent, type StorageEvent } from '../../../shared/events';
+import { toCosEvent } from '../../../infra/local/emulator/cosEvent';
+import { parseEvent, type StorageEvent } from '../../../shared/events';
 import { startTestS3, TEST_KEYS, type LocalS3Fixture } from '../../helpers/localS3';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasCode } from '@strata/core/errors';
-import { parseEvent, safeParseEvent, toCosEvent, type LocalObjectEventLike } from '../../../shared/events';
+import { toCosEvent, type CosSourceEvent } from '../../../infra/local/emulator/cosEvent';
+import { parseEvent, safeParseEvent } from '../../../shared/events';
 import { FIXTURE_ROOT, loadFixtures, readJson } from './fixtures';
 
 const fixtures = loadFixtures();
@@ -32,7 +33,7 @@ describe('event fixtures', () => {
   });
 
   it.each(['builder-put', 'builder-reupload'])('local/%s.json is what toCosEvent makes of the captured local event', (name) => {
-    const input = readJson(join(FIXTURE_ROOT, 'local', `${name}.input.json`)) as LocalObjectEventLike;
+    const input = readJson(join(FIXTURE_ROOT, 'local', `${name}.input.json`)) as CosSourceEvent;
     expect(toCosEvent([input], { appid: '1250000000', region: 'gz' })).toEqual(readJson(join(FIXTURE_ROOT, 'local', `${name}.json`)));
   });
 });

@@ -14,6 +14,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { crc32, crc32c } from '@node-rs/crc32';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { objectDir } from '../../../../infra/local/s3/layout';
 import { errorCode, raw, startServer, type TestServer } from './helpers/s3';
 
 let s3: TestServer;
@@ -93,7 +94,7 @@ describe('upload checksums', () => {
     await s3.client('default').send(new PutObjectCommand({ Bucket: 'uploads', Key: 'rot.bin', Body: data }));
     const good = await s3.client('default').send(new GetObjectCommand({ Bucket: 'uploads', Key: 'rot.bin' }));
     expect(Buffer.from(await good.Body!.transformToByteArray()).equals(data)).toBe(true);
-    const file = join(s3.dataDir, 's3', 'uploads', 'rot.bin._S3rver_object');
+    const file = join(objectDir(join(s3.dataDir, 's3', 'uploads'), 'rot.bin'), 'object');
     const bytes = await readFile(file);
     bytes[1000] = bytes[1000]! ^ 0x20;
     await writeFile(file, bytes);

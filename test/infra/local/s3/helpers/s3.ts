@@ -120,6 +120,8 @@ export interface RawRequest {
   secret?: string | null;
   /** Replace the body after signing (to send bytes the signature does not cover). */
   sendBody?: Buffer | string;
+  /** Headers added after signing (sent, but not covered by the signature). */
+  unsignedHeaders?: Record<string, string>;
 }
 
 /** Signs (with the SDK's signer) and sends one request; returns status, headers and body text. */
@@ -145,7 +147,7 @@ export async function raw(endpoint: string, r: RawRequest): Promise<RawResponse>
   }
   const qs = new URLSearchParams(query).toString().replace(/\+/g, '%20');
   const payload = r.sendBody === undefined ? body : Buffer.from(r.sendBody);
-  return send(endpoint, r.method, `${r.path}${qs ? `?${qs}` : ''}`, headers, payload);
+  return send(endpoint, r.method, `${r.path}${qs ? `?${qs}` : ''}`, { ...headers, ...(r.unsignedHeaders ?? {}) }, payload);
 }
 
 export function send(endpoint: string, method: string, pathAndQuery: string, headers: Record<string, string>, body: Buffer | string | null): Promise<RawResponse> {

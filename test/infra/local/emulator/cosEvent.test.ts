@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { StrataError } from '@strata/core/errors';
-import { parseEvent, toCosEvent, type LocalObjectEventLike, type StorageEvent } from '../../../shared/events';
+import { toCosEvent, type CosSourceEvent } from '../../../../infra/local/emulator/cosEvent';
+import { parseEvent, type StorageEvent } from '../../../../shared/events';
 
-const upload: LocalObjectEventLike = {
+const upload: CosSourceEvent = {
   type: 'created',
   op: 'put',
   bucket: 'uploads',

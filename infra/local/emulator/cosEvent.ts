@@ -3,23 +3,14 @@
  * the local SCF emulator invokes handlers with the same shape as production (scf-platform.md §3.1).
  */
 import { createHash } from 'node:crypto';
-import { invalidEvent } from './invalid';
+import { invalidEvent } from '../../../shared/events/invalid';
+import type { LocalObjectEvent } from '../s3/server';
 
-/** The fields of `LocalObjectEvent` (infra/local/s3/server.ts) that a COS payload can carry. */
-export interface LocalObjectEventLike {
-  readonly type: 'created' | 'removed' | 'restored';
-  readonly op: 'put' | 'post' | 'copy' | 'multipart' | 'delete' | 'restore';
-  readonly bucket: string;
-  /** Raw key, as stored. */
-  readonly key: string;
-  readonly size: number | null;
-  readonly etag: string | null;
-  /** Unique per object event; becomes COS's request id, which the idempotency key uses. */
-  readonly sequencer: string;
-  /** ISO-8601. */
-  readonly time: string;
-  readonly requestId: string;
-}
+/**
+ * The fields of the local S3 server's object event that a COS payload carries. `sequencer` is
+ * unique per object event and becomes COS's request id, which the idempotency key uses.
+ */
+export type CosSourceEvent = Pick<LocalObjectEvent, 'type' | 'op' | 'bucket' | 'key' | 'size' | 'etag' | 'sequencer' | 'time' | 'requestId'>;
 
 export interface CosEventOptions {
   /** The APPID to put in the key prefix and `cosBucket.appid` (digits). */
@@ -55,7 +46,7 @@ export interface CosTriggerEvent {
   Records: CosTriggerRecord[];
 }
 
-const EVENT_NAMES: Readonly<Record<LocalObjectEventLike['op'], string>> = {
+const EVENT_NAMES: Readonly<Record<CosSourceEvent['op'], string>> = {
   put: 'cos:ObjectCreated:Put',
   post: 'cos:ObjectCreated:Post',
   copy: 'cos:ObjectCreated:Copy',
@@ -68,7 +59,7 @@ function encodePath(key: string): string {
   return key.split('/').map(encodeURIComponent).join('/');
 }
 
-function toRecord(e: LocalObjectEventLike, options: CosEventOptions, index: number): CosTriggerRecord {
+function toRecord(e: CosSourceEvent, options: CosEventOptions, index: number): CosTriggerRecord {
   const ms = Date.parse(e.time);
   if (Number.isNaN(ms)) throw invalidEvent(`toCosEvent: records[${index}].time: not a date-time`);
   if (!Object.hasOwn(EVENT_NAMES, e.op)) throw invalidEvent(`toCosEvent: records[${index}].op: unsupported ${JSON.stringify(e.op)}`);
@@ -122,8 +113,8 @@ function toRecord(e: LocalObjectEventLike, options: CosEventOptions, index: numb
  * ```
  * @throws StrataError `InvalidEvent` when an input record has an unparsable time, an unknown op or an empty sequencer.
  */
-export function toCosEvent(records: LocalObjectEventLike | readonly LocalObjectEventLike[], options: CosEventOptions): CosTriggerEvent {
+export function toCosEvent(records: CosSourceEvent | readonly CosSourceEvent[], options: CosEventOptions): CosTriggerEvent {
   if (!/^\d+$/.test(options.appid)) throw invalidEvent(`toCosEvent: appid: expected digits, got ${JSON.stringify(options.appid)}`);
-  const list: readonly LocalObjectEventLike[] = Array.isArray(records) ? records : [records as LocalObjectEventLike];
+  const list: readonly CosSourceEvent[] = Array.isArray(records) ? records : [records as CosSourceEvent];
   return { Records: list.map((e, i) => toRecord(e, options, i)) };
 }
