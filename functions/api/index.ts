@@ -32,7 +32,7 @@ function api(): Promise<ApiApp> {
       rateLimiter: createRateLimiter(config.api.rateLimitPerMinute),
       log: logger,
       invoke: (fn, event) => invokeAsync(fn, event),
-      pipelineCounts: () => countPipeline(config, gateway, storage),
+      pipelineCounts: () => countPipeline(config, gateway, storage, process.env.STRATA_SCF_ENDPOINT),
       nowMs: Date.now,
     }),
   );

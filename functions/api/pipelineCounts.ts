@@ -13,10 +13,10 @@ import type { PipelineCounts } from './metrics';
 /** At most this many cards are read per scrape. */
 export const CARD_SCAN_CAP = 5_000;
 
-async function deadLetters(invokeEndpoint: string | undefined): Promise<number | null> {
-  if (!invokeEndpoint) return null;
+async function deadLetters(emulatorEndpoint: string | undefined): Promise<number | null> {
+  if (!emulatorEndpoint) return null;
   try {
-    const res = await fetch(new URL('healthz', invokeEndpoint.endsWith('/') ? invokeEndpoint : `${invokeEndpoint}/`), { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(new URL('healthz', emulatorEndpoint.endsWith('/') ? emulatorEndpoint : `${emulatorEndpoint}/`), { signal: AbortSignal.timeout(2000) });
     const body = (await res.json()) as { events?: Record<string, number> };
     return body.events?.dead ?? 0;
   } catch {
@@ -24,7 +24,8 @@ async function deadLetters(invokeEndpoint: string | undefined): Promise<number |
   }
 }
 
-export async function countPipeline(config: Config, gateway: StorageGateway, storage: GatewayContext): Promise<PipelineCounts> {
+/** `emulatorEndpoint`: the local stack's HTTP endpoint (STRATA_SCF_ENDPOINT there); undefined on SCF. */
+export async function countPipeline(config: Config, gateway: StorageGateway, storage: GatewayContext, emulatorEndpoint: string | undefined): Promise<PipelineCounts> {
   const derived = config.buckets.derived;
   const upload = config.buckets.upload;
   const root = cardKey({ bucket: upload, key: '' }).replace(/\.json$/, '');
@@ -51,5 +52,5 @@ export async function countPipeline(config: Config, gateway: StorageGateway, sto
     }
     startAfter = page.entries.at(-1)?.key;
   }
-  return { cardsByStatus, quarantinesByCode, deadLetters: await deadLetters(config.emulator.invokeEndpoint), truncated };
+  return { cardsByStatus, quarantinesByCode, deadLetters: await deadLetters(emulatorEndpoint), truncated };
 }

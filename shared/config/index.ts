@@ -3,6 +3,7 @@ import type { StorageCredentials } from '@strata/core';
 import { ConfigError, StrataError } from '@strata/core/errors';
 import { mediaConfigFrom, mediaEnvSchema, type MediaConfig } from './media';
 import { loadRecipeSet, type ImageRecipeSet } from './imageRecipes';
+import { lifecycleConfigFrom, lifecycleEnvSchema, type LifecycleConfig } from './lifecycle';
 
 /**
  * Strata's settings, read from the environment once at cold start and validated with zod.
@@ -39,8 +40,6 @@ export const envSchema = z.object({
   STRATA_SERVERLESS_FILE: z.string().min(1).default('serverless.yml'),
   STRATA_WARM_IDLE_MS: z.coerce.number().int().min(0).default(300_000),
   STRATA_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-  /** Set by the local stack for functions: where shared/invoke.ts sends async invocations. */
-  STRATA_INVOKE_ENDPOINT: url.optional(),
   STRATA_RESTORE_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
   STRATA_MAX_INPUT_BYTES: positiveInt.default(2 * 1024 ** 3),
   // Storage gateway (docs/storage-gateway.md).
@@ -71,6 +70,7 @@ export const envSchema = z.object({
   STRATA_API_PUBLIC_URL: url.optional(),
   STRATA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ...mediaEnvSchema,
+  ...lifecycleEnvSchema,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -122,11 +122,12 @@ export interface Config {
     readonly warmIdleMs: number;
     /** The local HTTP server cuts off a client whose request takes longer (slow clients). */
     readonly requestTimeoutMs: number;
-    readonly invokeEndpoint: string | undefined;
   };
   readonly limits: { readonly maxInputBytes: number };
   /** Video and audio processing (issue 13): limits, ladder, loudness; see shared/config/media.ts. */
   readonly media: MediaConfig;
+  /** Lifecycle runs (docs/lifecycle.md). */
+  readonly lifecycle: LifecycleConfig;
   readonly images: {
     /** Checked before any pixel is decoded (docs/images.md). */
     readonly limits: {
@@ -207,10 +208,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       serverlessFile: e.STRATA_SERVERLESS_FILE,
       warmIdleMs: e.STRATA_WARM_IDLE_MS,
       requestTimeoutMs: e.STRATA_HTTP_REQUEST_TIMEOUT_MS,
-      invokeEndpoint: e.STRATA_INVOKE_ENDPOINT,
     },
     limits: { maxInputBytes: e.STRATA_MAX_INPUT_BYTES },
     media: mediaConfigFrom(e),
+    lifecycle: lifecycleConfigFrom(e, e.STRATA_STORAGE_PROVIDER, upload, env),
     images: {
       limits: {
         maxInputBytes: Math.min(e.STRATA_IMAGE_MAX_INPUT_BYTES, e.STRATA_MAX_INPUT_BYTES),

@@ -16,6 +16,7 @@ import { StrataError, type ObjectRef } from '@strata/core';
  * | `index/`          | the vector store's files                                              |
  * | `scrub-reports/`  | scrub reports (named by the core: `scrubReportKey`)                   |
  * | `api/`            | the HTTP API's hashed keys, audit log batches and URL-signing secret  |
+ * | `lifecycle/`      | lifecycle rules per bucket, run checkpoints and reports, access logs  |
  */
 export const DERIVED_PREFIXES = {
   cards: 'cards/',
@@ -28,6 +29,7 @@ export const DERIVED_PREFIXES = {
   index: 'index/',
   scrubReports: 'scrub-reports/',
   api: 'api/',
+  lifecycle: 'lifecycle/',
 } as const;
 
 export type DerivedPrefix = (typeof DERIVED_PREFIXES)[keyof typeof DERIVED_PREFIXES];
@@ -124,4 +126,39 @@ export function auditBatchKey(firstTime: string, writer: string, seq: number): s
 /** `api/signing.key`: the secret signed delivery URLs use when STRATA_API_SIGNING_SECRET is unset. */
 export function signingSecretKey(): string {
   return `${DERIVED_PREFIXES.api}signing.key`;
+}
+
+/** `lifecycle/rules/<bucket>.json`: the lifecycle configuration the timer applies to `bucket`. */
+export function lifecycleRulesKey(bucket: string): string {
+  return `${DERIVED_PREFIXES.lifecycle}rules/${bucket}.json`;
+}
+
+/** `lifecycle/checkpoints/<bucket>.json`: where a lifecycle run over `bucket` stands. */
+export function lifecycleCheckpointKey(bucket: string): string {
+  return `${DERIVED_PREFIXES.lifecycle}checkpoints/${bucket}.json`;
+}
+
+/** `lifecycle/reports/<bucket>/<runId>-<invocation>.json`: what one invocation of a run did. */
+export function lifecycleReportKey(bucket: string, runId: string, invocation: number): string {
+  return `${DERIVED_PREFIXES.lifecycle}reports/${bucket}/${runId}-${invocation}.json`;
+}
+
+/** `lifecycle/access/<bucket>/`: batched read logs (JSON lines), `<YYYY-MM-DD>/<time>-<writer>.jsonl` below. */
+export function accessLogPrefix(bucket: string): string {
+  return `${DERIVED_PREFIXES.lifecycle}access/${bucket}/`;
+}
+
+/** One batch of read logs: `lifecycle/access/<bucket>/<YYYY-MM-DD>/<ISO time>-<writer>.jsonl`. */
+export function accessLogKey(bucket: string, at: Date, writer: string): string {
+  return `${accessLogPrefix(bucket)}${at.toISOString().slice(0, 10)}/${at.toISOString().replace(/[:.]/g, '-')}-${writer}.jsonl`;
+}
+
+/** `lifecycle/restores/<source bucket>/<source key>.json`: a restore Strata started and its status. */
+export function restoreStatusKey(source: ObjectRef): string {
+  return `${DERIVED_PREFIXES.lifecycle}restores/${source.bucket}/${source.key}.json`;
+}
+
+/** `lifecycle/archive/<source bucket>/<source key>`: the manifest of an original archived as an erasure-protected object. */
+export function protectedArchiveKey(source: ObjectRef): string {
+  return `${DERIVED_PREFIXES.lifecycle}archive/${source.bucket}/${source.key}`;
 }

@@ -6,7 +6,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { listPage } from '@strata/core';
 import pLimit from 'p-limit';
 import { keyPrefixSchema, objectKeySchema } from '../../../shared/api/objectKey';
-import { cardKey, type AssetCard, type CardOutput } from '../../../shared/contracts';
+import { cardKey, transcodeJobSchema, type AssetCard, type CardOutput } from '../../../shared/contracts';
 import { readCard } from '../../../shared/pipeline/cards';
 import { requireScope } from '../auth';
 import type { ApiApp, ApiDeps, ApiEnv } from '../context';
@@ -213,7 +213,7 @@ export function registerAssetRoutes(app: ApiApp, deps: ApiDeps): void {
       const card = await requireCard(deps, key);
       const family = card.source.contentType.split('/')[0];
       if (family !== 'image' && family !== 'video' && family !== 'audio') throw apiError('Conflict', `${key} is ${card.source.contentType}: nothing to transcode`);
-      const job = { kind: 'transcode', family, source: card.source, idempotencyKey: card.idempotencyKey, reprocess: true };
+      const job = transcodeJobSchema.parse({ kind: 'transcode', family, source: card.source, idempotencyKey: card.idempotencyKey, reprocess: true });
       const { requestId } = await deps.invoke('transcode', job);
       return c.json({ key, requestId }, 202);
     },
