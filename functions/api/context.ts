@@ -2,7 +2,7 @@
  * What every route receives: validated config, the storage gateway and its S3 context, the URL
  * signer, audit log, metrics, and the clock. Built once per instance (cold start).
  */
-import type { GatewayContext, StorageGateway } from '@strata/core';
+import type { StorageGateway } from '@strata/core';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AuditLog } from '../../shared/api/audit';
 import type { KeySummary } from '../../shared/api/keys';
@@ -15,8 +15,6 @@ import type { UrlSigner } from './signing';
 export interface ApiDeps {
   readonly config: Config;
   readonly gateway: StorageGateway;
-  /** The S3 client behind the gateway: presigned multipart and paged listing. */
-  readonly storage: GatewayContext;
   readonly signer: UrlSigner;
   readonly audit: AuditLog;
   readonly metrics: ApiMetrics;

@@ -1,9 +1,8 @@
-import { gatewayFromContext } from '@strata/core';
 import { AuditLog } from '../../shared/api/audit';
 import { loadConfig } from '../../shared/config';
 import { invokeAsync } from '../../shared/invoke';
 import { createLogger } from '../../shared/log';
-import { gatewayContextFromConfig } from '../../shared/pipeline/gateway';
+import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import { createApi } from './app';
 import { createMetrics } from './metrics';
 import { countPipeline } from './pipelineCounts';
@@ -15,8 +14,7 @@ import { toErrorResponse } from './errors';
 
 // Cold start: a bad setting fails here, once, with the variable's name.
 const config = loadConfig(process.env);
-const storage = gatewayContextFromConfig(config);
-const gateway = gatewayFromContext(storage);
+const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'api' }, { level: config.logLevel });
 
 let app: Promise<ApiApp> | null = null;
@@ -25,14 +23,13 @@ function api(): Promise<ApiApp> {
     createApi({
       config,
       gateway,
-      storage,
       signer: createSigner(secret),
       audit: new AuditLog(gateway, config.buckets.derived),
       metrics: createMetrics(),
       rateLimiter: createRateLimiter(config.api.rateLimitPerMinute),
       log: logger,
       invoke: (fn, event) => invokeAsync(fn, event),
-      pipelineCounts: () => countPipeline(config, gateway, storage, process.env.STRATA_SCF_ENDPOINT),
+      pipelineCounts: () => countPipeline(config, gateway, process.env.STRATA_SCF_ENDPOINT),
       nowMs: Date.now,
     }),
   );

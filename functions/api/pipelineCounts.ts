@@ -3,7 +3,7 @@
  * reason code (a listing of the derived bucket, capped), dead-lettered async events (locally
  * from the emulator's health endpoint; a deployed SCF's dead-letter queue is not readable here).
  */
-import { listPage, type GatewayContext, type StorageGateway } from '@strata/core';
+import { listPage, type StorageGateway } from '@strata/core';
 import pLimit from 'p-limit';
 import { cardKey } from '../../shared/contracts';
 import { readCard } from '../../shared/pipeline/cards';
@@ -25,7 +25,7 @@ async function deadLetters(emulatorEndpoint: string | undefined): Promise<number
 }
 
 /** `emulatorEndpoint`: the local stack's HTTP endpoint (STRATA_SCF_ENDPOINT there); undefined on SCF. */
-export async function countPipeline(config: Config, gateway: StorageGateway, storage: GatewayContext, emulatorEndpoint: string | undefined): Promise<PipelineCounts> {
+export async function countPipeline(config: Config, gateway: StorageGateway, emulatorEndpoint: string | undefined): Promise<PipelineCounts> {
   const derived = config.buckets.derived;
   const upload = config.buckets.upload;
   const root = cardKey({ bucket: upload, key: '' }).replace(/\.json$/, '');
@@ -36,7 +36,7 @@ export async function countPipeline(config: Config, gateway: StorageGateway, sto
   let scanned = 0;
   let truncated = false;
   for (;;) {
-    const page = await listPage(storage, derived, { prefix: root, startAfter, maxKeys: 1000 });
+    const page = await listPage(gateway, derived, { prefix: root, startAfter, maxKeys: 1000 });
     const batch = page.entries.slice(0, CARD_SCAN_CAP - scanned);
     scanned += batch.length;
     const cards = await Promise.all(batch.map((e) => limit(() => readCard(gateway, derived, { bucket: upload, key: e.key.slice(root.length, -'.json'.length) }))));

@@ -77,7 +77,7 @@ export function registerAssetRoutes(app: ApiApp, deps: ApiDeps): void {
         startAfter = Buffer.from(q.cursor, 'base64url').toString('utf8');
         if (!startAfter.startsWith(`${cardsRoot}${q.prefix}`)) throw apiError('ValidationFailed', 'cursor: not a cursor of this listing');
       }
-      const page = await listPage(deps.storage, derived, { prefix: `${cardsRoot}${q.prefix}`, startAfter, maxKeys: q.limit });
+      const page = await listPage(deps.gateway, derived, { prefix: `${cardsRoot}${q.prefix}`, startAfter, maxKeys: q.limit });
       const exp = expires();
       const limit = pLimit(16);
       const items = await Promise.all(

@@ -7,6 +7,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { listPage } from '@strata/core';
 import pLimit from 'p-limit';
 import { keyPrefixSchema, objectKeySchema } from '../../../shared/api/objectKey';
+import { restoreStatus, startRestore, type RestoreDeps } from '../../../shared/lifecycle';
 import { requireScope } from '../auth';
 import type { ApiApp, ApiDeps } from '../context';
 import { apiError } from '../errors';
@@ -14,9 +15,6 @@ import { bearer, errorResponses, jsonBody, jsonOk } from './common';
 
 const keyQuery = z.object({ key: objectKeySchema.openapi({ param: { name: 'key', in: 'query' } }) });
 const anyJson = z.object({}).loose();
-
-/** Typical restore times per retrieval tier (COS/S3 archive documentation), for the ETA. */
-const RESTORE_TIER_SECONDS = { Expedited: 5 * 60, Standard: 5 * 3600, Bulk: 12 * 3600 } as const;
 
 function notImplemented(what: string): never {
   throw apiError('NotImplemented', `${what} is not available in this build of Strata`);
@@ -48,37 +46,64 @@ export function registerOperationsRoutes(app: ApiApp, deps: ApiDeps): void {
   gone('/v1/lifecycle/plan', 'The lifecycle plan (what moves to which storage class when)', 'lifecycle');
   gone('/v1/lifecycle/status', 'Lifecycle status and cost projection', 'lifecycle');
 
+  const restoreDeps = (): RestoreDeps => ({
+    gateway: deps.gateway,
+    derivedBucket: derived,
+    ...(deps.config.storage.provider === 'local' ? { localDelayMs: deps.config.emulator.restoreDelayMs } : {}),
+  });
+  const restoreReport = z
+    .object({
+      bucket: z.string(),
+      key: z.string(),
+      storageClass: z.string().nullable(),
+      state: z.enum(['none', 'archived', 'in-progress', 'restored', 'missing']),
+      protected: z.boolean(),
+      tier: z.string().nullable(),
+      requestedAt: z.string().nullable(),
+      eta: z.object({ earliest: z.string(), latest: z.string() }).nullable(),
+      expiresAt: z.string().nullable(),
+    })
+    .openapi('RestoreReport');
+
   app.openapi(
     createRoute({
       method: 'post',
       path: '/v1/assets/restore',
-      summary: 'Restore an archived upload: 202 with status and ETA (the card follows once readable)',
+      summary: 'Restore an archived upload: 202 with status and ETA while it runs (the card follows once readable)',
       tags: ['lifecycle'],
       security: bearer,
       middleware: admin,
       request: jsonBody(z.object({ key: objectKeySchema, days: z.number().int().min(1).max(30).optional(), tier: z.enum(['Expedited', 'Standard', 'Bulk']).optional() }).strict()),
       responses: {
-        ...jsonOk(z.object({ key: z.string(), state: z.string(), expiresAt: z.string().nullable() }), 'Not archived, or already restored: readable now'),
-        202: {
-          description: 'Restore under way',
-          content: { 'application/json': { schema: z.object({ key: z.string(), state: z.string(), tier: z.string(), eta: z.string().nullable() }) } },
-        },
+        ...jsonOk(restoreReport, 'Restored already: readable now'),
+        202: { description: 'Restore under way: state, tier and ETA', content: { 'application/json': { schema: restoreReport } } },
         ...errorResponses(400, 401, 403, 404),
       },
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const ref = { bucket: upload, key: body.key };
       c.set('auditTarget', `s3://${upload}/${body.key}`);
-      const info = await deps.gateway.head(ref);
-      if (!info) throw apiError('NotFound', `no upload ${body.key}`);
-      const now = info.restore ?? (await deps.gateway.restoreStatus(ref));
-      if (now.state === 'none' || now.state === 'restored') return c.json({ key: body.key, state: now.state, expiresAt: now.expiresAt?.toISOString() ?? null }, 200);
-      const tier = body.tier ?? 'Standard';
-      const after = now.state === 'in-progress' ? now : await deps.gateway.restore(ref, { days: body.days ?? 1, tier });
-      if (after.state === 'restored') return c.json({ key: body.key, state: after.state, expiresAt: after.expiresAt?.toISOString() ?? null }, 200);
-      const seconds = deps.config.storage.provider === 'local' ? deps.config.emulator.restoreDelayMs / 1000 : RESTORE_TIER_SECONDS[tier];
-      return c.json({ key: body.key, state: after.state, tier, eta: new Date(deps.nowMs() + seconds * 1000).toISOString() }, 202);
+      const report = await startRestore(restoreDeps(), { bucket: upload, key: body.key }, { days: body.days ?? 1, tier: body.tier ?? 'Standard' });
+      return c.json(report, report.state === 'in-progress' ? 202 : 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/assets/restore',
+      summary: "An upload's archive and restore status (state, ETA, until when it is readable)",
+      tags: ['lifecycle'],
+      security: bearer,
+      middleware: read,
+      request: { query: keyQuery },
+      responses: { ...jsonOk(restoreReport, 'Restore status'), ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { key } = c.req.valid('query');
+      const report = await restoreStatus(restoreDeps(), { bucket: upload, key });
+      if (report.state === 'missing') throw apiError('NotFound', `no upload ${key}`);
+      return c.json(report, 200);
     },
   );
 
@@ -99,7 +124,7 @@ export function registerOperationsRoutes(app: ApiApp, deps: ApiDeps): void {
     async (c) => {
       const q = c.req.valid('query');
       const root = `quarantine/${upload}/`;
-      const page = await listPage(deps.storage, derived, { prefix: `${root}${q.prefix}`, maxKeys: q.limit });
+      const page = await listPage(deps.gateway, derived, { prefix: `${root}${q.prefix}`, maxKeys: q.limit });
       const limit = pLimit(16);
       const items = await Promise.all(
         page.entries.map((e) =>

@@ -4,7 +4,7 @@
  * through the function; the bucket's trigger processes them as any other upload.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { abortPresignedMultipart, completePresignedMultipart, createPresignedMultipart, presignUploadPart } from '@strata/core';
+import { presignedMultipart } from '@strata/core';
 import { objectKeySchema } from '../../../shared/api/objectKey';
 import { requireScope } from '../auth';
 import type { ApiApp, ApiDeps } from '../context';
@@ -32,6 +32,7 @@ export function registerUploadRoutes(app: ApiApp, deps: ApiDeps): void {
   const ttl = deps.config.api.urlTtlSeconds;
   const expiresAt = () => new Date(deps.nowMs() + ttl * 1000).toISOString();
   const auth = requireScope(deps, 'upload');
+  const multipart = presignedMultipart(deps.gateway);
 
   app.openapi(
     createRoute({
@@ -66,7 +67,7 @@ export function registerUploadRoutes(app: ApiApp, deps: ApiDeps): void {
     async (c) => {
       const body = c.req.valid('json');
       c.set('auditTarget', `s3://${upload}/${body.key}`);
-      const { uploadId } = await createPresignedMultipart(deps.storage, { bucket: upload, key: body.key }, { contentType: body.contentType });
+      const { uploadId } = await multipart.create({ bucket: upload, key: body.key }, { contentType: body.contentType });
       return c.json({ bucket: upload, key: body.key, uploadId }, 200);
     },
   );
@@ -89,7 +90,7 @@ export function registerUploadRoutes(app: ApiApp, deps: ApiDeps): void {
       const body = c.req.valid('json');
       c.set('auditTarget', `s3://${upload}/${body.key}`);
       const ref = { bucket: upload, key: body.key };
-      const parts = await Promise.all(body.partNumbers.map(async (n) => ({ partNumber: n, url: await presignUploadPart(deps.storage, ref, body.uploadId, n, { expiresIn: ttl }) })));
+      const parts = await Promise.all(body.partNumbers.map(async (n) => ({ partNumber: n, url: await multipart.partUrl(ref, body.uploadId, n, { expiresIn: ttl }) })));
       return c.json({ parts, expiresAt: expiresAt() }, 200);
     },
   );
@@ -116,7 +117,7 @@ export function registerUploadRoutes(app: ApiApp, deps: ApiDeps): void {
     async (c) => {
       const body = c.req.valid('json');
       c.set('auditTarget', `s3://${upload}/${body.key}`);
-      const { etag } = await completePresignedMultipart(deps.storage, { bucket: upload, key: body.key }, body.uploadId, body.parts);
+      const { etag } = await multipart.complete({ bucket: upload, key: body.key }, body.uploadId, body.parts);
       return c.json({ bucket: upload, key: body.key, etag }, 200);
     },
   );
@@ -135,7 +136,7 @@ export function registerUploadRoutes(app: ApiApp, deps: ApiDeps): void {
     async (c) => {
       const body = c.req.valid('json');
       c.set('auditTarget', `s3://${upload}/${body.key}`);
-      await abortPresignedMultipart(deps.storage, { bucket: upload, key: body.key }, body.uploadId);
+      await multipart.abort({ bucket: upload, key: body.key }, body.uploadId);
       return c.json({ aborted: true as const }, 200);
     },
   );

@@ -268,22 +268,26 @@ describe('uploads, assets, delivery', () => {
     );
   });
 
-  it('reprocess queues a transcode (202); restore of a non-archived upload says it is readable', async () => {
+  it('reprocess queues a transcode (202); restore of a non-archived upload is refused, its status says readable', async () => {
     const r = await api.call('/v1/assets/reprocess', { key: keys.admin, body: { key: 'api/one.png' } });
     expect(r.status).toBe(202);
     expect(r.json.requestId).toBeTruthy();
     expectError(await api.call('/v1/assets/reprocess', { key: keys.admin, body: { key: 'api/none.png' } }), 404, 'NotFound');
     const restore = await api.call('/v1/assets/restore', { key: keys.admin, body: { key: 'api/one.png' } });
-    expect(restore.status).toBe(200);
-    expect(restore.json.state).toBe('none');
+    expectError(restore, 400, 'InvalidArgument');
+    expect(restore.json.error.message).toContain('not an archive class');
+    const status = await api.call('/v1/assets/restore?key=api/one.png', { key: keys.read });
+    expect(status.json).toMatchObject({ key: 'api/one.png', state: 'none' });
   });
 
   it('restore of an archived upload: 202 with status and ETA', async () => {
     await e2e.gateway.put({ bucket: 'uploads', key: 'cold/archived.bin' }, Buffer.alloc(10), { storageClass: 'ARCHIVE' });
     const r = await api.call('/v1/assets/restore', { key: keys.admin, body: { key: 'cold/archived.bin', tier: 'Expedited' } });
     expect(r.status).toBe(202);
-    expect(r.json).toMatchObject({ key: 'cold/archived.bin', state: 'in-progress', tier: 'Expedited' });
-    expect(Date.parse(r.json.eta)).toBeGreaterThan(Date.now() - 1000);
+    expect(r.json).toMatchObject({ key: 'cold/archived.bin', state: 'in-progress', tier: 'Expedited', storageClass: 'ARCHIVE' });
+    expect(Date.parse(r.json.eta.latest)).toBeGreaterThan(Date.now() - 1000);
+    const status = await api.call('/v1/assets/restore?key=cold/archived.bin', { key: keys.read });
+    expect(status.json.state).toMatch(/in-progress|restored/);
   });
 });
 

@@ -2,7 +2,7 @@
  * The OpenAPI document is generated from the same zod schemas as the router: every route the
  * router serves is in the document and every documented path is served.
  */
-import { createGatewayContext, gatewayFromContext } from '@strata/core';
+import { createS3Gateway } from '@strata/core';
 import { describe, expect, it } from 'vitest';
 import { createApi } from '../../../functions/api/app';
 import { createMetrics } from '../../../functions/api/metrics';
@@ -15,12 +15,10 @@ import { createLogger } from '../../../shared/log';
 
 function buildApp() {
   const config = loadConfig({ STRATA_S3_ENDPOINT: 'http://127.0.0.1:9' });
-  const storage = createGatewayContext({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: config.storage.credentials });
-  const gateway = gatewayFromContext(storage);
+  const gateway = createS3Gateway({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: config.storage.credentials });
   return createApi({
     config,
     gateway,
-    storage,
     signer: createSigner(Buffer.alloc(32)),
     audit: new AuditLog(gateway, 'derived'),
     metrics: createMetrics(),

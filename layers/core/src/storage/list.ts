@@ -23,7 +23,7 @@ export async function* listObjects(ctx: GatewayContext, bucket: string, prefix?:
 }
 
 /** One page of a listing, in key order, after `startAfter`; `more` when keys follow the page. */
-export async function listPage(ctx: GatewayContext, bucket: string, options: { prefix?: string; startAfter?: string; maxKeys: number }): Promise<{ entries: ListEntry[]; more: boolean }> {
+export async function listPageOf(ctx: GatewayContext, bucket: string, options: { prefix?: string; startAfter?: string; maxKeys: number }): Promise<{ entries: ListEntry[]; more: boolean }> {
   let out;
   try {
     out = await ctx.client.send(
