@@ -65,7 +65,7 @@ describe('GetObjectAttributes', () => {
     expect(mp.ETag).toBe(completedEtag.replace(/"/g, ''));
     expect([mp.ObjectSize, mp.StorageClass, mp.Checksum?.ChecksumType]).toEqual([5 * MiB + 1000, 'STANDARD', 'COMPOSITE']);
     expect(mp.ObjectParts?.TotalPartsCount).toBe(2);
-    expect([mp.ObjectParts?.IsTruncated, mp.ObjectParts?.NextPartNumberMarker, mp.ObjectParts?.Parts?.map((p) => [p.PartNumber, p.Size])]).toEqual([true, 1, [[1, 5 * MiB]]]);
+    expect([mp.ObjectParts?.IsTruncated, mp.ObjectParts?.NextPartNumberMarker, mp.ObjectParts?.Parts?.map((p) => [p.PartNumber, p.Size])]).toEqual([true, '1', [[1, 5 * MiB]]]);
     expect(mp.ObjectParts?.Parts?.[0]?.ChecksumSHA256).toMatch(/=$/);
     const plain = await s3.client().send(new GetObjectAttributesCommand({ Bucket: 'uploads', Key: 'plain.txt', ObjectAttributes: [...all] }));
     expect([plain.ObjectSize, plain.ObjectParts, plain.Checksum?.ChecksumCRC32 !== undefined]).toEqual([10, undefined, true]);
