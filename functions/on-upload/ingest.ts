@@ -4,7 +4,7 @@ import type { CardIdentity, HandOffMark, TranscodeJob } from '../../shared/contr
 import type { Config } from '../../shared/config';
 import type { StorageRecord } from '../../shared/events/types';
 import type { Logger } from '../../shared/log';
-import { SNIFF_BYTES, sniffContentType } from '../../shared/media/sniff';
+import { SNIFF_BYTES, sniffContentType, sniffWindowOf, type SniffExtra, type SniffWindow } from '../../shared/media/sniff';
 import { readCard, writeCard, writeCardVersion } from '../../shared/pipeline/cards';
 import { quarantineAsset } from '../../shared/pipeline/quarantine';
 
@@ -31,23 +31,35 @@ export type IngestOutcome =
 /** States in which a redelivered event has nothing left to do. */
 const SETTLED = new Set(['processing', 'done', 'quarantined']);
 
-/** One pass over the object: its sha256 and its first bytes (for sniffing). */
-async function hashAndHead(gateway: StorageGateway, ref: { bucket: string; key: string }): Promise<{ sha256: string; head: Buffer; size: number }> {
+/**
+ * One pass over the object: its sha256, its first bytes and, when the head says sniffing needs
+ * more (a TIFF whose first IFD lies further in), the bytes at that window — no second read.
+ */
+async function hashAndHead(gateway: StorageGateway, ref: { bucket: string; key: string }): Promise<{ sha256: string; head: Buffer; extra: SniffExtra | undefined; size: number }> {
   const { body } = await gateway.get(ref);
   const hash = createHash('sha256');
   const headChunks: Buffer[] = [];
   let headBytes = 0;
   let size = 0;
+  let window: SniffWindow | null | undefined; // undefined until the first 8 bytes are in
+  const windowChunks: Buffer[] = [];
   for await (const chunk of body as AsyncIterable<Buffer>) {
     hash.update(chunk);
-    size += chunk.length;
     if (headBytes < SNIFF_BYTES) {
       const part = chunk.subarray(0, SNIFF_BYTES - headBytes);
       headChunks.push(part);
       headBytes += part.length;
     }
+    if (window === undefined && headBytes >= 8) window = sniffWindowOf(Buffer.concat(headChunks));
+    if (window) {
+      const from = Math.max(window.start, size);
+      const to = Math.min(window.start + window.length, size + chunk.length);
+      if (to > from) windowChunks.push(chunk.subarray(from - size, to - size));
+    }
+    size += chunk.length;
   }
-  return { sha256: hash.digest('hex'), head: Buffer.concat(headChunks), size };
+  const extra = window ? { start: window.start, bytes: Buffer.concat(windowChunks) } : undefined;
+  return { sha256: hash.digest('hex'), head: Buffer.concat(headChunks), extra, size };
 }
 
 /**
@@ -92,7 +104,7 @@ export async function ingestRecord(record: StorageRecord, deps: IngestDeps): Pro
     log.info({ status: card.status }, 'identical bytes already processed: nothing to do');
     return 'unchanged';
   }
-  const sniffed = await sniffContentType(read.head);
+  const sniffed = await sniffContentType(read.head, read.extra);
   const identity: CardIdentity = {
     source: {
       bucket: ref.bucket,

@@ -3,6 +3,7 @@ import type { StorageCredentials } from '@strata/core';
 import { ConfigError, StrataError } from '@strata/core/errors';
 import { mediaConfigFrom, mediaEnvSchema, type MediaConfig } from './media';
 import { loadRecipeSet, type ImageRecipeSet } from './imageRecipes';
+import { lifecycleConfigFrom, lifecycleEnvSchema, type LifecycleConfig } from './lifecycle';
 
 /**
  * Strata's settings, read from the environment once at cold start and validated with zod.
@@ -38,8 +39,6 @@ export const envSchema = z.object({
   // Local SCF emulator (docs/local-stack.md).
   STRATA_SERVERLESS_FILE: z.string().min(1).default('serverless.yml'),
   STRATA_WARM_IDLE_MS: z.coerce.number().int().min(0).default(300_000),
-  /** Set by the local stack for functions: where shared/invoke.ts sends async invocations. */
-  STRATA_INVOKE_ENDPOINT: url.optional(),
   STRATA_RESTORE_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
   STRATA_MAX_INPUT_BYTES: positiveInt.default(2 * 1024 ** 3),
   // Storage gateway (docs/storage-gateway.md).
@@ -64,6 +63,7 @@ export const envSchema = z.object({
   STRATA_IMAGE_RECIPES_FILE: z.string().optional(),
   STRATA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ...mediaEnvSchema,
+  ...lifecycleEnvSchema,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -113,11 +113,12 @@ export interface Config {
     readonly restoreDelayMs: number;
     readonly serverlessFile: string;
     readonly warmIdleMs: number;
-    readonly invokeEndpoint: string | undefined;
   };
   readonly limits: { readonly maxInputBytes: number };
   /** Video and audio processing (issue 13): limits, ladder, loudness; see shared/config/media.ts. */
   readonly media: MediaConfig;
+  /** Lifecycle runs (docs/lifecycle.md). */
+  readonly lifecycle: LifecycleConfig;
   readonly images: {
     /** Checked before any pixel is decoded (docs/images.md). */
     readonly limits: {
@@ -187,10 +188,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       restoreDelayMs: e.STRATA_RESTORE_DELAY_MS,
       serverlessFile: e.STRATA_SERVERLESS_FILE,
       warmIdleMs: e.STRATA_WARM_IDLE_MS,
-      invokeEndpoint: e.STRATA_INVOKE_ENDPOINT,
     },
     limits: { maxInputBytes: e.STRATA_MAX_INPUT_BYTES },
     media: mediaConfigFrom(e),
+    lifecycle: lifecycleConfigFrom(e, e.STRATA_STORAGE_PROVIDER, upload, env),
     images: {
       limits: {
         maxInputBytes: Math.min(e.STRATA_IMAGE_MAX_INPUT_BYTES, e.STRATA_MAX_INPUT_BYTES),

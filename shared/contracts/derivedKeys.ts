@@ -15,6 +15,7 @@ import { StrataError, type ObjectRef } from '@strata/core';
  * | `features/`       | extracted features of each source object                              |
  * | `index/`          | the vector store's files                                              |
  * | `scrub-reports/`  | scrub reports (named by the core: `scrubReportKey`)                   |
+ * | `lifecycle/`      | lifecycle rules per bucket, run checkpoints and reports, access logs  |
  */
 export const DERIVED_PREFIXES = {
   cards: 'cards/',
@@ -26,6 +27,7 @@ export const DERIVED_PREFIXES = {
   features: 'features/',
   index: 'index/',
   scrubReports: 'scrub-reports/',
+  lifecycle: 'lifecycle/',
 } as const;
 
 export type DerivedPrefix = (typeof DERIVED_PREFIXES)[keyof typeof DERIVED_PREFIXES];
@@ -96,3 +98,38 @@ export function workKey(sourceSha256: string, recipe: RecipeRef, name: string): 
 
 /** `scrub-reports/YYYY/MM/DD/<startedAt>.json`: named by the core, which cannot import shared/. */
 export { scrubReportKey } from '@strata/core';
+
+/** `lifecycle/rules/<bucket>.json`: the lifecycle configuration the timer applies to `bucket`. */
+export function lifecycleRulesKey(bucket: string): string {
+  return `${DERIVED_PREFIXES.lifecycle}rules/${bucket}.json`;
+}
+
+/** `lifecycle/checkpoints/<bucket>.json`: where a lifecycle run over `bucket` stands. */
+export function lifecycleCheckpointKey(bucket: string): string {
+  return `${DERIVED_PREFIXES.lifecycle}checkpoints/${bucket}.json`;
+}
+
+/** `lifecycle/reports/<bucket>/<runId>-<invocation>.json`: what one invocation of a run did. */
+export function lifecycleReportKey(bucket: string, runId: string, invocation: number): string {
+  return `${DERIVED_PREFIXES.lifecycle}reports/${bucket}/${runId}-${invocation}.json`;
+}
+
+/** `lifecycle/access/<bucket>/`: batched read logs (JSON lines), `<YYYY-MM-DD>/<time>-<writer>.jsonl` below. */
+export function accessLogPrefix(bucket: string): string {
+  return `${DERIVED_PREFIXES.lifecycle}access/${bucket}/`;
+}
+
+/** One batch of read logs: `lifecycle/access/<bucket>/<YYYY-MM-DD>/<ISO time>-<writer>.jsonl`. */
+export function accessLogKey(bucket: string, at: Date, writer: string): string {
+  return `${accessLogPrefix(bucket)}${at.toISOString().slice(0, 10)}/${at.toISOString().replace(/[:.]/g, '-')}-${writer}.jsonl`;
+}
+
+/** `lifecycle/restores/<source bucket>/<source key>.json`: a restore Strata started and its status. */
+export function restoreStatusKey(source: ObjectRef): string {
+  return `${DERIVED_PREFIXES.lifecycle}restores/${source.bucket}/${source.key}.json`;
+}
+
+/** `lifecycle/archive/<source bucket>/<source key>`: the manifest of an original archived as an erasure-protected object. */
+export function protectedArchiveKey(source: ObjectRef): string {
+  return `${DERIVED_PREFIXES.lifecycle}archive/${source.bucket}/${source.key}`;
+}

@@ -1,5 +1,5 @@
 import sharp, { type Metadata } from 'sharp';
-import { SNIFF_BYTES, sniffContentType } from '../../../shared/media/sniff';
+import { sniffBytes } from '../../../shared/media/sniff';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import { readApngHeader } from './apng';
 import { heifOrientation } from './heifTransform';
@@ -68,7 +68,7 @@ export async function probeImage(input: Buffer, limits: ImageLimits): Promise<Pr
   if (input.length > limits.maxInputBytes) {
     throw new QuarantineError('too-large', `${input.length} bytes exceeds the image limit of ${limits.maxInputBytes} bytes`);
   }
-  const sniffed = await sniffContentType(input.subarray(0, SNIFF_BYTES));
+  const sniffed = await sniffBytes(input);
   if (sniffed.family !== 'image') throw new QuarantineError('unsupported-type', `content is ${sniffed.mime}, not an image`);
   const isSvg = sniffed.mime === 'image/svg+xml';
   const svg = isSvg ? sanitizeSvg(input) : undefined;

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from 'saxes';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 
@@ -108,7 +109,22 @@ function isTolerated(message: string, dropping: boolean): boolean {
   return message.includes('unbound namespace prefix') || (dropping && message.includes('undefined entity'));
 }
 
-export function sanitizeSvg(input: Buffer): SanitizedSvg {
+/** A gzipped SVG (`.svgz`) inflated, never past the SVG size limit (a gzip bomb stops there). */
+function inflateSvgz(input: Buffer): Buffer {
+  try {
+    return gunzipSync(input, { maxOutputLength: MAX_SVG_BYTES + 1 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') throw new QuarantineError('too-large', `gzipped SVG inflates past ${MAX_SVG_BYTES} bytes`, { cause: err });
+    if (code === 'Z_BUF_ERROR') throw new QuarantineError('truncated', 'gzipped SVG ends early', { cause: err });
+    throw new QuarantineError('corrupt', `gzipped SVG does not inflate: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+const isGzip = (bytes: Buffer): boolean => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+
+export function sanitizeSvg(source: Buffer): SanitizedSvg {
+  const input = isGzip(source) ? inflateSvgz(source) : source;
   if (input.length > MAX_SVG_BYTES) throw new QuarantineError('too-large', `SVG of ${input.length} bytes exceeds ${MAX_SVG_BYTES}`);
   const text = input.toString('utf8').replace(/^\uFEFF/, '');
   const removed: Removed = { externalReferences: 0, scripts: 0, eventHandlers: 0, foreignObjects: 0 };

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 
 export const RECIPE_CODE_VERSIONS = {
-  hls: 1,
+  hls: 2,
   mp4: 1,
   poster: 1,
   sprite: 1,

@@ -4,7 +4,10 @@
  * The ladder pass decodes the source once: the decoded frames go through the shared pre-filters
  * (deinterlace, HDR→SDR tone mapping, constant frame rate), then a `scale` + `split` cascade
  * feeds every rung (and one low-rate branch for the sprite tiles). Each rung is an H.264 + AAC HLS output
- * with MPEG-TS segments; keyframes are forced every segment so all rungs cut at the same times.
+ * with MPEG-TS segments. Keyframes are forced on one grid in every rung (at most 2 s apart, a
+ * whole number of them per segment), GOPs are closed, and timestamps are source time + a fixed
+ * offset (no per-encode shift), so rungs cut at the same instants, players can switch rungs inside
+ * a segment, and separately encoded parts (resume passes, chunks, audio) line up.
  */
 import type { VideoStreamInfo } from '../media/probe';
 import type { FrameRatePlan, PlannedRung } from './ladder';
@@ -56,8 +59,23 @@ export interface LadderPassSpec {
   readonly playlistType?: 'event' | 'vod';
 }
 
+/** Apple's HLS authoring guidance: a keyframe at least every 2 s, so rung switches need not wait for the next segment. */
+export const MAX_KEYFRAME_SECONDS = 2;
+
+/** Keyframes per segment: the fewest that keep them at most 2 s apart (4 s segments → 2, 5 s → 3). */
+export function keyframesPerSegment(segmentSeconds: number): number {
+  return Math.max(1, Math.ceil(segmentSeconds / MAX_KEYFRAME_SECONDS));
+}
+
+/** Seconds between forced keyframes: an exact fraction of the segment, so segment starts are keyframes. */
+export function keyframeSeconds(segmentSeconds: number): number {
+  return segmentSeconds / keyframesPerSegment(segmentSeconds);
+}
+
 export function x264Options(rung: PlannedRung, spec: Pick<LadderPassSpec, 'preset' | 'crf' | 'segmentSeconds' | 'fps'>): string[] {
-  const gop = Math.max(1, Math.round(spec.segmentSeconds * spec.fps.value * 2));
+  const per = keyframesPerSegment(spec.segmentSeconds);
+  // -g is only the upper bound; the forced grid places every keyframe (no scene cuts).
+  const gop = Math.max(1, Math.ceil(keyframeSeconds(spec.segmentSeconds) * spec.fps.value));
   return [
     '-c:v', 'libx264',
     '-preset', spec.preset,
@@ -68,12 +86,25 @@ export function x264Options(rung: PlannedRung, spec: Pick<LadderPassSpec, 'prese
     '-pix_fmt', 'yuv420p',
     '-g', String(gop),
     '-sc_threshold', '0',
-    '-force_key_frames', `expr:gte(t,n_forced*${spec.segmentSeconds})`,
+    '-flags', '+cgop',
+    // t·per ≥ n·S: exact in integers for any segment length (no 1.666… rounding drift); the
+    // epsilon keeps a frame whose time is a hair under a grid point from missing it.
+    '-force_key_frames', `expr:gte(t*${per}+0.000001,n_forced*${spec.segmentSeconds})`,
   ];
 }
 
+/**
+ * AAC encoders prime with 1024 samples, so the first packet's timestamp is 21 ms before the first
+ * sample; delaying the samples by one frame makes the first audio packet start with the first video
+ * frame (players then see no hole at the start). Lip sync moves by 21 ms, far below what anyone notices.
+ */
+export const AAC_PRIMING_SAMPLES = 1024;
+
 export function aacOptions(audio: AudioPlan, kbps: number): string[] {
-  return ['-c:a', 'aac', '-b:a', `${kbps}k`, '-ac', String(audio.channels), '-ar', String(audio.sampleRate)];
+  return [
+    '-af', `asetpts=PTS+${AAC_PRIMING_SAMPLES}/${audio.sampleRate}/TB`,
+    '-c:a', 'aac', '-b:a', `${kbps}k`, '-ac', String(audio.channels), '-ar', String(audio.sampleRate),
+  ];
 }
 
 /** Where the input is seeked to: half a frame before a resume point, so the boundary frame is kept. */
@@ -150,9 +181,15 @@ export function firstTileIndex(startSeconds: number, intervalSeconds: number, fp
   return Math.ceil((startSeconds - 1.5 / fps) / intervalSeconds);
 }
 
+/** Output options that keep encoder timestamps as they are (the muxer's own offset stays). */
+export const NO_TIMESTAMP_SHIFT = ['-avoid_negative_ts', 'disabled', '-hls_segment_options', 'avoid_negative_ts=disabled'] as const;
+
 export function hlsOutputArgs(spec: Pick<LadderPassSpec, 'segmentSeconds' | 'startSegment' | 'startSeconds' | 'outDir' | 'playlistType'>, rungName: string): string[] {
   return [
     '-output_ts_offset', spec.startSeconds.toFixed(6),
+    // Timestamps stay source time + the muxer's fixed offset: without this, B-frame delay shifts
+    // every stream by a preset-dependent amount, and separately encoded parts would not line up.
+    ...NO_TIMESTAMP_SHIFT,
     '-f', 'hls',
     '-hls_time', String(spec.segmentSeconds),
     '-hls_playlist_type', spec.playlistType ?? 'event',

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardKey, quarantineKey, type AssetCard } from '../../../shared/contracts';
@@ -154,6 +155,22 @@ describe('ingestRecord', () => {
     const card = (await readCard(s3.gateway, 'derived', { bucket: 'uploads', key: 'empty.mp4' }))!;
     expect(card.reason?.code).toBe('empty');
     expect(card.source.contentType).toBe('application/x-empty');
+  });
+
+  it('types TIFFs whose first IFD lies past the first 4,100 bytes, and gzipped SVG, as images', async () => {
+    // libtiff (sharp) writes the IFD after the image data, as LZW/tiled/16-bit TIFFs in the wild do.
+    const noisy = () => sharp({ create: { width: 96, height: 64, channels: 3, background: '#369', noise: { type: 'gaussian', mean: 128, sigma: 30 } } });
+    const lzw = await noisy().tiff({ compression: 'lzw' }).toBuffer();
+    const tiled = await noisy().tiff({ compression: 'deflate', tile: true, tileWidth: 16, tileHeight: 16 }).toBuffer();
+    const svgz = gzipSync('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#0a0"/></svg>');
+    for (const [key, bytes, mime] of [['wild/lzw.tif', lzw, 'image/tiff'], ['wild/tiled.tiff', tiled, 'image/tiff'], ['wild/logo.svgz', svgz, 'image/svg+xml']] as const) {
+      expect(key.endsWith('z') || bytes.readUInt32LE(4) > 4100, key).toBe(true);
+      await s3.gateway.put({ bucket: 'uploads', key }, bytes);
+      expect(await ingestRecord(recordFor('uploads', key), deps), key).toBe('handed-off');
+      const card = (await readCard(s3.gateway, 'derived', { bucket: 'uploads', key }))!;
+      expect(card.source.contentType, key).toBe(mime);
+      expect(jobs.at(-1)).toMatchObject({ family: 'image', source: { key } });
+    }
   });
 
   it('returns gone when the object was deleted before it was read', async () => {

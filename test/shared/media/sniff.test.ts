@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { sniffContentType } from '../../../shared/media/sniff';
+import { gzipSync } from 'node:zlib';
+import { SNIFF_BYTES, sniffBytes, sniffContentType, sniffWindowOf } from '../../../shared/media/sniff';
 
 const corpus = join(process.env.STRATA_SHARED_DIR ?? '../shared', 'corpus-sample');
 const read = (f: string) => readFileSync(join(corpus, f));
@@ -30,5 +31,29 @@ describe('sniffContentType', () => {
     expect((await sniffContentType(new Uint8Array())).mime).toBe('application/x-empty');
     expect((await sniffContentType(Buffer.from('hello, wörld\n'))).mime).toBe('text/plain');
     expect((await sniffContentType(Buffer.from([0, 1, 2, 3, 255, 254]))).mime).toBe('application/octet-stream');
+  });
+
+  it('reads a TIFF IFD that lies past the head when given it, with the header pointing at it', async () => {
+    const tiff = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123', noise: { type: 'gaussian', mean: 90, sigma: 40 } } }).tiff({ compression: 'lzw' }).toBuffer();
+    const head = tiff.subarray(0, SNIFF_BYTES);
+    const window = sniffWindowOf(head)!;
+    expect(window.start).toBe(tiff.readUInt32LE(4));
+    expect((await sniffContentType(head)).mime).not.toBe('image/tiff');
+    expect(await sniffContentType(head, { start: window.start, bytes: tiff.subarray(window.start, window.start + window.length) })).toEqual({ mime: 'image/tiff', ext: 'tif', family: 'image' });
+    expect((await sniffBytes(tiff)).mime).toBe('image/tiff');
+    // A TIFF whose IFD lies in the head reads the same with or without the window.
+    const small = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#123' } }).tiff().toBuffer();
+    expect((await sniffBytes(small)).mime).toBe('image/tiff');
+    expect((await sniffContentType(small)).mime).toBe('image/tiff');
+    expect(sniffWindowOf(Buffer.from('not a tiff at all'))).toBeNull();
+  });
+
+  it('looks inside gzip for SVG (bounded), and leaves other gzip as gzip', async () => {
+    const svg = '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>';
+    expect(await sniffContentType(gzipSync(svg))).toEqual({ mime: 'image/svg+xml', ext: 'svgz', family: 'image' });
+    expect((await sniffContentType(gzipSync('hello world'))).mime).toBe('application/gzip');
+    // Only a head of a large gzipped SVG is needed (and inflated).
+    const big = gzipSync(Buffer.concat([Buffer.from(svg.replace('/>', '>')), Buffer.alloc(5_000_000, 0x20), Buffer.from('</svg>')]));
+    expect((await sniffContentType(big.subarray(0, SNIFF_BYTES))).mime).toBe('image/svg+xml');
   });
 });

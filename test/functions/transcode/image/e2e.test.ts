@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import exifr from 'exifr';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +119,21 @@ describe('image processing through runTranscode (real local S3)', () => {
     expect(changed.map((o) => o.kind)).toEqual(['thumbnail']);
     // The unaffected outputs are the very same objects (same bytes, same checksum on the card).
     expect(second.outputs.filter((o) => o.kind !== 'thumbnail')).toEqual(first.outputs.filter((o) => o.kind !== 'thumbnail'));
+  });
+
+  it('renders a TIFF whose IFD follows the image data and a gzipped SVG; a gzip bomb named .svgz is too-large', async () => {
+    const tiff = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#c03020', noise: { type: 'gaussian', mean: 100, sigma: 20 } } }).tiff({ compression: 'lzw' }).toBuffer();
+    const svgz = gzipSync('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="#2050c0"/></svg>');
+    for (const [key, bytes, format] of [['wild/photo.tif', tiff, 'tiff'], ['wild/logo.svgz', svgz, 'svg']] as const) {
+      expect(await run(await upload(key, bytes)), key).toBe('done');
+      const c = await card(key);
+      expect(c.image, key).toMatchObject({ format });
+      expect(c.outputs.length, key).toBeGreaterThan(0);
+    }
+    expect((await card('wild/logo.svgz')).image).toMatchObject({ width: 40, height: 20 });
+    const bomb = gzipSync(Buffer.concat([Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><!--'), Buffer.alloc(9 * 1024 * 1024, 0x20), Buffer.from('--></svg>')]));
+    expect(await run(await upload('wild/bomb.svgz', bomb))).toBe('quarantined');
+    expect((await card('wild/bomb.svgz')).reason).toMatchObject({ code: 'too-large' });
   });
 
   it('quarantines a decompression bomb: reason on the card, a record, a tag on the upload, no outputs', async () => {

@@ -103,3 +103,53 @@ export async function expectPlayableVideo(gateway: StorageGateway, card: AssetCa
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+export interface SegmentTiming {
+  readonly uri: string;
+  /** First video packet's presentation time, and the end of its last one (pts + duration). */
+  readonly videoStart: number | null;
+  readonly videoEnd: number | null;
+  readonly firstIsKeyframe: boolean;
+  readonly audioStart: number | null;
+  readonly audioEnd: number | null;
+  /** Sum of the audio packets' durations, in samples (at the stream's rate). */
+  readonly audioSamples: number;
+}
+
+/** What each segment of a media playlist (local copy) really holds, read by ffprobe segment by segment. */
+export async function segmentTimings(playlistPath: string): Promise<SegmentTiming[]> {
+  const parsed = parseMediaPlaylist(await readFile(playlistPath, 'utf8'));
+  const out: SegmentTiming[] = [];
+  for (const seg of parsed.segments) {
+    const path = join(playlistPath, '..', seg.uri);
+    const probe = await ffprobeJson(path, ['-show_entries', 'stream=index,codec_type,sample_rate:packet=stream_index,pts_time,duration_time,duration,flags']);
+    const typeOf = new Map(probe.streams.map((s) => [Number(s.index), String(s.codec_type)]));
+    const rate = Number(probe.streams.find((s) => s.codec_type === 'audio')?.sample_rate ?? 0);
+    const packets = (probe.packets ?? []).map((p) => ({ type: typeOf.get(Number(p.stream_index)), pts: Number(p.pts_time), dur: Number(p.duration_time) || 0, key: String(p.flags ?? '').includes('K') }));
+    const video = packets.filter((p) => p.type === 'video').sort((a, b) => a.pts - b.pts);
+    const audio = packets.filter((p) => p.type === 'audio').sort((a, b) => a.pts - b.pts);
+    out.push({
+      uri: seg.uri,
+      videoStart: video[0]?.pts ?? null,
+      videoEnd: video.length ? Math.max(...video.map((p) => p.pts + p.dur)) : null,
+      firstIsKeyframe: video[0]?.key ?? false,
+      audioStart: audio[0]?.pts ?? null,
+      audioEnd: audio.length ? Math.max(...audio.map((p) => p.pts + p.dur)) : null,
+      audioSamples: Math.round(audio.reduce((s, p) => s + p.dur, 0) * rate),
+    });
+  }
+  return out;
+}
+
+/** Presentation times of the keyframes of a playlist's video, as a player decodes them (`-skip_frame nokey`). */
+export async function keyframeTimes(playlistPath: string): Promise<number[]> {
+  const probe = await ffprobeJson(playlistPath, ['-skip_frame', 'nokey', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time']);
+  return (probe.frames ?? []).map((f) => Number(f.pts_time)).sort((a, b) => a - b);
+}
+
+/** The largest gap between consecutive keyframes, counting the stretch from the last one to the end. */
+export function maxKeyframeGap(keyframes: readonly number[], end: number): number {
+  let gap = 0;
+  for (let i = 1; i <= keyframes.length; i++) gap = Math.max(gap, (keyframes[i] ?? end) - keyframes[i - 1]!);
+  return gap;
+}

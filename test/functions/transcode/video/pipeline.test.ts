@@ -9,8 +9,8 @@ import { progressKey } from '../../../../shared/contracts';
 import { ladderArgs } from '../../../../functions/transcode/video/args';
 import { startTestS3, type LocalS3Fixture } from '../../../helpers/localS3';
 import { makeClip } from '../media/fixtures';
-import { outputOf, runJob, uploadFile } from '../media/harness';
-import { expectPlayableVideo } from './checks';
+import { fetchRecipeFolder, outputOf, runJob, uploadFile } from '../media/harness';
+import { expectPlayableVideo, keyframeTimes, maxKeyframeGap, segmentTimings } from './checks';
 
 let s3: LocalS3Fixture;
 let dir: string;
@@ -139,6 +139,29 @@ describe('video pipeline (through runTranscode, real local S3)', () => {
     expect(run.card.video).toMatchObject({ processing: { invocations: run.outcomes.length, resumed: true } });
   });
 
+  it('keeps keyframes at most 2 s apart in every rung, segments starting on them, and audio starting with the video', async () => {
+    // 4-s segments (the default) and 60 fps, where one frame (16.7 ms) is shorter than AAC's 21-ms priming.
+    const run = await process('keyframes', await makeClip(dir, 'keyframes', { seconds: 9, fps: 60, width: 256, height: 144 }), { STRATA_HLS_SEGMENT_SECONDS: '4' });
+    expect(run.card.status).toBe('done');
+    const local = await fetchRecipeFolder(s3.gateway, outputOf(run.card, 'hls-master').key, join(dir, 'keyframes-hls'));
+    const boundaries: string[] = [];
+    for (const rung of (run.card.video as any).hls.rungs as Array<{ name: string }>) {
+      const playlist = join(local, rung.name, 'index.m3u8');
+      const segments = await segmentTimings(playlist);
+      expect(segments).toHaveLength(3);
+      const keyframes = await keyframeTimes(playlist);
+      const end = segments.at(-1)!.videoEnd!;
+      expect(maxKeyframeGap(keyframes, end), `${rung.name} keyframes ${keyframes.join(' ')}`).toBeLessThanOrEqual(2 + 1e-3);
+      expect(keyframes.length).toBeGreaterThanOrEqual(5);
+      for (const seg of segments) expect(seg.firstIsKeyframe, `${rung.name} ${seg.uri}`).toBe(true);
+      boundaries.push(segments.map((x) => x.videoStart!.toFixed(3)).join(','));
+      // No hole at the start: audio and video begin within one frame of each other.
+      expect(Math.abs(segments[0]!.audioStart! - segments[0]!.videoStart!), rung.name).toBeLessThanOrEqual(1 / 60);
+    }
+    // Every rung cuts at the same instants.
+    expect(new Set(boundaries).size).toBe(1);
+  });
+
   it('decodes the source once for all rungs (one input, split into one scale per rung)', () => {
     const args = ladderArgs({
       input: 'in.mp4', inputOptions: [], videoStreamIndex: 0, audio: { streamIndex: 1, channels: 2, sampleRate: 48000 },
@@ -154,6 +177,8 @@ describe('video pipeline (through runTranscode, real local S3)', () => {
     expect(steps[1]).toMatch(/^\[c0\]scale=480:270:[^;]*split=2\[v0\]\[c1\]$/);
     expect(steps[2]).toMatch(/^\[c1\]setpts=PTS\+0\.000000\/TB,select=.*scale=160:90,setsar=1\[tiles\]$/);
     expect(args.filter((a) => a === '-f' || a === 'hls').length).toBeGreaterThan(0);
-    expect(args.join(' ')).toMatch(/-maxrate 400k -bufsize 800k .*-force_key_frames expr:gte\(t,n_forced\*4\)/);
+    // Keyframes every 2 s on one grid (two per 4-s segment), closed GOPs, no per-encode timestamp shift.
+    expect(args.join(' ')).toMatch(/-maxrate 400k -bufsize 800k .*-g 60 -sc_threshold 0 -flags \+cgop -force_key_frames expr:gte\(t\*2\+0\.000001,n_forced\*4\)/);
+    expect(args.join(' ')).toMatch(/-avoid_negative_ts disabled -hls_segment_options avoid_negative_ts=disabled -f hls/);
   });
 });
