@@ -1,13 +1,13 @@
-import { describeError, gatewayFromContext, StrataError } from '@strata/core';
+import { describeError, StrataError } from '@strata/core';
 import { z } from 'zod';
 import { loadConfig } from '../../shared/config';
 import { parseEvent } from '../../shared/events';
 import { runLifecycleJob } from '../../shared/lifecycle';
 import { createLogger } from '../../shared/log';
-import { gatewayContextFromConfig } from '../../shared/pipeline/gateway';
+import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 
 const config = loadConfig(process.env);
-const gateway = gatewayFromContext(gatewayContextFromConfig(config));
+const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'lifecycle' }, { level: config.logLevel });
 
 /** Time kept back from the function's limit to write the checkpoint and the report. */

@@ -39,8 +39,6 @@ export const envSchema = z.object({
   // Local SCF emulator (docs/local-stack.md).
   STRATA_SERVERLESS_FILE: z.string().min(1).default('serverless.yml'),
   STRATA_WARM_IDLE_MS: z.coerce.number().int().min(0).default(300_000),
-  /** Set by the local stack for functions: where shared/invoke.ts sends async invocations. */
-  STRATA_INVOKE_ENDPOINT: url.optional(),
   STRATA_RESTORE_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
   STRATA_MAX_INPUT_BYTES: positiveInt.default(2 * 1024 ** 3),
   // Storage gateway (docs/storage-gateway.md).
@@ -115,7 +113,6 @@ export interface Config {
     readonly restoreDelayMs: number;
     readonly serverlessFile: string;
     readonly warmIdleMs: number;
-    readonly invokeEndpoint: string | undefined;
   };
   readonly limits: { readonly maxInputBytes: number };
   /** Video and audio processing (issue 13): limits, ladder, loudness; see shared/config/media.ts. */
@@ -191,7 +188,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       restoreDelayMs: e.STRATA_RESTORE_DELAY_MS,
       serverlessFile: e.STRATA_SERVERLESS_FILE,
       warmIdleMs: e.STRATA_WARM_IDLE_MS,
-      invokeEndpoint: e.STRATA_INVOKE_ENDPOINT,
     },
     limits: { maxInputBytes: e.STRATA_MAX_INPUT_BYTES },
     media: mediaConfigFrom(e),

@@ -5,11 +5,11 @@
  * the grace period (default STRATA_GC_GRACE_SECONDS, 900 s; `0`, `90s`, `15m`, `2h`) may belong
  * to writes in progress and are kept.
  */
-import { gc } from '@strata/core';
+import { maintenance } from '@strata/core';
 import { UsageError, type CliIo } from '../io';
 import { parseCommand } from '../storage/args';
 import { describeGc } from '../storage/describe';
-import { openStorage } from '../storage/open';
+import { createCliContext } from '../context';
 
 const USAGE = 'usage: strata gc [--grace DURATION] [--dry-run] [--json]';
 
@@ -26,9 +26,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(USAGE);
-  const { config, ctx } = openStorage(io.env);
+  const { config, gateway } = createCliContext(io.env);
   const graceSeconds = values.grace === undefined ? config.gc.graceSeconds : parseDuration(values.grace);
-  const report = await gc(ctx, {
+  const report = await maintenance(gateway).gc({
     targets: config.buckets.protect.map((bucket) => ({ bucket })),
     graceSeconds,
     uploadBuckets: [...new Set([...config.buckets.protect, config.buckets.upload, config.buckets.derived])],

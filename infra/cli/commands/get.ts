@@ -10,10 +10,9 @@ import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parseS3Url } from '../context';
+import { createCliContext, parseS3Url } from '../context';
 import { UsageError, type CliIo } from '../io';
 import { parseCommand } from '../storage/args';
-import { openStorage } from '../storage/open';
 import { transferProgress } from '../storage/progress';
 
 const USAGE = 'usage: strata get s3://BUCKET/KEY FILE';
@@ -27,7 +26,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (positionals.length !== 2) throw new UsageError(USAGE);
   const [url, file] = positionals as [string, string];
   const ref = parseS3Url(url);
-  const { gateway } = openStorage(io.env);
+  const { gateway } = createCliContext(io.env);
   const { info, body, rebuilt } = await gateway.get(ref);
   const progress = transferProgress(io, `get ${ref.key}`, info.size);
   let done = 0;

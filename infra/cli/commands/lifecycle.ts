@@ -27,10 +27,9 @@ import {
   type PlanAction,
   type ProfileName,
 } from '../../../shared/lifecycle';
-import { parseS3Url } from '../context';
+import { createCliContext, parseS3Url } from '../context';
 import { UsageError, type CliIo } from '../io';
 import { parseCommand } from '../storage/args';
-import { openStorage } from '../storage/open';
 
 const PLAN_USAGE =
   'usage: strata lifecycle plan --rules RULES.json [--state STATE.json | --bucket B [--prefix P] | --inventory MANIFEST] [--now ISO] [--profile s3|cos] [--json]';
@@ -113,7 +112,7 @@ async function plan(args: string[], io: CliIo): Promise<number> {
     const open = async (key: string) => createReadStream(isAbsolute(key) ? key : join(dirname(manifestPath), key));
     result = await planFromStream(rules, readInventory(manifest, open), now, profile);
   } else {
-    const { gateway } = openStorage(io.env);
+    const { gateway } = createCliContext(io.env);
     const versions = values.inventory ? inventoryVersions(gateway, parseS3Url(values.inventory)) : listVersions(gateway, values.bucket as string, rules, values.prefix ?? '');
     result = await planFromStream(rules, versions, now, profile);
   }
@@ -146,7 +145,7 @@ async function runCommand(args: string[], io: CliIo): Promise<number> {
   if (values.mode !== undefined && values.mode !== 'apply' && values.mode !== 'plan') throw new UsageError(`--mode must be apply or plan, got '${values.mode}'`);
   const rate = values.rate === undefined ? undefined : Number(values.rate);
   if (rate !== undefined && !(rate > 0)) throw new UsageError(`--rate must be a positive number of actions per second, got '${values.rate}'`);
-  const { config, gateway } = openStorage(io.env);
+  const { config, gateway } = createCliContext(io.env);
   const result = await runLifecycleJob(config, gateway, {
     ...(values.bucket ? { buckets: values.bucket } : {}),
     ...(values.rules ? { rules: readJsonFile(values.rules, '--rules') } : {}),

@@ -2,11 +2,10 @@
  * `strata ls s3://BUCKET[/PREFIX]`: one line per object, `LAST-MODIFIED SIZE CLASS KEY`
  * (ISO time, bytes), in key order.
  */
-import { parseS3Url } from '../context';
+import { createCliContext, parseS3Url } from '../context';
 import type { CliIo } from '../io';
 import { UsageError } from '../io';
 import { parseCommand } from '../storage/args';
-import { openStorage } from '../storage/open';
 
 const USAGE = 'usage: strata ls s3://BUCKET[/PREFIX]';
 
@@ -18,7 +17,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError(USAGE);
   const { bucket, key: prefix } = parseS3Url(positionals[0]!, { keyOptional: true });
-  const { gateway } = openStorage(io.env);
+  const { gateway } = createCliContext(io.env);
   for await (const o of gateway.list(bucket, prefix || undefined)) {
     io.stdout.write(`${o.lastModified?.toISOString() ?? '-'} ${String(o.size).padStart(12)} ${o.storageClass.padEnd(12)} ${o.key}\n`);
   }

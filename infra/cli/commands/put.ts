@@ -9,10 +9,9 @@
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { PutOptions, PutResult, ServerSideEncryption } from '@strata/core';
-import { parseS3Url } from '../context';
+import { createCliContext, parseS3Url } from '../context';
 import { UsageError, type CliIo } from '../io';
 import { parseCommand, parseProtect } from '../storage/args';
-import { openStorage } from '../storage/open';
 import { transferProgress } from '../storage/progress';
 import { putProtectedFromCli } from '../storage/protect';
 
@@ -48,7 +47,7 @@ export async function run(args: string[], io: CliIo & { stdin?: Readable }): Pro
   const protect = values.protect === undefined ? null : parseProtect(values.protect);
   const sse = parseSse(values.sse);
   if (protect && sse) throw new UsageError('--sse applies to plain objects; protected shards take the target buckets\' default encryption');
-  const storage = openStorage(io.env);
+  const storage = createCliContext(io.env);
   const size = file === '-' ? undefined : (await stat(file)).size;
   const progress = transferProgress(io, `put ${ref.key}`, size);
   const options: PutOptions = {

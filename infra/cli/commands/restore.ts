@@ -7,10 +7,9 @@
  * `--json` prints `{"bucket","key","storageClass","state","protected","tier","requestedAt","eta":{"earliest","latest"}|null,"expiresAt"}`.
  */
 import { completeProtectedRestore, restoreStatus, startRestore, type RestoreDeps, type RestoreReport, type RestoreTier } from '../../../shared/lifecycle';
-import { parseS3Url } from '../context';
+import { createCliContext, parseS3Url } from '../context';
 import { UsageError, type CliIo } from '../io';
 import { parseCommand } from '../storage/args';
-import { openStorage } from '../storage/open';
 
 const USAGE = 'usage: strata restore s3://BUCKET/KEY [--days N] [--tier Expedited|Standard|Bulk] [--status] [--wait] [--json]';
 
@@ -36,7 +35,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (!Number.isInteger(days) || days < 1) throw new UsageError(`--days must be a whole number of days ≥ 1, got '${values.days}'`);
   const tier = (values.tier ?? 'Standard') as RestoreTier;
   if (!['Expedited', 'Standard', 'Bulk'].includes(tier)) throw new UsageError(`--tier must be Expedited, Standard or Bulk, got '${values.tier}'`);
-  const { config, gateway } = openStorage(io.env);
+  const { config, gateway } = createCliContext(io.env);
   const deps: RestoreDeps = { gateway, derivedBucket: config.buckets.derived, ...(config.storage.provider === 'local' ? { localDelayMs: config.emulator.restoreDelayMs } : {}) };
   let report = values.status ? await restoreStatus(deps, ref) : await startRestore(deps, ref, { days, tier });
   while (values.wait && report.state === 'in-progress') {

@@ -4,10 +4,9 @@
  * `{"bucket","key","size","etag","storageClass","checksum":{…},"protected":null|{"k","m","blockSize","version","shards":[{"index","bucket","key","bytes","checksum":{…}}]}}`.
  */
 import { StrataError, type ObjectInfo } from '@strata/core';
-import { parseS3Url } from '../context';
+import { createCliContext, parseS3Url } from '../context';
 import { UsageError, type CliIo } from '../io';
 import { parseCommand } from '../storage/args';
-import { openStorage } from '../storage/open';
 
 const USAGE = 'usage: strata stat s3://BUCKET/KEY [--json]';
 
@@ -38,7 +37,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError(USAGE);
   const ref = parseS3Url(positionals[0]!);
-  const { gateway } = openStorage(io.env);
+  const { gateway } = createCliContext(io.env);
   const info = await gateway.head(ref);
   if (!info) throw new StrataError('NoSuchKey', `s3://${ref.bucket}/${ref.key}: no such object`);
   if (values.json) {
