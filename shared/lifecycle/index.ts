@@ -15,3 +15,5 @@ export { lifecycleRulesKey, lifecycleCheckpointKey, lifecycleReportKey, accessLo
 export { runLifecycleJob, type JobOptions, type JobResult } from './job';
 export { archiveProtected, type ProtectArchiveOptions, type ProtectArchiveResult } from './protect';
 export { restoreStatus, startRestore, archivedReadStatus, completeProtectedRestore, type RestoreReport, type RestoreDeps, type RestoreTier } from './restore';
+export { createCostAccumulator, parsePriceTable, DEFAULT_PRICES, type PriceTable, type CostReport, type ClassCost } from './cost';
+export { createAccessLog, lastReads, holdRecentlyRead, withAccessLog, type AccessLog } from './access';
