@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { describeError } from '@strata/core/errors';
 import { loadConfig } from '../../shared/config';
+import { handOffFeatures } from '../../shared/features/handoff';
 import { createLogger } from '../../shared/log';
 import { invokeAsync, resolveInvokeEvent } from '../../shared/invoke';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
@@ -40,6 +41,8 @@ export const main_handler = async (event: unknown, context: ScfContext = {}) => 
     // A long media job suspended before the deadline continues in a new async invocation of this function.
     const resume = async (next: typeof job) => void (await invokeAsync('transcode', next, { spill: { gateway, bucket: config.buckets.derived } }));
     const status = await runTranscode(job, { config, gateway, log, tmpDir: tmpdir(), deadlineMs: Date.now() + remaining, resume });
+    // Only a successful job is analysed: a quarantined file gets no features.
+    if (status === 'done') await handOffFeatures(job, log);
     return { status };
   } catch (err) {
     log.error({ err: describeError(err) }, 'transcode failed');

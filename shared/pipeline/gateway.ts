@@ -6,7 +6,7 @@ import type { Config } from '../config';
  * injects STRATA_S3_ENDPOINT); otherwise the configured endpoint, or none: the provider
  * profile's default (AWS, COS).
  */
-function defaultEndpoint(config: Config): string | undefined {
+export function defaultEndpoint(config: Config): string | undefined {
   return config.storage.endpoint ?? (config.storage.provider === 'local' ? `http://127.0.0.1:${config.local.s3Port}` : undefined);
 }
 

@@ -15,7 +15,7 @@ import { S3Object, type KoaContext } from './s3rverParts';
 import { checkCustomerKey, sseFromRequest, sseHeaders } from './sse';
 import { normaliseHeaders, type AtomicStore, type ObjectRecord } from './store';
 
-function parseCopySource(value: string): { bucket: string; key: string } {
+export function parseCopySource(value: string): { bucket: string; key: string } {
   const withoutVersion = value.replace(/\?versionId=.*$/, '');
   let decoded: string;
   try {
@@ -31,7 +31,7 @@ function parseCopySource(value: string): { bucket: string; key: string } {
   return { bucket: path.slice(0, slash), key: path.slice(slash + 1) };
 }
 
-function checkCopySourceConditions(rc: RequestContext, record: ObjectRecord): void {
+export function checkCopySourceConditions(rc: RequestContext, record: ObjectRecord): void {
   const lastModified = Math.floor(record.lastModified.getTime() / 1000) * 1000;
   const ifMatch = header(rc, 'x-amz-copy-source-if-match');
   const ifNoneMatch = header(rc, 'x-amz-copy-source-if-none-match');

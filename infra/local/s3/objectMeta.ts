@@ -53,6 +53,8 @@ export interface StrataMeta {
   readonly checksums: Partial<Record<S3Checksum, string>>;
   readonly checksumType?: 'FULL_OBJECT' | 'COMPOSITE';
   readonly parts?: number;
+  /** Multipart objects: each part's size and verified checksums, in part order. */
+  readonly partList?: ReadonlyArray<{ readonly size: number; readonly checksums: Partial<Record<S3Checksum, string>> }>;
   readonly tagCount?: number;
   readonly restore?: RestoreState;
   readonly sse?: SseState;

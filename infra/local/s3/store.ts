@@ -20,7 +20,7 @@ import { Committer } from './commit';
 import { currentRequest, header, type RequestContext } from './context';
 import { createDigester, type Digester, type S3Checksum } from './digests';
 import { checkReadConditions, checkWriteConditions, parseRange, writeConditionsOf, type WriteConditions } from './conditions';
-import { isS3Error } from './errors';
+import { isS3Error, s3Error } from './errors';
 import { KeyLocks } from './keyLock';
 import { checkCustomerKey, sseFromRequest, sseHeaders } from './sse';
 import { checkBucketPath, checkKey } from './target';
@@ -257,7 +257,7 @@ export class AtomicStore extends FilesystemStore {
       if (!isHead && isReadBlocked(record.meta)) throw invalidObjectState(storageClassOf(record.meta));
       checkCustomerKey(record.strata.sse, ctx?.headers ?? {});
       checkReadConditions(ctx, record);
-      const range = parseRange(header(ctx, 'range'), record.size);
+      const range = ctx?.query.has('partNumber') ? partRange(ctx, record) : parseRange(header(ctx, 'range'), record.size);
       const metadata = metadataOf(record);
       const extra = await this.responseHeaders(bucket, key, record, ctx, range !== null);
       if (range === 'unsatisfiable') {
@@ -514,6 +514,24 @@ export class AtomicStore extends FilesystemStore {
   notify(change: ObjectChange): void {
     this.options.onChange(change);
   }
+}
+
+/**
+ * GET/HEAD `?partNumber=N`: the bytes of part N of a multipart object (a plain object is one
+ * part). A part past the last is `400 InvalidPart`, as Ceph's s3-tests expect.
+ */
+function partRange(ctx: RequestContext, record: ObjectRecord): { start: number; end: number } | null {
+  const text = ctx.query.get('partNumber') ?? '';
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 10000) {
+    throw s3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: text });
+  }
+  if (header(ctx, 'range') !== undefined) throw s3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter');
+  const sizes = record.strata.partList?.map((p) => p.size) ?? [record.size];
+  if (n > sizes.length) throw s3Error('InvalidPart', 'The requested partnumber is not satisfiable', { PartNumber: n });
+  if (record.size === 0) return null;
+  const start = sizes.slice(0, n - 1).reduce((a, b) => a + b, 0);
+  return { start, end: start + sizes[n - 1]! - 1 };
 }
 
 async function readJson(path: string): Promise<StoredMeta> {

@@ -250,6 +250,13 @@ describe('SCF emulator on the local stack', { timeout: 150_000 }, () => {
     expect(Buffer.byteLength(big)).toBeGreaterThan(128 * 1024);
     const tooBig = await client.Invoke({ FunctionName: 'strata-fixtures-test-echo', InvocationType: 'Event', ClientContext: big }).catch((e: unknown) => e);
     expect((tooBig as { code?: string }).code).toBe('InvalidParameterValue.ClientContext');
+    // 10,000 levels of nesting: a client error naming ClientContext, not a stack overflow (InternalError).
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    for (const InvocationType of ['Event', 'RequestResponse']) {
+      const tooDeep = await client.Invoke({ FunctionName: 'strata-fixtures-test-echo', InvocationType, ClientContext: deep }).catch((e: unknown) => e);
+      expect((tooDeep as { code?: string }).code, String(tooDeep)).toBe('InvalidParameterValue.ClientContext');
+      expect((tooDeep as Error).message).toMatch(/nest/);
+    }
     // Unsigned: refused in API 3.0's shape (HTTP 200, Response.Error).
     const raw = await fetch(`${t.stack.emulator.httpEndpoint}/`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tc-action': 'Invoke', 'x-tc-version': '2018-04-16' }, body: '{}' });
     expect(raw.status).toBe(200);
