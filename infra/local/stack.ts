@@ -82,6 +82,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       dataDir,
       s3,
       httpPort: config.local.httpPort,
+      requestTimeoutMs: config.emulator.requestTimeoutMs,
       hostEnv: options.env,
       stackEnv: stackSettingsEnv(config, s3.endpoint),
       retryCount: config.emulator.retryCount,

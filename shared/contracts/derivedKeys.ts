@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { StrataError, type ObjectRef } from '@strata/core';
 
 /**
@@ -15,7 +16,12 @@ import { StrataError, type ObjectRef } from '@strata/core';
  * | `features/`       | extracted features of each source object                              |
  * | `index/`          | the vector store's files                                              |
  * | `scrub-reports/`  | scrub reports (named by the core: `scrubReportKey`)                   |
+ * | `api/`            | the HTTP API's hashed keys, audit log batches and URL-signing secret  |
  * | `lifecycle/`      | lifecycle rules per bucket, run checkpoints and reports, access logs  |
+ *
+ * Per-source names (`cards/<bucket>/<key>.json`, …) keep the source key readable when it fits S3's
+ * limits; a key that would make them too long is hashed (`sourceDerivedKey`), so every valid
+ * source key has a card.
  */
 export const DERIVED_PREFIXES = {
   cards: 'cards/',
@@ -27,6 +33,7 @@ export const DERIVED_PREFIXES = {
   features: 'features/',
   index: 'index/',
   scrubReports: 'scrub-reports/',
+  api: 'api/',
   lifecycle: 'lifecycle/',
 } as const;
 
@@ -41,9 +48,41 @@ export interface RecipeRef {
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const OUTPUT_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
-/** `<prefix><source bucket>/<source key>.json`: the per-source JSON objects. */
+/** S3's limit on a key: 1,024 bytes of UTF-8. */
+export const MAX_KEY_BYTES = 1024;
+
+/**
+ * Longest path segment (between `/`s) a readable derived key may have. File-system-backed stores
+ * (MinIO, RustFS, the local server) keep each segment as a file or directory name, 255 bytes at
+ * most, and some add a suffix of their own; 200 leaves them room.
+ */
+export const MAX_SEGMENT_BYTES = 200;
+
+/** The folder under `<prefix><bucket>/` that holds hashed names; a source key that looks like one is hashed too. */
+const HASHED_DIR = '~h';
+const LOOKS_HASHED = /^~h\/[0-9a-f]{64}(?:$|[./])/;
+
+function fits(key: string): boolean {
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) return false;
+  return key.split('/').every((segment) => Buffer.byteLength(segment, 'utf8') <= MAX_SEGMENT_BYTES);
+}
+
+/**
+ * `<prefix><source bucket>/<source key><suffix>` when that fits S3's 1,024 bytes and every segment
+ * fits `MAX_SEGMENT_BYTES`; otherwise `<prefix><source bucket>/~h/<sha256 of the source key><suffix>`
+ * (the full key is inside the object: the card's `source.key`). A source key of the hashed shape
+ * (`~h/<64 hex>…`) is always hashed, so a readable name never equals a hashed one.
+ */
+export function sourceDerivedKey(prefix: string, source: ObjectRef, suffix: string): string {
+  const readable = `${prefix}${source.bucket}/${source.key}${suffix}`;
+  if (fits(readable) && !LOOKS_HASHED.test(source.key)) return readable;
+  const digest = createHash('sha256').update(source.key, 'utf8').digest('hex');
+  return `${prefix}${source.bucket}/${HASHED_DIR}/${digest}${suffix}`;
+}
+
+/** `<prefix><source bucket>/<source key>.json`: the per-source JSON objects (hashed when too long). */
 function perSource(prefix: DerivedPrefix, source: ObjectRef): string {
-  return `${prefix}${source.bucket}/${source.key}.json`;
+  return sourceDerivedKey(prefix, source, '.json');
 }
 
 /** `cards/<source bucket>/<source key>.json` */
@@ -99,6 +138,33 @@ export function workKey(sourceSha256: string, recipe: RecipeRef, name: string): 
 /** `scrub-reports/YYYY/MM/DD/<startedAt>.json`: named by the core, which cannot import shared/. */
 export { scrubReportKey } from '@strata/core';
 
+/** `api/keys/`: where the HTTP API's key records (hashes, scopes) live. */
+export const API_KEYS_PREFIX = `${DERIVED_PREFIXES.api}keys/`;
+
+/** `api/keys/<id>.json`: one API key's record (a hash of the key, never the key). */
+export function apiKeyRecordKey(id: string): string {
+  if (!/^[0-9a-f]{16}$/.test(id)) throw new StrataError('InvalidArgument', `apiKeyRecordKey: not a key id: ${id}`);
+  return `${API_KEYS_PREFIX}${id}.json`;
+}
+
+/** `api/audit/`: the HTTP API's audit log, in batches partitioned by UTC day. */
+export const AUDIT_PREFIX = `${DERIVED_PREFIXES.api}audit/`;
+
+/** `api/audit/YYYY/MM/DD/`: the partition of one UTC day (`day` is an ISO time or date). */
+export function auditDayPrefix(day: string): string {
+  return `${AUDIT_PREFIX}${day.slice(0, 4)}/${day.slice(5, 7)}/${day.slice(8, 10)}/`;
+}
+
+/** `api/audit/YYYY/MM/DD/<first entry's time>-<writer>-<seq>.jsonl`: one batch (listing order is time order). */
+export function auditBatchKey(firstTime: string, writer: string, seq: number): string {
+  return `${auditDayPrefix(firstTime)}${firstTime.replace(/[:.]/g, '-')}-${writer}-${String(seq).padStart(6, '0')}.jsonl`;
+}
+
+/** `api/signing.key`: the secret signed delivery URLs use when STRATA_API_SIGNING_SECRET is unset. */
+export function signingSecretKey(): string {
+  return `${DERIVED_PREFIXES.api}signing.key`;
+}
+
 /** `lifecycle/rules/<bucket>.json`: the lifecycle configuration the timer applies to `bucket`. */
 export function lifecycleRulesKey(bucket: string): string {
   return `${DERIVED_PREFIXES.lifecycle}rules/${bucket}.json`;
@@ -126,10 +192,10 @@ export function accessLogKey(bucket: string, at: Date, writer: string): string {
 
 /** `lifecycle/restores/<source bucket>/<source key>.json`: a restore Strata started and its status. */
 export function restoreStatusKey(source: ObjectRef): string {
-  return `${DERIVED_PREFIXES.lifecycle}restores/${source.bucket}/${source.key}.json`;
+  return sourceDerivedKey(`${DERIVED_PREFIXES.lifecycle}restores/`, source, '.json');
 }
 
 /** `lifecycle/archive/<source bucket>/<source key>`: the manifest of an original archived as an erasure-protected object. */
 export function protectedArchiveKey(source: ObjectRef): string {
-  return `${DERIVED_PREFIXES.lifecycle}archive/${source.bucket}/${source.key}`;
+  return sourceDerivedKey(`${DERIVED_PREFIXES.lifecycle}archive/`, source, '');
 }

@@ -52,6 +52,8 @@ export interface EmulatorOptions {
   readonly retryIntervalMs: number;
   readonly warmIdleMs: number;
   readonly initTimeoutMs?: number;
+  /** A client must send its whole request within this (default 30 s; STRATA_HTTP_REQUEST_TIMEOUT_MS). */
+  readonly requestTimeoutMs?: number;
   readonly output?: OutputSink;
   readonly log: Logger;
 }
@@ -81,7 +83,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   await mkdir(tmpRoot, { recursive: true });
 
   let router: ReturnType<typeof createRouter> | null = null;
-  const http: HttpListener = await listenHttp(options.httpPort, () => router);
+  const http: HttpListener = await listenHttp(options.httpPort, () => router, options.requestTimeoutMs);
   // shared/invoke.ts calls SCF's Invoke API; here it reaches this stack's API endpoint.
   const stackEnv = {
     ...options.stackEnv,

@@ -97,7 +97,8 @@ export function createRouter(deps: HttpDeps): (req: IncomingMessage, res: Server
     const event = toFunctionUrlEvent({
       method: req.method ?? 'GET',
       url: rest.startsWith('/') ? rest : `/${rest}`,
-      headers: req.headers,
+      // As a reverse proxy would: where the function is mounted, so it can build its own URLs.
+      headers: { ...req.headers, 'x-forwarded-prefix': prefix, 'x-forwarded-proto': 'http' },
       remoteAddress: req.socket.remoteAddress ?? '127.0.0.1',
       body,
     });
@@ -139,8 +140,10 @@ export interface HttpListener {
 }
 
 /** Listens on 127.0.0.1; requests go to whatever `handler()` returns at the time (503 until set). */
-export async function listenHttp(port: number, handler: () => ((req: IncomingMessage, res: ServerResponse) => void) | null): Promise<HttpListener> {
-  const server = createServer((req, res) => {
+export async function listenHttp(port: number, handler: () => ((req: IncomingMessage, res: ServerResponse) => void) | null, requestTimeoutMs = 30_000): Promise<HttpListener> {
+  // A client that trickles its request (slowloris) is cut off: the whole request (headers and
+  // body) must arrive within requestTimeoutMs (SCF's gateway enforces its own limits in front).
+  const server = createServer({ headersTimeout: requestTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) }, (req, res) => {
     const h = handler();
     if (h) h(req, res);
     else sendError(res, 503, 'StackStarting', 'the stack is starting');
