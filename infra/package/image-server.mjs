@@ -1,6 +1,5 @@
 // Entry of a Strata container-image function on SCF (WebServer image): SCF posts each event to
-// POST /event-invoke on port 9000, with the invocation context in X-Scf-* headers
-// (../shared/notes/scf-runtime-2026.md §2.2). The image runs the same TypeScript as `npm start`,
+// POST /event-invoke on port 9000, with the invocation context in X-Scf-* headers. The image runs the same TypeScript as `npm start`,
 // through tsx, so no bundler stands between local runs and production.
 import http from 'node:http';
 import { register } from 'tsx/esm/api';

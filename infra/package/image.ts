@@ -7,6 +7,7 @@ import { treeBytes } from './bundle';
 import { zipDirectory } from './zip';
 import { LIMITS, MiB, type Artifact } from './limits';
 import type { FunctionSpec } from './project';
+import { StrataError } from '@strata/core/errors';
 
 const run = promisify(execFile);
 /** node:20-bookworm-slim, uncompressed: the base the Dockerfile starts from. */
@@ -30,7 +31,7 @@ export async function buildImageContext(fn: FunctionSpec): Promise<Artifact> {
   for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'functions', 'shared', 'layers/core/package.json', 'layers/core/src']) {
     await cp(path, join(dir, path), { recursive: true, filter: (src) => !src.endsWith('.test.ts') });
   }
-  if (!existsSync('layers/core/wasm')) throw new Error('layers/core/wasm is missing: run `npm run build:wasm` first');
+  if (!existsSync('layers/core/wasm')) throw new StrataError('InvalidConfig', 'layers/core/wasm is missing: run `npm run build:wasm` first');
   await cp('layers/core/wasm', join(dir, 'layers/core/wasm'), { recursive: true });
   const server = (await readFile(join('infra', 'package', 'image-server.mjs'), 'utf8')).replace('__FUNCTION__', fn.name);
   await writeFile(join(dir, 'server.mjs'), server);
