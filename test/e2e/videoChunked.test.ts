@@ -84,8 +84,11 @@ describe('chunked video through the local stack', () => {
     });
     expect(card.status, JSON.stringify(card.reason)).toBe('done');
 
-    const { events } = await emulator.store.list();
-    const transcode = events.filter((e) => e.function === 'transcode');
+    // The card is written before the stitching invocation returns: wait for every event to settle.
+    const transcode = await waitFor('every transcode event to finish', 120_000, async () => {
+      const list = (await emulator.store.list()).events.filter((e) => e.function === 'transcode');
+      return list.every((e) => e.status === 'done' || e.status === 'dead') ? list : null;
+    });
     const byPart = transcode.map((e) => {
       const part = (e.payload as { part?: { index: number } }).part;
       return { part: part ? `chunk ${part.index + 1}` : 'planner', status: e.status, attempts: e.history.map((h) => h.outcome) };

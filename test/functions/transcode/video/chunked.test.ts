@@ -8,6 +8,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StrataError, type StorageGateway } from '@strata/core';
+import { createLogger } from '../../../../shared/log';
+import { sweepVideoJobs, videoJobKeys, writeJson } from '../../../../shared/media/videoJobs';
+import { readCard, writeCard } from '../../../../shared/pipeline/cards';
 import { planChunks } from '../../../../functions/transcode/video/chunks';
 import { parseMediaPlaylist } from '../../../../functions/transcode/video/hls';
 import { startTestS3, type LocalS3Fixture } from '../../../helpers/localS3';
@@ -71,7 +75,10 @@ describe('chunked video (through runTranscode, real local S3)', () => {
       const playlist = join(local, rung, 'index.m3u8');
       expect(await readFile(playlist, 'utf8')).not.toContain('#EXT-X-DISCONTINUITY');
       const segments = await segmentTimings(playlist);
-      expect(segments).toHaveLength(45);
+      // 45 segments of 4 s; a 46th may hold the one frame the fps filter adds at the very end.
+      expect(segments.length, rung).toBeGreaterThanOrEqual(45);
+      expect(segments.length, rung).toBeLessThanOrEqual(46);
+      if (segments.length === 46) expect(segments[45]!.videoEnd! - segments[45]!.videoStart!).toBeLessThanOrEqual(1 / fps + 1e-6);
       // Continuous across every join (chunk joins at segments 12, 24, 36): no gap or overlap over a frame.
       for (let i = 1; i < segments.length; i++) {
         expect(Math.abs(segments[i]!.videoStart! - segments[i - 1]!.videoEnd!), `${rung} segment ${i}`).toBeLessThanOrEqual(1 / fps + 1e-6);
@@ -89,9 +96,9 @@ describe('chunked video (through runTranscode, real local S3)', () => {
 
     // The audio rendition: one encode, segmented on the same grid, as many samples as the source.
     const audio = await segmentTimings(join(local, 'audio', 'index.m3u8'));
-    expect(audio).toHaveLength(45);
+    expect(audio.length).toBeGreaterThanOrEqual(45);
     const videoStarts = boundaries[0]!.split(',').map(Number);
-    audio.forEach((a, i) => expect(Math.abs(a.audioStart! - videoStarts[i]!), `audio segment ${i}`).toBeLessThanOrEqual(1024 / 48000 + 1e-6));
+    audio.slice(0, 45).forEach((a, i) => expect(Math.abs(a.audioStart! - videoStarts[i]!), `audio segment ${i}`).toBeLessThanOrEqual(1024 / 48000 + 1e-6));
     for (let i = 1; i < audio.length; i++) expect(Math.abs(audio[i]!.audioStart! - audio[i - 1]!.audioEnd!)).toBeLessThanOrEqual(1e-6);
     expect(Math.abs(audio[0]!.audioStart! - videoStarts[0]!)).toBeLessThanOrEqual(1 / fps);
     const samples = audio.reduce((s, a) => s + a.audioSamples, 0);
@@ -100,4 +107,56 @@ describe('chunked video (through runTranscode, real local S3)', () => {
     // Job record marked done; parked tiles gone once the sprite exists.
     expect((run.card.video as any).sprite.tiles).toBe(90);
   }, 1_500_000);
+
+  it('names the chunk that keeps failing on the card, and a redelivered chunk event does nothing twice', async () => {
+    const clip = await makeClip(dir, 'faulty', { seconds: 40, width: 320, height: 180 });
+    const job = await uploadFile(s3.gateway, 'videos/faulty.mp4', readFileSync(clip));
+    // Storage refuses chunk 2's first segment (12-24 s → segments 6-11) every time.
+    const faulty: StorageGateway = new Proxy(s3.gateway, {
+      get(target, prop, receiver) {
+        if (prop === 'put' || prop === 'putFile') {
+          const original = Reflect.get(target, prop, receiver) as (ref: { key: string }, ...rest: unknown[]) => Promise<unknown>;
+          return (ref: { key: string }, ...rest: unknown[]) =>
+            /\/seg-00006\.ts$/.test(ref.key) ? Promise.reject(new StrataError('StorageUnavailable', 'injected: the store is down for this key')) : original.call(target, ref, ...rest);
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const env = { STRATA_VIDEO_CHUNK_SECONDS: '12', STRATA_HLS_SEGMENT_SECONDS: '2' };
+    const run = await runJob(faulty, job, { env, retries: 2 });
+    // Chunk 2 tried three times (the platform's retry count is 2), every other part once; no stitch.
+    expect(run.invocations.map((i) => `${i.part} ${i.outcome}`)).toEqual([
+      'job suspended', 'chunk 1 suspended', 'chunk 2 error', 'chunk 3 suspended', 'chunk 4 suspended', 'chunk 2 error', 'chunk 2 error',
+    ]);
+    expect(run.card.status).toBe('failed');
+    expect(run.card.reason?.message).toMatch(/^chunk 2 of 4 \(12 s to 24 s\) failed \(attempt 3, the platform's last: the asset stays failed\): .*injected/);
+    expect(run.leftovers).toEqual([]);
+
+    // Chunk 1's event delivered again: its marker is there, so it encodes nothing and writes no output.
+    const before: string[] = [];
+    for await (const o of s3.gateway.list('derived', 'assets/')) before.push(`${o.key} ${o.etag}`);
+    const plan = String(JSON.parse((await s3.gateway.getBytes({ bucket: 'derived', key: `progress/uploads/videos/faulty.mp4.json` })).bytes.toString()).plan);
+    const again = await runJob(s3.gateway, { ...job, part: { kind: 'chunk', plan, index: 0 } }, { env, maxInvocations: 1 });
+    expect(again.invocations.map((i) => `${i.part} ${i.outcome}`)).toEqual(['chunk 1 suspended']);
+    const after: string[] = [];
+    for await (const o of s3.gateway.list('derived', 'assets/')) after.push(`${o.key} ${o.etag}`);
+    expect(after).toEqual(before);
+
+    // The scrub timer's sweep, once the record is older than the set age: the asset failed, naming the chunk; the record gone.
+    const log = createLogger({ test: 'sweep' }, { level: 'silent' });
+    await writeCard(s3.gateway, 'derived', { ...run.card, status: 'processing', reason: null });
+    const kept = await sweepVideoJobs({ gateway: s3.gateway, derivedBucket: 'derived', maxAgeMs: 3_600_000, log });
+    expect(kept).toMatchObject({ removed: 0, failedAssets: 0 });
+    const swept = await sweepVideoJobs({ gateway: s3.gateway, derivedBucket: 'derived', maxAgeMs: 3_600_000, log, now: Date.now() + 2 * 3_600_000 });
+    expect(swept).toMatchObject({ removed: 1, failedAssets: 1 });
+    const card = (await readCard(s3.gateway, 'derived', job.source))!;
+    expect(card.status).toBe('failed');
+    expect(card.reason?.message).toMatch(/abandoned.*chunk 2 of 4 \(12 s to 24 s\): 3 attempt\(s\), last failed/);
+    const work: string[] = [];
+    for await (const o of s3.gateway.list('derived', `work/${job.source.sha256}/chunked@`)) work.push(o.key);
+    expect(work).toEqual([]);
+    // A finished record is swept at once.
+    await writeJson(s3.gateway, { bucket: 'derived', key: videoJobKeys.job(job.source.sha256, 'p') }, { version: 1, plan: 'p', source: job.source, idempotencyKey: 'x', status: 'done', chunks: [], createdAt: '', updatedAt: new Date().toISOString(), handedOff: true });
+    expect(await sweepVideoJobs({ gateway: s3.gateway, derivedBucket: 'derived', maxAgeMs: 3_600_000, log })).toMatchObject({ removed: 1, failedAssets: 0 });
+  }, 600_000);
 });
