@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { build } from 'esbuild';
-import { createS3Client, createGatewayContext, gatewayFromContext } from '@strata/core';
+import { createS3Client, createS3Gateway } from '@strata/core';
 import type { BenchRecord } from './run';
 
 const MiB = 1024 * 1024;
@@ -101,7 +101,7 @@ export async function* run(): AsyncGenerator<BenchRecord> {
     yield row('get', 'protected-8+4', protGet, { lost: 0, ratio: Number((gbps(protGet) / gbps(plainGet)).toFixed(3)), baseline: 'plain' });
 
     // Lose two data shards (the costly case: every block is rebuilt from parity).
-    const gateway = gatewayFromContext(createGatewayContext({ endpoint, region: 'us-east-1', credentials }));
+    const gateway = createS3Gateway({ endpoint, region: 'us-east-1', credentials });
     const info = await gateway.head({ bucket: 'uploads', key: 'bench/protected' });
     const raw = createS3Client({ endpoint, region: 'us-east-1', credentials });
     for (const s of info!.protected!.shards.slice(0, 2)) await raw.send(new DeleteObjectCommand({ Bucket: s.bucket, Key: s.key }));

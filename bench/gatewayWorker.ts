@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { createGatewayContext, gatewayFromContext } from '@strata/core';
+import { createS3Gateway } from '@strata/core';
 
 interface Job {
   endpoint: string;
@@ -43,9 +43,7 @@ function peakRssMb(): number {
   return Math.round(kb / 1024);
 }
 
-const gateway = gatewayFromContext(
-  createGatewayContext({ endpoint: job.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench-access', secretAccessKey: 'bench-secret-key' } }),
-);
+const gateway = createS3Gateway({ endpoint: job.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench-access', secretAccessKey: 'bench-secret-key' } });
 const ref = { bucket: 'uploads', key: job.key };
 let result: Record<string, unknown> = {};
 if (job.op === 'put') {

@@ -1,58 +1,147 @@
 /**
- * Hands work to another function asynchronously, as SCF's Invoke API with
- * `InvocationType=Event` does: returns once the event is queued; the target runs later with
- * SCF's async retry policy. Locally the stack injects `STRATA_INVOKE_ENDPOINT` into every
- * function (its HTTP server); on a deployed SCF this is not implemented yet (deploy issue).
+ * Hands work to another function asynchronously through SCF's `Invoke` API (TencentCloud API
+ * 3.0, version 2018-04-16, `InvocationType: "Event"`, the event as the `ClientContext` JSON
+ * string), with `tencentcloud-sdk-nodejs-scf`. Returns once SCF has queued the event; the
+ * target runs later under SCF's async retry policy.
+ *
+ * The same call runs everywhere: on SCF it goes to scf.tencentcloudapi.com; locally and in
+ * tests `STRATA_SCF_ENDPOINT` points it at the emulator, which answers the same API.
+ * - The target is the deployed name `<STRATA_SERVICE>-<STRATA_STAGE>-<function>` in namespace
+ *   `STRATA_SCF_NAMESPACE`, region `STRATA_SCF_REGION` (default: SCF's TENCENTCLOUD_REGION).
+ * - Signed with the execution role's keys, TENCENTCLOUD_SECRETID/SECRETKEY/SESSIONTOKEN, read
+ *   for every call: SCF rotates them under a warm instance.
+ * - SCF caps an async event at 128 KB. A larger one is stored in object storage (the caller
+ *   gives the store) and the event carries only its key; `resolveInvokeEvent` loads it back.
  */
-import { isErrorCode, StrataError } from '@strata/core/errors';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { ObjectRef, StorageGateway } from '@strata/core';
+import { ConfigError, isErrorCode, StrataError } from '@strata/core/errors';
+import { scf } from 'tencentcloud-sdk-nodejs-scf';
+
+/** SCF's limit for an async event's ClientContext (bytes of its JSON). */
+export const MAX_ASYNC_EVENT_BYTES = 128 * 1024;
+/** Where events too large for ClientContext are stored, in the derived bucket. */
+export const SPILLED_EVENT_PREFIX = 'work/invoke/';
+
+const invokeEnvSchema = z.object({
+  STRATA_SCF_ENDPOINT: z.string().url().optional(),
+  STRATA_SERVICE: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must be the serverless.yml service name'),
+  STRATA_STAGE: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be the deployed stage'),
+  STRATA_SCF_NAMESPACE: z.string().min(1).default('default'),
+  STRATA_SCF_REGION: z.string().regex(/^[a-z]+-[a-z0-9-]+$/, 'must be a region such as ap-guangzhou'),
+});
+
+export interface InvokeSettings {
+  /** `host[:port]` of the API endpoint and its protocol; undefined = the SDK's default (scf.tencentcloudapi.com). */
+  readonly endpoint: { readonly host: string; readonly protocol: 'http://' | 'https://' } | undefined;
+  readonly service: string;
+  readonly stage: string;
+  readonly namespace: string;
+  readonly region: string;
+}
+
+/** The settings invokeAsync reads, validated (a missing one names its variable). */
+export function invokeSettings(env: NodeJS.ProcessEnv = process.env): InvokeSettings {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = invokeEnvSchema.safeParse({ ...cleaned, STRATA_SCF_REGION: cleaned.STRATA_SCF_REGION ?? cleaned.TENCENTCLOUD_REGION });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.path[0] === 'STRATA_SCF_REGION' && i.code === 'invalid_type' ? 'unset (and no TENCENTCLOUD_REGION)' : i.message}`);
+    throw new ConfigError(`async invoke: ${problems.join('; ')}`, { problems });
+  }
+  const e = parsed.data;
+  let endpoint: InvokeSettings['endpoint'];
+  if (e.STRATA_SCF_ENDPOINT) {
+    const url = new URL(e.STRATA_SCF_ENDPOINT);
+    endpoint = { host: url.host, protocol: url.protocol === 'http:' ? 'http://' : 'https://' };
+  }
+  return { endpoint, service: e.STRATA_SERVICE, stage: e.STRATA_STAGE, namespace: e.STRATA_SCF_NAMESPACE, region: e.STRATA_SCF_REGION };
+}
+
+/** `<service>-<stage>-<function>`, the name the deployed function has on SCF. */
+export function deployedFunctionName(settings: Pick<InvokeSettings, 'service' | 'stage'>, functionName: string): string {
+  return `${settings.service}-${settings.stage}-${functionName}`;
+}
+
+/** The execution role's keys as they are now. */
+function roleKeys(env: NodeJS.ProcessEnv): { secretId: string; secretKey: string; token?: string } {
+  const secretId = env.TENCENTCLOUD_SECRETID;
+  const secretKey = env.TENCENTCLOUD_SECRETKEY;
+  if (!secretId || !secretKey) {
+    throw new StrataError('CredentialsMissing', 'async invoke: TENCENTCLOUD_SECRETID/TENCENTCLOUD_SECRETKEY are unset (SCF sets them from the function\'s execution role; the local stack sets its own)');
+  }
+  const token = env.TENCENTCLOUD_SESSIONTOKEN;
+  return token ? { secretId, secretKey, token } : { secretId, secretKey };
+}
+
+/** An event stored in object storage because it was over the async limit: `{ strataEventRef: { bucket, key } }`. */
+export const spilledEventSchema = z.object({ strataEventRef: z.object({ bucket: z.string().min(1), key: z.string().startsWith(SPILLED_EVENT_PREFIX) }) }).strict();
+
+export interface SpillStore {
+  readonly gateway: Pick<StorageGateway, 'put'>;
+  /** The derived bucket. */
+  readonly bucket: string;
+}
 
 export interface InvokeAsyncResult {
-  /** The async invocation's request id (= the event's id in `strata events list`). */
+  /** The async invocation's request id (SCF's FunctionRequestId; `strata events list` shows it locally). */
   readonly requestId: string;
+  /** Set when the event was over 128 KB and went to object storage. */
+  readonly spilledTo?: ObjectRef;
 }
 
 export interface InvokeAsyncOptions {
-  /** Where to read STRATA_INVOKE_ENDPOINT from (default process.env). */
+  /** Where settings and role keys are read from (default process.env), at each call. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Where an event over 128 KB is stored; without it such an event is refused (EventTooLarge). */
+  readonly spill?: SpillStore;
 }
 
-/** Queues `event` (JSON, ≤ 128 KB as on SCF) for `functionName` (its key in serverless.yml). */
+/** Queues `event` for `functionName` (its key in serverless.yml) through SCF's async Invoke. */
 export async function invokeAsync(functionName: string, event: unknown, options: InvokeAsyncOptions = {}): Promise<InvokeAsyncResult> {
   const env = options.env ?? process.env;
-  const endpoint = env.STRATA_INVOKE_ENDPOINT;
-  if (!endpoint) {
-    // Deployed SCF: calling the SCF Invoke API (tencentcloud-sdk, role keys, the deployed
-    // name `<service>-<stage>-<function>`) belongs to the deploy issue, not written yet.
-    throw new StrataError(
-      'NotImplemented',
-      `invokeAsync('${functionName}'): no STRATA_INVOKE_ENDPOINT (set by the local stack); async Invoke on a deployed SCF is not implemented yet`,
-    );
+  const settings = invokeSettings(env);
+  const credential = roleKeys(env);
+  let clientContext = JSON.stringify(event ?? null);
+  let spilledTo: ObjectRef | undefined;
+  const size = Buffer.byteLength(clientContext);
+  if (size > MAX_ASYNC_EVENT_BYTES) {
+    if (!options.spill) {
+      throw new StrataError('EventTooLarge', `invokeAsync('${functionName}'): the event is ${size} bytes; SCF takes at most ${MAX_ASYNC_EVENT_BYTES} in an async call, and no store was given for larger ones`);
+    }
+    spilledTo = { bucket: options.spill.bucket, key: `${SPILLED_EVENT_PREFIX}${functionName}/${randomUUID()}.json` };
+    await options.spill.gateway.put(spilledTo, clientContext, { contentType: 'application/json' });
+    clientContext = JSON.stringify({ strataEventRef: spilledTo });
   }
-  let url: URL;
+  const client = new scf.v20180416.Client({
+    credential,
+    region: settings.region,
+    profile: settings.endpoint ? { httpProfile: { endpoint: settings.endpoint.host, protocol: settings.endpoint.protocol } } : {},
+  });
+  const target = deployedFunctionName(settings, functionName);
+  let response: Awaited<ReturnType<typeof client.Invoke>>;
   try {
-    url = new URL(`_scf/functions/${encodeURIComponent(functionName)}/invocations`, endpoint.endsWith('/') ? endpoint : `${endpoint}/`);
-  } catch {
-    throw new StrataError('InvalidConfig', `STRATA_INVOKE_ENDPOINT: not a URL: ${endpoint}`);
-  }
-  let response: Response;
-  try {
-    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event ?? null) });
+    response = await client.Invoke({ FunctionName: target, Namespace: settings.namespace, InvocationType: 'Event', ClientContext: clientContext });
   } catch (err) {
-    throw new StrataError('InvokeUnavailable', `invokeAsync('${functionName}'): ${url.origin} unreachable: ${(err as Error).message}`, { cause: err });
+    const e = err as { code?: string; message?: string; requestId?: string };
+    if (e.code) {
+      // The API's own code when Strata names it (ResourceNotFound.Function, AuthFailure.SignatureFailure, …); else InvokeFailed with it in details.
+      const code = isErrorCode(e.code) ? e.code : 'InvokeFailed';
+      throw new StrataError(code, `invokeAsync('${functionName}' as ${target}): ${e.code}: ${e.message ?? ''}`, { cause: err, details: { apiCode: e.code, requestId: e.requestId } });
+    }
+    throw new StrataError('InvokeUnavailable', `invokeAsync('${functionName}' as ${target}): ${settings.endpoint ? `${settings.endpoint.protocol}${settings.endpoint.host}` : 'SCF API'} unreachable: ${e.message ?? String(err)}`, { cause: err });
   }
-  const text = await response.text();
-  let body: { requestId?: unknown; errorCode?: unknown; errorMessage?: unknown } = {};
-  try {
-    body = JSON.parse(text) as typeof body;
-  } catch {
-    // reported below
-  }
-  if (response.status !== 202 || typeof body.requestId !== 'string') {
-    // The invoked side's code when it is one of ours (ResourceNotFound.Function, EventTooLarge, …).
-    const code = isErrorCode(body.errorCode) ? body.errorCode : 'InvokeFailed';
-    const message = typeof body.errorMessage === 'string' ? body.errorMessage : `HTTP ${response.status}: ${text.slice(0, 200)}`;
-    const remote = typeof body.errorCode === 'string' && body.errorCode !== code ? { remoteCode: body.errorCode } : {};
-    throw new StrataError(code, `invokeAsync('${functionName}'): ${message}`, { details: { status: response.status, ...remote } });
-  }
-  return { requestId: body.requestId };
+  const requestId = response.Result?.FunctionRequestId ?? response.RequestId ?? '';
+  return spilledTo ? { requestId, spilledTo } : { requestId };
+}
+
+/**
+ * The event a function was invoked with: itself, or — when invokeAsync stored it because it
+ * was over 128 KB — the stored JSON, read back.
+ */
+export async function resolveInvokeEvent(event: unknown, gateway: Pick<StorageGateway, 'getBytes'>): Promise<unknown> {
+  const ref = spilledEventSchema.safeParse(event);
+  if (!ref.success) return event;
+  const { bytes } = await gateway.getBytes(ref.data.strataEventRef);
+  return JSON.parse(bytes.toString('utf8')) as unknown;
 }

@@ -10,7 +10,7 @@ const config = loadConfig(process.env);
 const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'on-upload' }, { level: config.logLevel });
 const handOff: IngestDeps['handOff'] = async (job) => {
-  await invokeAsync('transcode', job);
+  await invokeAsync('transcode', job, { spill: { gateway, bucket: config.buckets.derived } });
 };
 
 interface ScfContext {

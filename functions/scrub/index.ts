@@ -3,13 +3,11 @@ import { loadConfig } from '../../shared/config';
 import { parseEvent } from '../../shared/events';
 import { createLogger } from '../../shared/log';
 import { sweepVideoJobs } from '../../shared/media/videoJobs';
-import { gatewayContextFromConfig } from '../../shared/pipeline/gateway';
-import { gatewayFromContext } from '@strata/core';
+import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import { parseScrubMessage, runScheduledScrub } from './run';
 
 const config = loadConfig(process.env);
-const ctx = gatewayContextFromConfig(config);
-const gateway = gatewayFromContext(ctx);
+const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'scrub' }, { level: config.logLevel });
 
 /** Time kept back from the function's limit to write the report. */
@@ -39,7 +37,7 @@ export const main_handler = async (event: unknown, context: ScfContext = {}) => 
     log.warn({ err: describeError(err) }, 'chunked video job sweep failed');
     return null;
   });
-  const { reportBucket, reportKey, report } = await runScheduledScrub(message, { config, ctx, gateway, log, deadline: Date.now() + Math.max(1000, remaining - REPORT_MARGIN_MS) });
+  const { reportBucket, reportKey, report } = await runScheduledScrub(message, { config, gateway, log, deadline: Date.now() + Math.max(1000, remaining - REPORT_MARGIN_MS) });
   const broken = report.counts.unrecoverable + report.counts.damaged + report.counts.error;
   return { status: broken > 0 ? 'problems' : 'ok', report: `s3://${reportBucket}/${reportKey}`, counts: report.counts, healedShards: report.healedShards, truncated: report.truncated, videoJobs };
 };

@@ -4,7 +4,8 @@
  * `scrub-reports/YYYY/MM/DD/<started-at>.json`.
  */
 import { z } from 'zod';
-import { putDeps, scrub, scrubReportKey, StrataError, type GatewayContext, type ScrubReport, type StorageGateway } from '@strata/core';
+import { maintenance, StrataError, type ScrubReport, type StorageGateway } from '@strata/core';
+import { scrubReportKey } from '../../shared/contracts';
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/log';
 
@@ -33,7 +34,6 @@ export function parseScrubMessage(message: string | null): ScrubMessage {
 
 export interface ScrubRunDeps {
   readonly config: Config;
-  readonly ctx: GatewayContext;
   readonly gateway: StorageGateway;
   readonly log: Logger;
   /** Stop starting new objects at this time (ms since epoch). */
@@ -48,8 +48,8 @@ export interface ScrubRunResult {
 }
 
 export async function runScheduledScrub(message: ScrubMessage, deps: ScrubRunDeps): Promise<ScrubRunResult> {
-  const { config, ctx, gateway, log } = deps;
-  const report = await scrub(ctx, putDeps(gateway), (b, p) => gateway.list(b, p), {
+  const { config, gateway, log } = deps;
+  const report = await maintenance(gateway).scrub({
     buckets: message.buckets ?? config.scrub.buckets,
     prefix: message.prefix ?? config.scrub.prefix,
     sample: message.sample ?? config.scrub.sample,

@@ -1,8 +1,9 @@
 import { tmpdir } from 'node:os';
 import { describeError } from '@strata/core/errors';
 import { loadConfig } from '../../shared/config';
+import { handOffFeatures } from '../../shared/features/handoff';
 import { createLogger } from '../../shared/log';
-import { invokeAsync } from '../../shared/invoke';
+import { invokeAsync, resolveInvokeEvent } from '../../shared/invoke';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import { getMediaTools } from './media/ffmpeg';
 import { runTranscode } from './run';
@@ -26,7 +27,8 @@ interface ScfContext {
 
 /** SCF entry: a transcode job from on-upload (async invoke) or `strata reprocess`. */
 export const main_handler = async (event: unknown, context: ScfContext = {}) => {
-  const parsed = transcodeJobSchema.safeParse(event);
+  // A job over SCF's 128 KB async limit arrives as the key of its stored copy.
+  const parsed = transcodeJobSchema.safeParse(await resolveInvokeEvent(event, gateway));
   if (!parsed.success) {
     // A malformed job cannot succeed on retry: report it and return.
     logger.error({ requestId: context.request_id, err: parsed.error.message }, 'invalid transcode job');
@@ -37,8 +39,10 @@ export const main_handler = async (event: unknown, context: ScfContext = {}) => 
   const remaining = context.getRemainingTimeInMillis?.() ?? 900_000;
   try {
     // A long media job suspended before the deadline continues in a new async invocation of this function.
-    const resume = async (next: typeof job) => void (await invokeAsync('transcode', next));
+    const resume = async (next: typeof job) => void (await invokeAsync('transcode', next, { spill: { gateway, bucket: config.buckets.derived } }));
     const status = await runTranscode(job, { config, gateway, log, tmpDir: tmpdir(), deadlineMs: Date.now() + remaining, resume });
+    // Only a successful job is analysed: a quarantined file gets no features.
+    if (status === 'done') await handOffFeatures(job, log);
     return { status };
   } catch (err) {
     log.error({ err: describeError(err) }, 'transcode failed');

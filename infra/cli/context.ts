@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gatewayFromContext, StrataError, type StorageGateway } from '@strata/core';
+import { StrataError, type StorageGateway } from '@strata/core';
 import { loadConfig, type Config } from '../../shared/config';
-import { gatewayContextFromConfig } from '../../shared/pipeline/gateway';
+import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import { UsageError } from './io';
 
 /** What `npm start` writes to `<dataDir>/stack.json` so the CLI can find a stack on any port. */
@@ -55,7 +55,7 @@ export function cliEndpoint(config: Config): string | undefined {
 export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
   const config = loadConfig(env);
   const endpoint = cliEndpoint(config);
-  const gateway = gatewayFromContext(gatewayContextFromConfig(config, endpoint));
+  const gateway = gatewayFromConfig(config, endpoint);
   return { config, gateway, endpoint: endpoint ?? '(provider default)' };
 }
 

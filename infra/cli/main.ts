@@ -13,6 +13,14 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+// A reader that stops early (`strata … | head`) closes the pipe: that is the reader's choice, not
+// an error — stop quietly with exit 0 instead of dying on an unhandled EPIPE with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`strata: cannot write to stdout: ${err.message}\n`);
+  process.exit(1);
+});
+
 function listCommands(): string[] {
   return readdirSync(join(here, 'commands'))
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))

@@ -36,6 +36,21 @@ export interface RunningStack {
   close(): Promise<void>;
 }
 
+/** The stack's resolved settings every function gets (the emulator adds the SCF API's). */
+export function stackSettingsEnv(config: Config, s3Endpoint: string): Record<string, string> {
+  return {
+    STRATA_S3_ENDPOINT: s3Endpoint,
+    STRATA_ACCESS_KEY: config.storage.credentials.accessKeyId,
+    STRATA_SECRET_KEY: config.storage.credentials.secretAccessKey,
+    STRATA_REGION: config.storage.region,
+    STRATA_STORAGE_PROVIDER: config.storage.provider,
+    STRATA_UPLOAD_BUCKET: config.buckets.upload,
+    STRATA_DERIVED_BUCKET: config.buckets.derived,
+    STRATA_PROTECT_BUCKETS: config.buckets.protect.join(','),
+    STRATA_LOG_LEVEL: config.logLevel,
+  };
+}
+
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const cwd = options.cwd ?? process.cwd();
   const config = loadConfig(options.env);
@@ -67,18 +82,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       dataDir,
       s3,
       httpPort: config.local.httpPort,
+      requestTimeoutMs: config.emulator.requestTimeoutMs,
       hostEnv: options.env,
-      stackEnv: {
-        STRATA_S3_ENDPOINT: s3.endpoint,
-        STRATA_ACCESS_KEY: config.storage.credentials.accessKeyId,
-        STRATA_SECRET_KEY: config.storage.credentials.secretAccessKey,
-        STRATA_REGION: config.storage.region,
-        STRATA_STORAGE_PROVIDER: config.storage.provider,
-        STRATA_UPLOAD_BUCKET: config.buckets.upload,
-        STRATA_DERIVED_BUCKET: config.buckets.derived,
-        STRATA_PROTECT_BUCKETS: config.buckets.protect.join(','),
-        STRATA_LOG_LEVEL: config.logLevel,
-      },
+      stackEnv: stackSettingsEnv(config, s3.endpoint),
       retryCount: config.emulator.retryCount,
       retryIntervalMs: config.emulator.retryIntervalMs,
       warmIdleMs: config.emulator.warmIdleMs,

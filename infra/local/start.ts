@@ -18,7 +18,7 @@ function describe(stack: RunningStack, startupMs: number): string {
     `Strata local stack — service ${spec.service}, stage ${spec.stage}, ${relative(process.cwd(), spec.file) || spec.file}`,
     `  data:        ${stack.dataDir}`,
     `  S3:          ${s3.endpoint}  (region ${config.storage.region})`,
-    `  HTTP:        ${emulator.httpEndpoint}  (GET /healthz; Function URLs at /<function>/; async Invoke at POST /_scf/functions/<function>/invocations)`,
+    `  HTTP:        ${emulator.httpEndpoint}  (GET /healthz; Function URLs at /<function>/; SCF's Invoke API at POST /)`,
     `  buckets:     ${stack.buckets.map((b) => `${b} (${role(b)})`).join(', ')}`,
     `  credentials: access key ${accessKeyId}, secret key ${secretAccessKey}`,
     `  retries:     ${config.emulator.retryCount} at ${config.emulator.retryIntervalMs} ms, then the dead-letter list (strata events list --dead)`,
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
   }
   // From process start: node boot and tsx included, as the user waits for them.
   process.stdout.write(describe(stack, process.uptime() * 1000));
+  process.stdout.write(`SCF API: ${stack.emulator.httpEndpoint}\n`);
   process.stdout.write(`S3 endpoint: ${stack.s3.endpoint}\n`);
 
   let stopping = false;

@@ -10,7 +10,8 @@
  *   Dockerfile). Image functions load no layers: the core is in the image.
  * Flags: `--if-missing` (build only when an artifact is absent), `--json` (report as JSON).
  */
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -66,6 +67,12 @@ for (const fn of project.functions) {
   const staging = join(dist, 'functions', fn.name);
   const external = fn.layers.includes('core') ? ['@strata/core'] : [];
   const { copiedPackages } = await bundle({ entry, outDir: staging, external, copyPackages: fn.copyPackages, withCoreWasm: external.length === 0 });
+  // Static files a function serves (the api's dashboard), with the browser build of hls.js.
+  const staticDir = join('functions', fn.name, 'dashboard');
+  if (existsSync(staticDir)) {
+    await cp(staticDir, join(staging, 'dashboard'), { recursive: true });
+    await cp(createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'), join(staging, 'dashboard', 'hls.min.js'));
+  }
   const zip = artifactPath(fn);
   await zipDirectory(staging, zip);
   const zipped = (await stat(zip)).size;

@@ -3,6 +3,7 @@ import type { StorageCredentials } from '@strata/core';
 import { ConfigError, StrataError } from '@strata/core/errors';
 import { mediaConfigFrom, mediaEnvSchema, type MediaConfig } from './media';
 import { loadRecipeSet, type ImageRecipeSet } from './imageRecipes';
+import { lifecycleConfigFrom, lifecycleEnvSchema, type LifecycleConfig } from './lifecycle';
 
 /**
  * Strata's settings, read from the environment once at cold start and validated with zod.
@@ -38,8 +39,7 @@ export const envSchema = z.object({
   // Local SCF emulator (docs/local-stack.md).
   STRATA_SERVERLESS_FILE: z.string().min(1).default('serverless.yml'),
   STRATA_WARM_IDLE_MS: z.coerce.number().int().min(0).default(300_000),
-  /** Set by the local stack for functions: where shared/invoke.ts sends async invocations. */
-  STRATA_INVOKE_ENDPOINT: url.optional(),
+  STRATA_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   STRATA_RESTORE_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
   STRATA_MAX_INPUT_BYTES: positiveInt.default(2 * 1024 ** 3),
   // Storage gateway (docs/storage-gateway.md).
@@ -62,8 +62,15 @@ export const envSchema = z.object({
     .default([1440]),
   STRATA_IMAGE_RECIPES: z.string().optional(),
   STRATA_IMAGE_RECIPES_FILE: z.string().optional(),
+  // HTTP API (docs/api.md).
+  STRATA_API_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  STRATA_API_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(300),
+  STRATA_API_RATE_LIMIT: z.coerce.number().int().min(1).default(1200),
+  STRATA_API_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(6 * 1024 * 1024).default(64 * 1024),
+  STRATA_API_PUBLIC_URL: url.optional(),
   STRATA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ...mediaEnvSchema,
+  ...lifecycleEnvSchema,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -113,11 +120,14 @@ export interface Config {
     readonly restoreDelayMs: number;
     readonly serverlessFile: string;
     readonly warmIdleMs: number;
-    readonly invokeEndpoint: string | undefined;
+    /** The local HTTP server cuts off a client whose request takes longer (slow clients). */
+    readonly requestTimeoutMs: number;
   };
   readonly limits: { readonly maxInputBytes: number };
   /** Video and audio processing (issue 13): limits, ladder, loudness; see shared/config/media.ts. */
   readonly media: MediaConfig;
+  /** Lifecycle runs (docs/lifecycle.md). */
+  readonly lifecycle: LifecycleConfig;
   readonly images: {
     /** Checked before any pixel is decoded (docs/images.md). */
     readonly limits: {
@@ -133,6 +143,16 @@ export interface Config {
       readonly decodeTimeoutMs: number;
     };
     readonly recipes: ImageRecipeSet;
+  };
+  /** The HTTP API (functions/api): signed-URL lifetime, limits, where clients reach it. */
+  readonly api: {
+    readonly signingSecret: string | undefined;
+    readonly urlTtlSeconds: number;
+    /** Requests per minute per API key (per client IP without a key), per instance. */
+    readonly rateLimitPerMinute: number;
+    readonly maxBodyBytes: number;
+    /** The API's public base URL; unset: derived from each request (Host, X-Forwarded-*). */
+    readonly publicUrl: string | undefined;
   };
   readonly logLevel: Env['STRATA_LOG_LEVEL'];
 }
@@ -187,10 +207,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       restoreDelayMs: e.STRATA_RESTORE_DELAY_MS,
       serverlessFile: e.STRATA_SERVERLESS_FILE,
       warmIdleMs: e.STRATA_WARM_IDLE_MS,
-      invokeEndpoint: e.STRATA_INVOKE_ENDPOINT,
+      requestTimeoutMs: e.STRATA_HTTP_REQUEST_TIMEOUT_MS,
     },
     limits: { maxInputBytes: e.STRATA_MAX_INPUT_BYTES },
     media: mediaConfigFrom(e),
+    lifecycle: lifecycleConfigFrom(e, e.STRATA_STORAGE_PROVIDER, upload, env),
     images: {
       limits: {
         maxInputBytes: Math.min(e.STRATA_IMAGE_MAX_INPUT_BYTES, e.STRATA_MAX_INPUT_BYTES),
@@ -201,6 +222,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         decodeTimeoutMs: e.STRATA_IMAGE_DECODE_TIMEOUT_MS,
       },
       recipes,
+    },
+    api: {
+      signingSecret: e.STRATA_API_SIGNING_SECRET,
+      urlTtlSeconds: e.STRATA_API_URL_TTL_SECONDS,
+      rateLimitPerMinute: e.STRATA_API_RATE_LIMIT,
+      maxBodyBytes: e.STRATA_API_MAX_BODY_BYTES,
+      publicUrl: e.STRATA_API_PUBLIC_URL?.replace(/\/+$/, ''),
     },
     logLevel: e.STRATA_LOG_LEVEL,
   });

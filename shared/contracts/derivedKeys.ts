@@ -16,6 +16,8 @@ import { StrataError, type ObjectRef } from '@strata/core';
  * | `features/`       | extracted features of each source object                              |
  * | `index/`          | the vector store's files                                              |
  * | `scrub-reports/`  | scrub reports (named by the core: `scrubReportKey`)                   |
+ * | `api/`            | the HTTP API's hashed keys, audit log batches and URL-signing secret  |
+ * | `lifecycle/`      | lifecycle rules per bucket, run checkpoints and reports, access logs  |
  */
 export const DERIVED_PREFIXES = {
   cards: 'cards/',
@@ -27,6 +29,8 @@ export const DERIVED_PREFIXES = {
   features: 'features/',
   index: 'index/',
   scrubReports: 'scrub-reports/',
+  api: 'api/',
+  lifecycle: 'lifecycle/',
 } as const;
 
 export type DerivedPrefix = (typeof DERIVED_PREFIXES)[keyof typeof DERIVED_PREFIXES];
@@ -105,3 +109,65 @@ export function videoJobKey(sourceSha256: string, plan: string, name: string): s
 
 /** `scrub-reports/YYYY/MM/DD/<startedAt>.json`: named by the core, which cannot import shared/. */
 export { scrubReportKey } from '@strata/core';
+
+/** `api/keys/`: where the HTTP API's key records (hashes, scopes) live. */
+export const API_KEYS_PREFIX = `${DERIVED_PREFIXES.api}keys/`;
+
+/** `api/keys/<id>.json`: one API key's record (a hash of the key, never the key). */
+export function apiKeyRecordKey(id: string): string {
+  if (!/^[0-9a-f]{16}$/.test(id)) throw new StrataError('InvalidArgument', `apiKeyRecordKey: not a key id: ${id}`);
+  return `${API_KEYS_PREFIX}${id}.json`;
+}
+
+/** `api/audit/`: the HTTP API's audit log, in batches partitioned by UTC day. */
+export const AUDIT_PREFIX = `${DERIVED_PREFIXES.api}audit/`;
+
+/** `api/audit/YYYY/MM/DD/`: the partition of one UTC day (`day` is an ISO time or date). */
+export function auditDayPrefix(day: string): string {
+  return `${AUDIT_PREFIX}${day.slice(0, 4)}/${day.slice(5, 7)}/${day.slice(8, 10)}/`;
+}
+
+/** `api/audit/YYYY/MM/DD/<first entry's time>-<writer>-<seq>.jsonl`: one batch (listing order is time order). */
+export function auditBatchKey(firstTime: string, writer: string, seq: number): string {
+  return `${auditDayPrefix(firstTime)}${firstTime.replace(/[:.]/g, '-')}-${writer}-${String(seq).padStart(6, '0')}.jsonl`;
+}
+
+/** `api/signing.key`: the secret signed delivery URLs use when STRATA_API_SIGNING_SECRET is unset. */
+export function signingSecretKey(): string {
+  return `${DERIVED_PREFIXES.api}signing.key`;
+}
+
+/** `lifecycle/rules/<bucket>.json`: the lifecycle configuration the timer applies to `bucket`. */
+export function lifecycleRulesKey(bucket: string): string {
+  return `${DERIVED_PREFIXES.lifecycle}rules/${bucket}.json`;
+}
+
+/** `lifecycle/checkpoints/<bucket>.json`: where a lifecycle run over `bucket` stands. */
+export function lifecycleCheckpointKey(bucket: string): string {
+  return `${DERIVED_PREFIXES.lifecycle}checkpoints/${bucket}.json`;
+}
+
+/** `lifecycle/reports/<bucket>/<runId>-<invocation>.json`: what one invocation of a run did. */
+export function lifecycleReportKey(bucket: string, runId: string, invocation: number): string {
+  return `${DERIVED_PREFIXES.lifecycle}reports/${bucket}/${runId}-${invocation}.json`;
+}
+
+/** `lifecycle/access/<bucket>/`: batched read logs (JSON lines), `<YYYY-MM-DD>/<time>-<writer>.jsonl` below. */
+export function accessLogPrefix(bucket: string): string {
+  return `${DERIVED_PREFIXES.lifecycle}access/${bucket}/`;
+}
+
+/** One batch of read logs: `lifecycle/access/<bucket>/<YYYY-MM-DD>/<ISO time>-<writer>.jsonl`. */
+export function accessLogKey(bucket: string, at: Date, writer: string): string {
+  return `${accessLogPrefix(bucket)}${at.toISOString().slice(0, 10)}/${at.toISOString().replace(/[:.]/g, '-')}-${writer}.jsonl`;
+}
+
+/** `lifecycle/restores/<source bucket>/<source key>.json`: a restore Strata started and its status. */
+export function restoreStatusKey(source: ObjectRef): string {
+  return `${DERIVED_PREFIXES.lifecycle}restores/${source.bucket}/${source.key}.json`;
+}
+
+/** `lifecycle/archive/<source bucket>/<source key>`: the manifest of an original archived as an erasure-protected object. */
+export function protectedArchiveKey(source: ObjectRef): string {
+  return `${DERIVED_PREFIXES.lifecycle}archive/${source.bucket}/${source.key}`;
+}

@@ -33,3 +33,18 @@ export const transcodeJobSchema = z.object({
 export type JobSource = z.infer<typeof jobSourceSchema>;
 export type TranscodeJob = z.infer<typeof transcodeJobSchema>;
 export type MediaJobFamily = TranscodeJob['family'];
+
+/**
+ * The event transcode hands to features (function `features`) after a successful job, and
+ * `strata features backfill` sends for existing objects.
+ */
+export const featuresJobSchema = z.object({
+  kind: z.literal('features'),
+  family: mediaFamilySchema,
+  source: jobSourceSchema,
+  idempotencyKey: z.string().min(1),
+  /** Re-extract even when a record of the current models and recipe exists. */
+  force: z.boolean().optional(),
+});
+
+export type FeaturesJob = z.infer<typeof featuresJobSchema>;

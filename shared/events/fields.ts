@@ -8,9 +8,24 @@ import { z } from 'zod';
 // any number of fraction digits (Ceph sends microseconds), optional zone (missing = UTC, as SCF documents).
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
+/**
+ * Punctuation older MinIO (and other Go) senders put in times, made ISO: Go's `time.String()`
+ * (`2019-03-01 07:58:30.123 +0000 UTC`, monotonic `m=+…` reading dropped), a comma before the
+ * fraction (ISO 8601 allows it), a space before the zone, quotes around the value.
+ */
+function tidyTime(text: string): string {
+  return text
+    .trim()
+    .replace(/^["']|["']$/g, '')
+    .replace(/\s+m=[+-][\d.]+$/, '')
+    .replace(/\s+(?:UTC|GMT|[A-Z]{3,5})$/, '')
+    .replace(/(\d{2}:\d{2}:\d{2}),(\d+)/, '$1.$2')
+    .replace(/\s+(Z|[+-]\d{2}:?\d{2})$/i, '$1');
+}
+
 /** ISO-8601 string → `YYYY-MM-DDTHH:MM:SS.mmmZ`, or null when it is not a real date-time. */
 export function isoFromString(text: string): string | null {
-  const m = ISO_TIME.exec(text.trim());
+  const m = ISO_TIME.exec(tidyTime(text));
   if (!m) return null;
   const [, y, mo, d, h, mi, s = '00', frac = '', zone = 'Z'] = m;
   const ms = `${frac}000`.slice(0, 3);

@@ -63,7 +63,8 @@ function pickByOrder(order: readonly string[], targets: readonly string[]): stri
 
 export const S3_PROFILE: ClassProfile = {
   name: 's3',
-  normalize: (cls) => cls,
+  // The storage gateway reports S3's GLACIER as Strata's ARCHIVE.
+  normalize: (cls) => (cls === 'ARCHIVE' ? 'GLACIER' : cls),
   canTransition: (from, to) => (S3_WATERFALL[from] ?? []).includes(to),
   preferred: (targets) => pickByOrder(S3_PREFERENCE, targets),
   thirtyDayMinimum: new Set(['STANDARD_IA', 'ONEZONE_IA']),

@@ -9,3 +9,9 @@ export { classProfile, S3_PROFILE, COS_PROFILE, type ClassProfile, type ProfileN
 export { dueAt } from './days';
 export { parseManifest, readInventory, splitCsvLine, type InventoryManifest } from './inventory';
 export { listVersions, inventoryVersions } from './sources';
+export { cardIncomplete, gateOriginal, type GateOptions } from './gate';
+export { runLifecycle, readCheckpoint, defaultApplier, type RunDeps, type RunOptions, type RunReport, type Checkpoint, type ActionApplier, type ActionCounts } from './run';
+export { lifecycleRulesKey, lifecycleCheckpointKey, lifecycleReportKey, accessLogPrefix } from '../contracts/derivedKeys';
+export { runLifecycleJob, type JobOptions, type JobResult } from './job';
+export { archiveProtected, type ProtectArchiveOptions, type ProtectArchiveResult } from './protect';
+export { restoreStatus, startRestore, archivedReadStatus, completeProtectedRestore, type RestoreReport, type RestoreDeps, type RestoreTier } from './restore';

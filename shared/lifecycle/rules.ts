@@ -55,7 +55,7 @@ const ruleSchema = z
     NoncurrentVersionExpiration: z.object({ NoncurrentDays: intLike, NewerNoncurrentVersions: intLike.optional() }).strict().optional(),
     AbortIncompleteMultipartUpload: z.object({ DaysAfterInitiation: intLike }).strict().optional(),
     /** Strata extension: archive through the storage gateway as an erasure-protected object first. */
-    Protect: z.object({ k: z.number().int().min(1), m: z.number().int().min(1) }).strict().optional(),
+    Protect: z.object({ k: z.number().int().min(1), m: z.number().int().min(1), RemoveOriginal: z.boolean().optional() }).strict().optional(),
   })
   .strict();
 
@@ -91,7 +91,8 @@ export interface Rule {
   readonly noncurrentTransitions: readonly { readonly days: number; readonly storageClass: string; readonly newer?: number }[];
   readonly noncurrentExpiration?: { readonly days: number; readonly newer?: number };
   readonly abortDays?: number;
-  readonly protect?: { readonly k: number; readonly m: number };
+  /** Archive through the storage gateway as an erasure-protected object first (Strata extension `Protect`). */
+  readonly protect?: { readonly k: number; readonly m: number; readonly removeOriginal: boolean };
 }
 
 export interface LifecycleRules {
@@ -184,7 +185,7 @@ export function parseLifecycleRules(input: unknown, profile: ClassProfile): Life
       noncurrentTransitions,
       ...(nce ? { noncurrentExpiration: { days: nce.NoncurrentDays, ...(nce.NewerNoncurrentVersions !== undefined ? { newer: nce.NewerNoncurrentVersions } : {}) } } : {}),
       ...(abort ? { abortDays: abort.DaysAfterInitiation } : {}),
-      ...(r.Protect ? { protect: r.Protect } : {}),
+      ...(r.Protect ? { protect: { k: r.Protect.k, m: r.Protect.m, removeOriginal: r.Protect.RemoveOriginal ?? false } } : {}),
     });
   });
   return { rules, defaultMinimumSize: TransitionDefaultMinimumObjectSize ?? 'all_storage_classes_128K' };

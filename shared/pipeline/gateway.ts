@@ -1,4 +1,4 @@
-import { createGatewayContext, gatewayFromContext, type GatewayContext, type StorageGateway } from '@strata/core';
+import { createS3Gateway, type StorageGateway } from '@strata/core';
 import type { Config } from '../config';
 
 /**
@@ -6,22 +6,17 @@ import type { Config } from '../config';
  * injects STRATA_S3_ENDPOINT); otherwise the configured endpoint, or none: the provider
  * profile's default (AWS, COS).
  */
-function defaultEndpoint(config: Config): string | undefined {
+export function defaultEndpoint(config: Config): string | undefined {
   return config.storage.endpoint ?? (config.storage.provider === 'local' ? `http://127.0.0.1:${config.local.s3Port}` : undefined);
 }
 
-/** The storage gateway context (client + provider profile) from validated config. */
-export function gatewayContextFromConfig(config: Config, endpoint = defaultEndpoint(config)): GatewayContext {
-  return createGatewayContext({
+/** The storage gateway (client + provider profile) from validated config; `maintenance(gateway)` gives scrub, heal and gc. */
+export function gatewayFromConfig(config: Config, endpoint = defaultEndpoint(config)): StorageGateway {
+  return createS3Gateway({
     ...(endpoint ? { endpoint } : {}),
     provider: config.storage.provider,
     region: config.storage.region,
     credentials: config.storage.liveCredentials ?? config.storage.credentials,
     ...(config.storage.appid ? { appid: config.storage.appid } : {}),
   });
-}
-
-/** The storage gateway a function uses, from its validated config. */
-export function gatewayFromConfig(config: Config): StorageGateway {
-  return gatewayFromContext(gatewayContextFromConfig(config));
 }

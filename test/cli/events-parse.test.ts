@@ -1,11 +1,11 @@
 /** `strata events parse FILE [--json]`, tested by spawning the real CLI. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as parse from '../../infra/cli/events/parse';
-import { runCli } from '../helpers/cli';
+import { runCli, runProcess } from '../helpers/cli';
 import { captureCommand } from '../helpers/cliCommand';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -98,5 +98,33 @@ describe('strata events parse', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^storage event from ceph, 1 record\n {2}created +mybucket1\/myimage1\.jpg\n/);
     expect(r.stdout).toContain('idempotency ik1-');
+  });
+
+  it('refuses keys over 1,024 bytes and keys with an unpaired surrogate (exit 2, like other invalid input)', async () => {
+    const cosWith = (key: string) => ({
+      Records: [{ cos: { cosObject: { key: `/1250000000/media/${key}`, size: 1 }, cosBucket: { name: 'media', appid: '1250000000' } }, event: { eventName: 'cos:ObjectCreated:Put', eventTime: 1700000000 } }],
+    });
+    for (const [name, key, why] of [['long', 'é'.repeat(513), 'over S3\'s limit of 1024'], ['surrogate', 'cat\uD83D.jpg', 'unpaired UTF-16 surrogate']] as const) {
+      const file = join(dir, `${name}.json`);
+      writeFileSync(file, JSON.stringify(cosWith(key)));
+      const r = await parseInProcess([file, '--json']);
+      expect(r.code, name).toBe(2);
+      const out = JSON.parse(r.stdout) as { kind: string; reason: string };
+      expect(out.kind).toBe('invalid');
+      expect(out.reason).toContain(why);
+    }
+  });
+
+  it('exits 0 without a stack trace when its reader closes the pipe early (| head)', async () => {
+    const records = Array.from({ length: 3000 }, (_, i) => ({
+      cos: { cosObject: { key: `/1250000000/media/photos/${i}.jpg`, size: i, meta: { 'x-cos-request-id': `r${i}` } }, cosBucket: { name: 'media', appid: '1250000000' } },
+      event: { eventName: 'cos:ObjectCreated:Put', eventTime: 1700000000 },
+    }));
+    const file = join(dir, 'many.json');
+    writeFileSync(file, JSON.stringify({ Records: records }));
+    const cli = `${JSON.stringify(process.execPath)} --import tsx infra/cli/main.ts events parse ${JSON.stringify(file)}`;
+    const r = await runProcess('bash', ['-c', `${cli} 2>"$ERR" | head -n 2 >/dev/null; echo "exit=\${PIPESTATUS[0]}"`], { env: { NODE_OPTIONS: '', ERR: join(dir, 'many.err') } });
+    expect(r.stdout.trim()).toBe('exit=0');
+    expect(readFileSync(join(dir, 'many.err'), 'utf8')).toBe('');
   });
 });

@@ -31,6 +31,8 @@ export async function startE2eStack(name: string, settings: Record<string, strin
     STRATA_LOG_LEVEL: 'warn',
     STRATA_SHARED_DIR: process.env.STRATA_SHARED_DIR ?? '../shared',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // The features function loads ~360 MB of models: only the stacks that test it turn it on.
+    STRATA_FEATURES: 'off',
     ...settings,
   };
   const stack = await startStack({ env, cwd: REPO, output: () => undefined });

@@ -11,6 +11,8 @@ import { toCosEvent } from '../../infra/local/emulator/cosEvent';
 import type { LocalObjectEvent } from '../../infra/local/s3/server';
 import type { RunningStack } from '../../infra/local/stack';
 import { runCli } from '../helpers/cli';
+import { invokeAsync } from '../../shared/invoke';
+import { invokeEnv, invokeThroughApi } from '../helpers/scfInvoke';
 import { startE2eStack, type E2eStack } from './localStack';
 
 let e2e: E2eStack;
@@ -65,6 +67,14 @@ describe('the local pipeline', () => {
       const head = await gateway.head({ bucket: o.bucket, key: o.key });
       expect(head?.checksum.sha256).toBe(o.checksum.sha256);
     }
+    // on-upload handed the upload to transcode through SCF's Invoke API (the SDK, TC3-signed),
+    // the only route: every event a function queued arrived as an accepted Invoke call.
+    const { events } = await stack.emulator.store.list();
+    const transcodes = events.filter((e) => e.function === 'transcode');
+    expect(transcodes.length).toBeGreaterThan(0);
+    expect(transcodes.every((e) => e.source === 'invoke')).toBe(true);
+    expect(stack.emulator.scfApi.invoke).toBe(events.filter((e) => e.source === 'invoke').length);
+    expect(stack.emulator.scfApi.rejected).toBe(0);
   }, 120_000);
 
   it('processes one event delivered three times once, and re-uploaded identical bytes add nothing', async () => {
@@ -78,8 +88,7 @@ describe('the local pipeline', () => {
     // Re-deliver that very event (as SCF may) three more times.
     const payload = toCosEvent([upload], { appid: stack.spec.appid, region: 'ap-guangzhou' });
     for (let i = 0; i < 3; i++) {
-      const res = await fetch(`${stack.emulator.httpEndpoint}/_scf/functions/on-upload/invocations`, { method: 'POST', body: JSON.stringify(payload) });
-      expect(res.status).toBe(202);
+      await invokeThroughApi(stack, 'on-upload', payload);
     }
     await settled(base + 5);
     // Processed once: each redelivery was recognised as a duplicate and handed nothing to transcode.
@@ -96,6 +105,20 @@ describe('the local pipeline', () => {
     await settled(base + 6);
     expect(await derivedKeys()).toEqual(keys);
   }, 180_000);
+
+  it('stores a hand-off over SCF\'s 128 KB async limit in the derived bucket and sends its key', async () => {
+    const first = (await stack.emulator.store.list()).events.find((e) => e.function === 'transcode' && e.status === 'done')!;
+    const job = { ...(first.payload as Record<string, unknown>), reprocess: true, note: 'x'.repeat(130 * 1024) };
+    const base = await eventCount();
+    const { requestId, spilledTo } = await invokeAsync('transcode', job, { env: invokeEnv(stack), spill: { gateway, bucket: stack.config.buckets.derived } });
+    expect(spilledTo?.key).toMatch(/^work\/invoke\/transcode\/[0-9a-f-]{36}\.json$/);
+    await settled(base + 1);
+    const event = await stack.emulator.store.read(requestId);
+    // The event SCF carried is the key; transcode read the job back and ran it.
+    expect(event?.payload).toEqual({ strataEventRef: spilledTo });
+    expect(event).toMatchObject({ status: 'done', result: { status: 'done' } });
+    expect(JSON.parse((await gateway.getBytes(spilledTo!)).bytes.toString('utf8'))).toEqual(job);
+  }, 120_000);
 
   it('never triggers on writes to the derived bucket', async () => {
     const count = await eventCount();

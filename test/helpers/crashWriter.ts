@@ -7,16 +7,15 @@
  * The go line is `START_GEN SEED`.
  */
 import { createInterface } from 'node:readline';
-import { createGatewayContext, gatewayFromContext } from '@strata/core';
+import { createS3Gateway } from '@strata/core';
 import { crashContent, CRASH_KEYS, CRASH_TARGETS } from './crashContent';
 
-const ctx = createGatewayContext({
+const gateway = createS3Gateway({
   endpoint: process.env.ENDPOINT!,
   region: 'us-east-1',
   credentials: { accessKeyId: process.env.ACCESS_KEY!, secretAccessKey: process.env.SECRET_KEY! },
   transfer: { partSize: 5 * 1024 * 1024, queueSize: 2 },
 });
-const gateway = gatewayFromContext(ctx);
 process.stdout.write('ready\n');
 const go = await new Promise<string>((ok) => createInterface({ input: process.stdin }).once('line', ok));
 let [gen, seed] = go.split(' ').map(Number) as [number, number];

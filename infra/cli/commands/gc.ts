@@ -5,11 +5,11 @@
  * the grace period (default STRATA_GC_GRACE_SECONDS, 900 s; `0`, `90s`, `15m`, `2h`) may belong
  * to writes in progress and are kept.
  */
-import { gc } from '@strata/core';
-import { UsageError, type CliIo } from '../io';
-import { parseCommand } from '../storage/args';
+import { maintenance } from '@strata/core';
+import { UsageError, } from '../io';
+import { storageCommand } from '../storage/args';
 import { describeGc } from '../storage/describe';
-import { openStorage } from '../storage/open';
+import { createCliContext } from '../context';
 
 const USAGE = 'usage: strata gc [--grace DURATION] [--dry-run] [--json]';
 
@@ -19,16 +19,10 @@ export function parseDuration(text: string): number {
   return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's'];
 }
 
-export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(args, { grace: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } }, USAGE);
-  if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(USAGE);
-  const { config, ctx } = openStorage(io.env);
+export const run = storageCommand({ usage: USAGE, options: { grace: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } }, positionals: 0 }, async ({ values }, io) => {
+  const { config, gateway } = createCliContext(io.env);
   const graceSeconds = values.grace === undefined ? config.gc.graceSeconds : parseDuration(values.grace);
-  const report = await gc(ctx, {
+  const report = await maintenance(gateway).gc({
     targets: config.buckets.protect.map((bucket) => ({ bucket })),
     graceSeconds,
     uploadBuckets: [...new Set([...config.buckets.protect, config.buckets.upload, config.buckets.derived])],
@@ -36,4 +30,4 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   });
   io.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${describeGc(report).join('\n')}\n`);
   return 0;
-}
+});

@@ -3,25 +3,17 @@
  * shards. Prints one line (`s3://…: ok|healed (rebuilt shards …)|unrecoverable …`). Exit 0 when
  * the object is intact afterwards, 1 otherwise. A plain object can be checked but not repaired.
  */
-import { putDeps, scrubObject } from '@strata/core';
-import { parseS3Url } from '../context';
-import { UsageError, type CliIo } from '../io';
-import { parseCommand } from '../storage/args';
+import { maintenance } from '@strata/core';
+import { createCliContext, parseS3Url } from '../context';
+import { storageCommand } from '../storage/args';
 import { describeObject } from '../storage/describe';
-import { openStorage } from '../storage/open';
 
 const USAGE = 'usage: strata heal s3://BUCKET/KEY [--json]';
 
-export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } }, USAGE);
-  if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError(USAGE);
+export const run = storageCommand({ usage: USAGE, options: { json: { type: 'boolean' } }, positionals: 1 }, async ({ values, positionals }, io) => {
   const ref = parseS3Url(positionals[0]!);
-  const { ctx, gateway } = openStorage(io.env);
-  const report = await scrubObject(ctx, putDeps(gateway), ref, { heal: true });
+  const { gateway } = createCliContext(io.env);
+  const report = await maintenance(gateway).heal(ref);
   io.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${describeObject(report)}\n`);
   return report.status === 'ok' || report.status === 'healed' ? 0 : 1;
-}
+});

@@ -4,10 +4,8 @@
  * `{"bucket","key","size","etag","storageClass","checksum":{…},"protected":null|{"k","m","blockSize","version","shards":[{"index","bucket","key","bytes","checksum":{…}}]}}`.
  */
 import { StrataError, type ObjectInfo } from '@strata/core';
-import { parseS3Url } from '../context';
-import { UsageError, type CliIo } from '../io';
-import { parseCommand } from '../storage/args';
-import { openStorage } from '../storage/open';
+import { createCliContext, parseS3Url } from '../context';
+import { storageCommand } from '../storage/args';
 
 const USAGE = 'usage: strata stat s3://BUCKET/KEY [--json]';
 
@@ -30,15 +28,9 @@ export function statJson(info: ObjectInfo): unknown {
   };
 }
 
-export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } }, USAGE);
-  if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError(USAGE);
+export const run = storageCommand({ usage: USAGE, options: { json: { type: 'boolean' } }, positionals: 1 }, async ({ values, positionals }, io) => {
   const ref = parseS3Url(positionals[0]!);
-  const { gateway } = openStorage(io.env);
+  const { gateway } = createCliContext(io.env);
   const info = await gateway.head(ref);
   if (!info) throw new StrataError('NoSuchKey', `s3://${ref.bucket}/${ref.key}: no such object`);
   if (values.json) {
@@ -62,4 +54,4 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   for (const [name, value] of lines) io.stdout.write(`${name.padEnd(10)} ${value}\n`);
   return 0;
-}
+});

@@ -2,10 +2,10 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { ObjectRef, PutOptions, PutResult } from '@strata/core';
-import type { StorageCli } from './open';
+import type { CliContext } from '../context';
 
 export async function putProtectedFromCli(
-  storage: StorageCli,
+  storage: CliContext,
   ref: ObjectRef,
   file: string,
   layout: { k: number; m: number },

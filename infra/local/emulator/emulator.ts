@@ -1,6 +1,6 @@
 /**
  * The SCF emulator: functions from serverless.yml run in child processes; COS triggers fed by
- * the local S3 server's object events, timers, the async Invoke stand-in and Function URLs
+ * the local S3 server's object events, timers, SCF's Invoke API (`POST /`) and Function URLs
  * all go through the same pools (concurrency, memory, timeout) — async ones through the
  * durable queue with SCF's retry policy.
  */
@@ -15,6 +15,7 @@ import { EventStore, eventsDir } from './eventStore';
 import { FunctionPool } from './functionPool';
 import type { OutputSink } from './functionProcess';
 import { createRouter, listenHttp, type HttpListener } from './httpServer';
+import { createScfApi, type ScfApiStats } from './scfApi';
 import { contextFields, functionEnv } from './runtimeEnv';
 import type { StackSpec } from './spec';
 import { startTimers, type TimerHandle } from './timers';
@@ -51,6 +52,8 @@ export interface EmulatorOptions {
   readonly retryIntervalMs: number;
   readonly warmIdleMs: number;
   readonly initTimeoutMs?: number;
+  /** A client must send its whole request within this (default 30 s; STRATA_HTTP_REQUEST_TIMEOUT_MS). */
+  readonly requestTimeoutMs?: number;
   readonly output?: OutputSink;
   readonly log: Logger;
 }
@@ -63,6 +66,8 @@ export interface Emulator {
   readonly store: EventStore;
   /** Object events seen from the S3 server, and async deliveries they caused. */
   readonly stats: { objectEvents: number; cosDeliveries: number };
+  /** What the TencentCloud API endpoint (`POST /`, SCF Invoke) has answered. */
+  readonly scfApi: ScfApiStats;
   close(): Promise<void>;
 }
 
@@ -78,8 +83,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   await mkdir(tmpRoot, { recursive: true });
 
   let router: ReturnType<typeof createRouter> | null = null;
-  const http: HttpListener = await listenHttp(options.httpPort, () => router);
-  const stackEnv = { ...options.stackEnv, STRATA_INVOKE_ENDPOINT: http.endpoint };
+  const http: HttpListener = await listenHttp(options.httpPort, () => router, options.requestTimeoutMs);
+  // shared/invoke.ts calls SCF's Invoke API; here it reaches this stack's API endpoint.
+  const stackEnv = {
+    ...options.stackEnv,
+    STRATA_SCF_ENDPOINT: http.endpoint,
+    STRATA_SERVICE: stack.service,
+    STRATA_STAGE: stack.stage,
+    STRATA_SCF_NAMESPACE: 'default',
+  };
 
   const pools = new Map<string, FunctionPool>();
   for (const fn of stack.functions) {
@@ -120,9 +132,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     dispatcher.enqueue(fn, event, 'timer').catch((err: unknown) => log.error({ err, function: fn, trigger: event.TriggerName }, 'could not queue timer event'));
   });
 
+  const scfApi = createScfApi({
+    service: stack.service,
+    stage: stack.stage,
+    region: stack.region,
+    pools,
+    dispatcher,
+    // The role keys the emulator gives its functions (TENCENTCLOUD_SECRETID/SECRETKEY).
+    credentials: { secretId: options.stackEnv.STRATA_ACCESS_KEY ?? '', secretKey: options.stackEnv.STRATA_SECRET_KEY ?? '' },
+    log,
+  });
   router = createRouter({
     pools,
     dispatcher,
+    scfApi: scfApi.handle,
     log,
     health: () => ({
       s3Endpoint: options.s3.endpoint,
@@ -139,6 +162,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     dispatcher,
     store,
     stats,
+    scfApi: scfApi.stats,
     close: () =>
       (closed ??= (async () => {
         options.s3.events.off('object', onObject);

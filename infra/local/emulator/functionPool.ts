@@ -20,6 +20,8 @@ export type InvocationOutcome = (InvokeResult | { readonly kind: 'interrupted'; 
   readonly durationMs: number;
   readonly pid: number | null;
   readonly coldStart: boolean;
+  /** Peak RSS of the instance's process group so far (its cold start included), in bytes; null without /proc. */
+  readonly peakRssBytes: number | null;
 };
 
 export interface PoolOptions extends ProcessOptions {
@@ -69,6 +71,7 @@ export class FunctionPool {
         durationMs: 0,
         pid: null,
         coldStart: false,
+        peakRssBytes: null,
       }))
       .finally(() => {
         this.active -= 1;
@@ -112,6 +115,7 @@ export class FunctionPool {
       durationMs: Date.now() - started,
       pid: instance?.pid ?? null,
       coldStart,
+      peakRssBytes: instance && instance.peakRssBytes > 0 ? instance.peakRssBytes : null,
     });
     try {
       if (this.closed) return finish({ kind: 'interrupted', error: 'interrupted: the stack stopped' });

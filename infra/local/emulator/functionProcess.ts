@@ -38,6 +38,8 @@ export class FunctionProcess {
   readonly pid: number;
   /** False once it has served an invocation (SCF's cold start is the first one). */
   cold = true;
+  /** Highest RSS of the process group seen so far (initialisation and invocations), in bytes. */
+  peakRssBytes = 0;
   private readonly child: ChildProcess;
   private readonly exited: Promise<void>;
   private exitDescription: string | null = null;
@@ -103,6 +105,7 @@ export class FunctionProcess {
       this.waiter = (outcome) => {
         clearTimeout(timer);
         watchdog.stop();
+        this.peakRssBytes = Math.max(this.peakRssBytes, watchdog.peakBytes);
         resolve(outcome);
       };
       watchdog.start();

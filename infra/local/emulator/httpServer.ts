@@ -1,8 +1,8 @@
 /**
  * The stack's HTTP endpoint (127.0.0.1, STRATA_HTTP_PORT):
  * - `GET /healthz` — the stack is up;
- * - `POST /_scf/functions/<name>/invocations` — SCF's async Invoke stand-in: body = event,
- *   202 `{ requestId }`; the event is queued with the usual retry policy;
+ * - `POST /` — the TencentCloud API 3.0 endpoint: SCF's `Invoke` (scfApi.ts), the only way
+ *   functions hand work to each other;
  * - `POST /_scf/events/<id>/replay`, `POST /_scf/events/replay-dead` — used by `strata events replay`;
  * - `/<function>/…` — Function URL of a function with `custom.strata.functions.<name>.url`: the
  *   rest of the path is the event's `path`; invoked synchronously, no retries.
@@ -19,6 +19,8 @@ import { fromHandlerResult, MAX_SYNC_BYTES, toFunctionUrlEvent } from './functio
 export interface HttpDeps {
   readonly pools: ReadonlyMap<string, FunctionPool>;
   readonly dispatcher: AsyncDispatcher;
+  /** `POST /`: SCF's API (Invoke). */
+  readonly scfApi: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   readonly log: Logger;
   health(): Record<string, unknown>;
 }
@@ -63,24 +65,13 @@ export function createRouter(deps: HttpDeps): (req: IncomingMessage, res: Server
     } catch {
       return sendError(res, 400, 'InvalidURI', `malformed percent-encoding in ${url.pathname}`);
     }
+    if (url.pathname === '/' && req.method === 'POST') return deps.scfApi(req, res);
     if (url.pathname === '/healthz') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'MethodNotAllowed', 'use GET');
       return sendJson(res, 200, { status: 'ok', ...deps.health() });
     }
     if (parts[0] === '_scf') {
       if (req.method !== 'POST') return sendError(res, 405, 'MethodNotAllowed', 'use POST');
-      // POST /_scf/functions/<name>/invocations
-      if (parts.length === 4 && parts[1] === 'functions' && parts[3] === 'invocations') {
-        const body = await readBody(req, 1024 * 1024);
-        let event: unknown;
-        try {
-          event = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-        } catch {
-          return sendError(res, 400, 'InvalidParameterValue', 'the event must be JSON');
-        }
-        const record = await deps.dispatcher.enqueue(parts[2]!, event, 'invoke');
-        return sendJson(res, 202, { requestId: record.id });
-      }
       if (parts.length === 3 && parts[1] === 'events' && parts[2] === 'replay-dead') {
         return sendJson(res, 200, { replayed: await deps.dispatcher.replayAllDead() });
       }
@@ -106,7 +97,8 @@ export function createRouter(deps: HttpDeps): (req: IncomingMessage, res: Server
     const event = toFunctionUrlEvent({
       method: req.method ?? 'GET',
       url: rest.startsWith('/') ? rest : `/${rest}`,
-      headers: req.headers,
+      // As a reverse proxy would: where the function is mounted, so it can build its own URLs.
+      headers: { ...req.headers, 'x-forwarded-prefix': prefix, 'x-forwarded-proto': 'http' },
       remoteAddress: req.socket.remoteAddress ?? '127.0.0.1',
       body,
     });
@@ -148,8 +140,10 @@ export interface HttpListener {
 }
 
 /** Listens on 127.0.0.1; requests go to whatever `handler()` returns at the time (503 until set). */
-export async function listenHttp(port: number, handler: () => ((req: IncomingMessage, res: ServerResponse) => void) | null): Promise<HttpListener> {
-  const server = createServer((req, res) => {
+export async function listenHttp(port: number, handler: () => ((req: IncomingMessage, res: ServerResponse) => void) | null, requestTimeoutMs = 30_000): Promise<HttpListener> {
+  // A client that trickles its request (slowloris) is cut off: the whole request (headers and
+  // body) must arrive within requestTimeoutMs (SCF's gateway enforces its own limits in front).
+  const server = createServer({ headersTimeout: requestTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) }, (req, res) => {
     const h = handler();
     if (h) h(req, res);
     else sendError(res, 503, 'StackStarting', 'the stack is starting');

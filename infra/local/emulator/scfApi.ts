@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StrataError } from '@strata/core/errors';
 import type { Logger } from '../../../shared/log';
 import { MAX_ASYNC_EVENT_BYTES, type AsyncDispatcher } from './dispatcher';
+import { jsonNestingDepth, MAX_EVENT_DEPTH } from './jsonDepth';
 import type { FunctionPool } from './functionPool';
 import { verifyTc3 } from './tc3';
 
@@ -105,6 +106,10 @@ export function createScfApi(deps: ScfApiDeps): { readonly stats: ScfApiStats; h
     const size = Buffer.byteLength(context);
     if (type === 'Event' && size > MAX_ASYNC_EVENT_BYTES) {
       throw new ApiError('InvalidParameterValue.ClientContext', `ClientContext is ${size} bytes; an async invocation accepts at most ${MAX_ASYNC_EVENT_BYTES}`);
+    }
+    const depth = jsonNestingDepth(context);
+    if (depth > MAX_EVENT_DEPTH) {
+      throw new ApiError('InvalidParameterValue.ClientContext', `ClientContext nests ${depth} levels deep; at most ${MAX_EVENT_DEPTH} are accepted`);
     }
     let event: unknown;
     try {

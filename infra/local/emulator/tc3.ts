@@ -41,7 +41,9 @@ export interface Tc3Request {
 
 function headerValue(headers: Tc3Request['headers'], name: string): string {
   const v = headers[name];
-  return (Array.isArray(v) ? v.join(',') : (v ?? '')).trim().toLowerCase();
+  const value = (Array.isArray(v) ? v.join(',') : (v ?? '')).trim().toLowerCase();
+  // The SDK signs the URL's hostname; the Host header it sends carries the port too (local endpoints only).
+  return name === 'host' ? value.replace(/:\d+$/, '') : value;
 }
 
 /** The hex signature of `request` for the given key, date (UTC day of the timestamp), service and signed headers. */

@@ -12,13 +12,13 @@ type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
 
 /** Bucket sub-resources (query parameter) the server implements, per method. */
 const BUCKET_SUBRESOURCES: Partial<Record<Method, readonly string[]>> = {
-  GET: ['location'],
+  GET: ['location', 'uploads', 'versions', 'versioning'],
   POST: ['delete'],
 };
 
 /** Object sub-resources the server implements, per method. */
 const OBJECT_SUBRESOURCES: Partial<Record<Method, readonly string[]>> = {
-  GET: ['tagging'],
+  GET: ['tagging', 'attributes', 'uploadId'],
   PUT: ['tagging', 'uploadId'],
   POST: ['uploads', 'uploadId', 'restore'],
   DELETE: ['tagging', 'uploadId'],

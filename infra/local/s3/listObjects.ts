@@ -88,3 +88,58 @@ export async function listObjects(ctx: KoaContext, rc: RequestContext, store: At
     },
   };
 }
+
+/**
+ * ListObjectVersions on a bucket without versioning (the only kind here): every object is its
+ * one version, `VersionId` "null", latest. Prefix, delimiter, key-marker and max-keys as S3.
+ */
+export async function listObjectVersions(ctx: KoaContext, rc: RequestContext, store: AtomicStore): Promise<void> {
+  const bucket = rc.bucket!;
+  await requireBucket(store, bucket);
+  const q = rc.query;
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  const keyMarker = q.get('key-marker') ?? '';
+  const maxKeysText = q.get('max-keys');
+  if (maxKeysText !== null && !/^\d+$/.test(maxKeysText)) throw s3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', { ArgumentName: 'max-keys' });
+  const maxKeys = Math.min(1000, maxKeysText === null ? 1000 : Number(maxKeysText));
+  const encodingType = q.get('encoding-type');
+  const enc = (s: string) => (encodingType === 'url' ? uriEncode(s, true) : s);
+  const result =
+    maxKeys === 0
+      ? { objects: [], commonPrefixes: [], isTruncated: false, nextMarker: null }
+      : await store.listObjects(bucket, { prefix, delimiter, startAfter: keyMarker, maxKeys });
+  const owner = { ID: '123456789000', DisplayName: 'strata-local' };
+  ctx.body = {
+    ListVersionsResult: {
+      '@': { xmlns: XMLNS },
+      Name: bucket,
+      Prefix: enc(prefix),
+      KeyMarker: enc(keyMarker),
+      VersionIdMarker: q.get('version-id-marker') ?? '',
+      NextKeyMarker: result.nextMarker !== null ? enc(result.nextMarker) : undefined,
+      NextVersionIdMarker: result.nextMarker !== null ? 'null' : undefined,
+      MaxKeys: maxKeys,
+      Delimiter: delimiter ? enc(delimiter) : undefined,
+      EncodingType: encodingType ?? undefined,
+      IsTruncated: result.isTruncated,
+      Version: result.objects.map((o) => ({
+        Key: enc(o.key),
+        VersionId: 'null',
+        IsLatest: true,
+        LastModified: o.lastModifiedDate.toISOString(),
+        ETag: o.metadata['etag'],
+        Size: o.size,
+        Owner: owner,
+        StorageClass: storageClassOf(o.metadata),
+      })),
+      CommonPrefixes: result.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
+    },
+  };
+}
+
+/** GetBucketVersioning: versioning has never been enabled on any bucket here (PutBucketVersioning is 501). */
+export async function getBucketVersioning(ctx: KoaContext, rc: RequestContext, store: AtomicStore): Promise<void> {
+  await requireBucket(store, rc.bucket!);
+  ctx.body = { VersioningConfiguration: { '@': { xmlns: XMLNS } } };
+}

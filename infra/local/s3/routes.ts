@@ -8,8 +8,9 @@ import { currentRequest, header, type RequestContext } from './context';
 import { s3Error } from './errors';
 import { copyObject } from './copyObject';
 import { deleteObject, deleteObjects } from './deleteObjects';
-import { listObjects } from './listObjects';
-import { abortMultipart, completeMultipart, setChecksumHeaders, uploadPart, validateCreateMultipart } from './multipart';
+import { getBucketVersioning, listObjects, listObjectVersions } from './listObjects';
+import { getObjectAttributes } from './objectAttributes';
+import { abortMultipart, completeMultipart, listMultipartUploads, listParts, setChecksumHeaders, uploadPart, validateCreateMultipart } from './multipart';
 import { RESTORE_TIERS, taggingXml, type RestoreTier } from './objectMeta';
 import type { RestoreScheduler } from './restore';
 import { requireBucket, validateStorageClass } from './routeHelpers';
@@ -54,8 +55,15 @@ export function strataRoutes(store: AtomicStore, restores: RestoreScheduler): Ko
         return deleteObject(ctx, rc, store);
       case 'deleteObjects':
         return deleteObjects(ctx, rc, store);
+      case 'bucket':
+        if (rc.method === 'GET' && rc.query.has('uploads')) return listMultipartUploads(ctx, rc, store);
+        if (rc.method === 'GET' && rc.query.has('versions')) return listObjectVersions(ctx, rc, store);
+        if (rc.method === 'GET' && rc.query.has('versioning')) return getBucketVersioning(ctx, rc, store);
+        return next();
       case 'objectSubresource':
+        if (rc.method === 'GET' && rc.query.has('uploadId')) return listParts(ctx, rc, store);
         if (rc.method === 'DELETE' && rc.query.has('tagging')) return deleteObjectTagging(ctx, rc, store);
+        if (rc.method === 'GET' && rc.query.has('attributes')) return getObjectAttributes(ctx, rc, store);
         return next();
       default:
         return next();

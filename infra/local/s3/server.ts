@@ -160,6 +160,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
     const requestId = randomBytes(8).toString('hex').toUpperCase();
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('x-amz-id-2', requestId);
+    if (answerCors(req, res)) return;
     // Answered before the body was read (an error, or s3rver skipping it): drop the rest of it.
     res.on('finish', () => {
       if (!req.complete) req.resume();
@@ -202,6 +203,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
   };
 
   const server = createServer(front);
+  // A client that half-closes (FIN) after a complete request still gets its answer, as from S3.
+  (server as typeof server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(options.port, '127.0.0.1', () => ok());
@@ -229,4 +232,27 @@ function normaliseConditionalHeaders(headers: IncomingHttpHeaders): IncomingHttp
     return { ...headers, 'if-none-match': `"${value.trim()}"` };
   }
   return headers;
+}
+
+/**
+ * CORS for browsers using presigned URLs (the dashboard's uploads), as a bucket CORS rule
+ * allowing any origin would on COS/S3: a preflight is answered here (true = answered);
+ * other requests from a page get the allow-origin and exposed ETag headers. The server only
+ * listens on 127.0.0.1 and every non-preflight request still needs a signature.
+ */
+function answerCors(req: IncomingMessage, res: ServerResponse): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return false;
+  res.setHeader('access-control-allow-origin', origin);
+  res.setHeader('vary', 'Origin');
+  res.setHeader('access-control-expose-headers', 'ETag, x-amz-request-id, x-amz-version-id');
+  if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return false;
+  res.writeHead(200, {
+    'access-control-allow-methods': 'GET, PUT, POST, HEAD, DELETE',
+    'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+    'access-control-max-age': '600',
+    'content-length': '0',
+  });
+  res.end();
+  return true;
 }

@@ -18,9 +18,10 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Committer } from './commit';
 import { currentRequest, header, type RequestContext } from './context';
-import { createDigester, type Digester, type S3Checksum } from './digests';
+import type { S3ChecksumAlgorithm } from '@strata/core/checksum';
+import { createDigester, type Digester } from './digests';
 import { checkReadConditions, checkWriteConditions, parseRange, writeConditionsOf, type WriteConditions } from './conditions';
-import { isS3Error } from './errors';
+import { isS3Error, s3Error } from './errors';
 import { KeyLocks } from './keyLock';
 import { checkCustomerKey, sseFromRequest, sseHeaders } from './sse';
 import { checkBucketPath, checkKey } from './target';
@@ -80,7 +81,7 @@ export interface StagedData {
   readonly path: string;
   readonly size: number;
   readonly md5: Buffer;
-  readonly checksums: Partial<Record<S3Checksum, string>>;
+  readonly checksums: Partial<Record<S3ChecksumAlgorithm, string>>;
 }
 
 export interface CommitRequest {
@@ -257,7 +258,10 @@ export class AtomicStore extends FilesystemStore {
       if (!isHead && isReadBlocked(record.meta)) throw invalidObjectState(storageClassOf(record.meta));
       checkCustomerKey(record.strata.sse, ctx?.headers ?? {});
       checkReadConditions(ctx, record);
-      const range = parseRange(header(ctx, 'range'), record.size);
+      // s3rver answers 304 (If-None-Match, If-Modified-Since) without these; S3 sends them.
+      ctx?.res.setHeader('ETag', JSON.stringify(record.etag));
+      ctx?.res.setHeader('Last-Modified', record.lastModified.toUTCString());
+      const range = ctx?.query.has('partNumber') ? partRange(ctx, record) : parseRange(header(ctx, 'range'), record.size);
       const metadata = metadataOf(record);
       const extra = await this.responseHeaders(bucket, key, record, ctx, range !== null);
       if (range === 'unsatisfiable') {
@@ -357,10 +361,10 @@ export class AtomicStore extends FilesystemStore {
    * Fails (and removes the staged file) when the body stream fails, e.g. a digest mismatch
    * detected by the front handler or a client abort.
    */
-  async stage(source: Readable | Buffer, algorithms: readonly S3Checksum[], label: string, signal?: AbortSignal): Promise<StagedData> {
+  async stage(source: Readable | Buffer, algorithms: readonly S3ChecksumAlgorithm[], label: string, signal?: AbortSignal): Promise<StagedData> {
     const path = this.committer.stagePath(label);
     const md5 = createHash('md5');
-    const digesters = new Map<S3Checksum, Digester>(algorithms.map((a) => [a, createDigester(a)]));
+    const digesters = new Map<S3ChecksumAlgorithm, Digester>(algorithms.map((a) => [a, createDigester(a)]));
     let size = 0;
     const hashing = new Transform({
       transform(chunk: Buffer, _enc, done: TransformCallback) {
@@ -379,7 +383,7 @@ export class AtomicStore extends FilesystemStore {
       const reason: unknown = signal?.aborted ? signal.reason : err;
       throw isS3Error(reason) ? reason : err;
     }
-    const checksums: Partial<Record<S3Checksum, string>> = {};
+    const checksums: Partial<Record<S3ChecksumAlgorithm, string>> = {};
     for (const [a, d] of digesters) checksums[a] = d.digest().toString('base64');
     return { path, size, md5: md5.digest(), checksums };
   }
@@ -514,6 +518,24 @@ export class AtomicStore extends FilesystemStore {
   notify(change: ObjectChange): void {
     this.options.onChange(change);
   }
+}
+
+/**
+ * GET/HEAD `?partNumber=N`: the bytes of part N of a multipart object (a plain object is one
+ * part). A part past the last is `400 InvalidPart`, as Ceph's s3-tests expect.
+ */
+function partRange(ctx: RequestContext, record: ObjectRecord): { start: number; end: number } | null {
+  const text = ctx.query.get('partNumber') ?? '';
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 10000) {
+    throw s3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: text });
+  }
+  if (header(ctx, 'range') !== undefined) throw s3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter');
+  const sizes = record.strata.partList?.map((p) => p.size) ?? [record.size];
+  if (n > sizes.length) throw s3Error('InvalidPart', 'The requested partnumber is not satisfiable', { PartNumber: n });
+  if (record.size === 0) return null;
+  const start = sizes.slice(0, n - 1).reduce((a, b) => a + b, 0);
+  return { start, end: start + sizes[n - 1]! - 1 };
 }
 
 async function readJson(path: string): Promise<StoredMeta> {

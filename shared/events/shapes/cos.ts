@@ -6,7 +6,7 @@
  * `cosBucket.name` normally has no `-<appid>` suffix, but a suffixed name is accepted too.
  */
 import { z } from 'zod';
-import { bucketName, objectSize, optionalId, secondsOrIsoTime } from '../fields';
+import { bucketName, objectSize, optionalId, secondsOrIsoTime, unquoteEtag } from '../fields';
 import { idempotencyKeyOf } from '../idempotency';
 import { formatPath, invalidEvent, reasonFromZod } from '../invalid';
 import { requireKey, stripCosPrefix } from '../keys';
@@ -19,12 +19,17 @@ const recordSchema = z.object({
       key: z.string(),
       size: objectSize.nullish(),
       vid: optionalId,
-      meta: z.object({ 'x-cos-request-id': optionalId }).nullish(),
+      meta: z.record(z.string(), z.unknown()).nullish(),
     }),
-    cosBucket: z.object({ name: bucketName, appid: z.union([z.string().regex(/^\d+$/, 'expected digits'), z.number().int().nonnegative()]) }),
+    // Digits, or a placeholder (`<appid>`, `appid`) from a console test template.
+    cosBucket: z.object({ name: bucketName, appid: z.union([z.string().regex(/^[^/\s]+$/, 'expected an appid'), z.number().int().nonnegative()]) }),
   }),
   event: z.object({
-    eventName: z.string().regex(/^cos:/, 'expected a cos:… event name'),
+    // Some deliveries space the name out (`cos:ObjectRemove: Delete`): whitespace is dropped.
+    eventName: z
+      .string()
+      .transform((name) => name.replace(/\s+/g, ''))
+      .pipe(z.string().regex(/^cos:/i, 'expected a cos:… event name')),
     eventSource: z.literal('qcs::cos').nullish(),
     eventTime: secondsOrIsoTime.nullish(),
     reqid: optionalId,
@@ -40,12 +45,24 @@ export function isCosRecord(record: unknown): boolean {
   return r.cos !== undefined || (typeof r.event === 'object' && r.event !== null && r.event.eventSource === 'qcs::cos');
 }
 
+/** A `meta` entry by case-insensitive name, as text (`ETag`, `Etag`, `x-cos-request-id`…). */
+function metaValue(meta: Record<string, unknown> | null | undefined, name: string): string | null {
+  for (const [k, v] of Object.entries(meta ?? {})) {
+    if (k.toLowerCase() === name && (typeof v === 'string' || typeof v === 'number') && String(v) !== '') return String(v);
+  }
+  return null;
+}
+
 function toRecord(record: CosRecord, index: number): StorageRecord {
-  const appid = String(record.cos.cosBucket.appid);
+  const declaredAppid = String(record.cos.cosBucket.appid);
   const name = record.cos.cosBucket.name;
-  const bucket = name.endsWith(`-${appid}`) ? name.slice(0, -(appid.length + 1)) : name;
   const where = formatPath(['Records', index, 'cos', 'cosObject', 'key']);
-  const key = requireKey(stripCosPrefix(record.cos.cosObject.key, appid, bucket === name ? [name] : [bucket, name], where), where);
+  const suffixed = /^(.+)-(\d+)$/.exec(name);
+  const names = suffixed ? [suffixed[1]!, name] : [name];
+  const stripped = stripCosPrefix(record.cos.cosObject.key, declaredAppid, names, where);
+  const appid = stripped.appid;
+  const bucket = name.endsWith(`-${appid}`) ? name.slice(0, -(appid.length + 1)) : name;
+  const key = requireKey(stripped.key, where);
   const object = record.cos.cosObject;
   const fields = {
     bucket,
@@ -54,12 +71,12 @@ function toRecord(record: CosRecord, index: number): StorageRecord {
     operation: operationOfEventName(record.event.eventName),
     eventName: record.event.eventName,
     size: object.size ?? null,
-    // The documented COS trigger payload carries no ETag.
-    etag: null,
+    // The documented COS trigger payload carries no ETag; real deliveries may have it in `meta`.
+    etag: unquoteEtag(metaValue(object.meta, 'etag')),
     versionId: object.vid,
     sequencer: null,
     time: record.event.eventTime ?? null,
-    requestId: object.meta?.['x-cos-request-id'] ?? record.event.reqid,
+    requestId: metaValue(object.meta, 'x-cos-request-id') ?? record.event.reqid,
   };
   return { ...fields, idempotencyKey: idempotencyKeyOf(fields) };
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayContext, gatewayFromContext, gc, hasCode, parseShardKey, DEFAULT_SHARD_PREFIX, type StorageGateway } from '@strata/core';
+import { createS3Gateway, hasCode, maintenance, parseShardKey, DEFAULT_SHARD_PREFIX, type StorageGateway } from '@strata/core';
 import { startTestS3, TEST_KEYS, type LocalS3Fixture } from '../../helpers/localS3';
 import { claimedGeneration, crashContent, CRASH_KEYS, CRASH_SHARD_BUCKETS } from '../../helpers/crashContent';
 import { seeded } from '../../helpers/shards';
@@ -22,7 +22,7 @@ let gateway: StorageGateway;
 
 beforeAll(async () => {
   s3 = await startTestS3(['uploads', ...CRASH_SHARD_BUCKETS]);
-  gateway = gatewayFromContext(createGatewayContext({ endpoint: s3.server.endpoint, region: 'us-east-1', credentials: { accessKeyId: TEST_KEYS.accessKey, secretAccessKey: TEST_KEYS.secretKey } }));
+  gateway = createS3Gateway({ endpoint: s3.server.endpoint, region: 'us-east-1', credentials: { accessKeyId: TEST_KEYS.accessKey, secretAccessKey: TEST_KEYS.secretKey } });
   // One bundle of the writer (dependencies stay in node_modules): a child starts in a fraction of tsx's time.
   await mkdir(bundleDir, { recursive: true });
   await build({ entryPoints: ['test/helpers/crashWriter.ts'], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: bundle, logLevel: 'silent', alias: { '@strata/core': './layers/core/src/index.ts' } });
@@ -100,8 +100,7 @@ describe('crash safety', () => {
       writer = kill + 1 < KILLS ? startWriter() : writer;
       await checkEveryKey(gen);
     }
-    const ctx = createGatewayContext({ endpoint: s3.server.endpoint, region: 'us-east-1', credentials: { accessKeyId: TEST_KEYS.accessKey, secretAccessKey: TEST_KEYS.secretKey } });
-    const report = await gc(ctx, { targets: CRASH_SHARD_BUCKETS.map((bucket) => ({ bucket })), graceSeconds: 0 });
+    const report = await maintenance(gateway).gc({ targets: CRASH_SHARD_BUCKETS.map((bucket) => ({ bucket })), graceSeconds: 0 });
     expect(report.orphans.every((o) => o.action === 'deleted')).toBe(true);
     // What is left is exactly the live shard sets.
     const live = new Map<string, string>();

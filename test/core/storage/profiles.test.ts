@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createGatewayContext, PROFILES, profileFor, isClassChangeCopy, classChangeMarker } from '@strata/core';
+import { PROFILES, profileFor, isClassChangeCopy, classChangeMarker } from '@strata/core';
+// The gateway's internals (client, bucket naming) are not exported: this test looks at them directly.
+import { createGatewayContext } from '../../../layers/core/src/storage/s3Gateway';
 
 const credentials = { accessKeyId: 'a', secretAccessKey: 'b' };
 

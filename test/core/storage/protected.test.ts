@@ -115,9 +115,8 @@ describe('archived shards', () => {
     for await (const c of read.body) chunks.push(c as Buffer);
     expect(Buffer.concat(chunks).equals(content)).toBe(true);
     expect(read.rebuilt!().map((r) => [r.index, r.reason])).toEqual([[3, 'archived']]);
-    const { createGatewayContext, putDeps, scrubObject } = await import('@strata/core');
-    const ctx = createGatewayContext({ endpoint: s3.server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test-access', secretAccessKey: 'test-secret-key' } });
-    const report = await scrubObject(ctx, putDeps(s3.gateway), ref, { heal: true });
+    const { maintenance } = await import('@strata/core');
+    const report = await maintenance(s3.gateway).heal(ref);
     expect(report).toMatchObject({ status: 'ok', healedShards: [], findings: [{ shard: 3, block: null, problem: 'archived' }] });
   });
 });

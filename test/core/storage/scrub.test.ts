@@ -1,17 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Client } from '@aws-sdk/client-s3';
-import {
-  createGatewayContext,
-  gatewayFromContext,
-  putDeps,
-  scrub,
-  scrubObject,
-  type GatewayContext,
-  type ProtectTarget,
-  type ShardInfo,
-  type StorageGateway,
-} from '@strata/core';
+import { createS3Gateway, maintenance, type ProtectTarget, type ShardInfo, type StorageGateway, type StorageMaintenance } from '@strata/core';
 import { startTestS3, TEST_KEYS, type LocalS3Fixture } from '../../helpers/localS3';
 import { deleteRaw, pick, rawClient, readRaw, seeded, writeRaw } from '../../helpers/shards';
 
@@ -20,18 +10,16 @@ const targets: ProtectTarget[] = SHARD_BUCKETS.map((bucket) => ({ bucket }));
 const BLOCK = 32 * 1024;
 let s3: LocalS3Fixture;
 let raw: S3Client;
-let ctx: GatewayContext;
 let gateway: StorageGateway;
+let core: StorageMaintenance;
 
 beforeAll(async () => {
   s3 = await startTestS3(['uploads', 'scrubbed', ...SHARD_BUCKETS]);
   raw = rawClient(s3);
-  ctx = createGatewayContext({ endpoint: s3.server.endpoint, region: 'us-east-1', credentials: { accessKeyId: TEST_KEYS.accessKey, secretAccessKey: TEST_KEYS.secretKey } });
-  gateway = gatewayFromContext(ctx);
+  gateway = createS3Gateway({ endpoint: s3.server.endpoint, region: 'us-east-1', credentials: { accessKeyId: TEST_KEYS.accessKey, secretAccessKey: TEST_KEYS.secretKey } });
+  core = maintenance(gateway);
 });
 afterAll(async () => s3?.close());
-
-const list = (bucket: string, prefix?: string) => gateway.list(bucket, prefix);
 
 describe('scrub finds and heals bit rot in protected objects', () => {
   it('detects and heals every one of 100 random single-byte flips across shards', async () => {
@@ -74,7 +62,7 @@ describe('scrub finds and heals bit rot in protected objects', () => {
     }
     expect(flips).toHaveLength(100);
 
-    const report = await scrub(ctx, putDeps(gateway), list, { buckets: ['scrubbed'], sample: 1, heal: true });
+    const report = await core.scrub({ buckets: ['scrubbed'], sample: 1, heal: true });
     expect(report.checked).toBe(10);
     expect(report.counts.healed).toBe(10);
     for (const flip of flips) {
@@ -87,7 +75,7 @@ describe('scrub finds and heals bit rot in protected objects', () => {
       const now = await Promise.all(obj.shards.map(async (s) => (await readRaw(raw, s)).bytes));
       now.forEach((b, i) => expect(b.equals(obj.originals[i]!)).toBe(true));
     }
-    const again = await scrub(ctx, putDeps(gateway), list, { buckets: ['scrubbed'], sample: 1, heal: true });
+    const again = await core.scrub({ buckets: ['scrubbed'], sample: 1, heal: true });
     expect(again.counts.ok).toBe(10);
     expect(again.objects).toEqual([]);
   }, 240_000);
@@ -98,7 +86,7 @@ describe('scrub finds and heals bit rot in protected objects', () => {
     const originals = await Promise.all(put.protected.shards.map(async (s) => (await readRaw(raw, s)).bytes));
     await deleteRaw(raw, put.protected.shards[1]!);
     await deleteRaw(raw, put.protected.shards[5]!);
-    const r = await scrubObject(ctx, putDeps(gateway), ref, { heal: true });
+    const r = await core.check(ref, { heal: true });
     expect(r.status).toBe('healed');
     expect(r.findings).toEqual([
       { shard: 1, block: null, problem: 'missing' },
@@ -116,11 +104,11 @@ describe('scrub finds and heals bit rot in protected objects', () => {
     const flipped = Buffer.from(before);
     flipped[40] = flipped[40]! ^ 1;
     await writeRaw(raw, shards[0]!, flipped);
-    expect(await scrubObject(ctx, putDeps(gateway), ref, { heal: false })).toMatchObject({ status: 'damaged', healedShards: [] });
+    expect(await core.check(ref, { heal: false })).toMatchObject({ status: 'damaged', healedShards: [] });
     expect((await readRaw(raw, shards[0]!)).bytes.equals(flipped)).toBe(true);
     await deleteRaw(raw, shards[2]!);
     await deleteRaw(raw, shards[4]!);
-    const r = await scrubObject(ctx, putDeps(gateway), ref, { heal: true });
+    const r = await core.check(ref, { heal: true });
     expect(r.status).toBe('unrecoverable');
     expect(r.healedShards).toEqual([]);
   });
@@ -131,7 +119,7 @@ describe('scrub finds and heals bit rot in protected objects', () => {
     const { metadata } = await readRaw(raw, { bucket: 'uploads', key: 'plain/bad' });
     await writeRaw(raw, { bucket: 'uploads', key: 'plain/bad' }, Buffer.from('FINE'), metadata);
     await writeRaw(raw, { bucket: 'uploads', key: 'plain/foreign' }, Buffer.from('no metadata'));
-    const report = await scrub(ctx, putDeps(gateway), list, { buckets: ['uploads'], prefix: 'plain/', sample: 1, heal: true });
+    const report = await core.scrub({ buckets: ['uploads'], prefix: 'plain/', sample: 1, heal: true });
     expect(report.checked).toBe(3);
     expect(report.counts.unrecoverable).toBe(1);
     expect(report.objects.find((o) => o.key === 'plain/bad')).toMatchObject({ status: 'unrecoverable', kind: 'plain' });
@@ -142,7 +130,7 @@ describe('scrub finds and heals bit rot in protected objects', () => {
 
   it('samples a fraction of objects', async () => {
     const random = seeded(7);
-    const report = await scrub(ctx, putDeps(gateway), list, { buckets: ['scrubbed'], sample: 0.25, heal: false, random });
+    const report = await core.scrub({ buckets: ['scrubbed'], sample: 0.25, heal: false, random });
     expect(report.listed).toBe(10);
     expect(report.checked).toBeGreaterThan(0);
     expect(report.checked).toBeLessThan(10);

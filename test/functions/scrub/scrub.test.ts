@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createGatewayContext, gatewayFromContext } from '@strata/core';
+import { createS3Gateway } from '@strata/core';
 import { parseScrubMessage, runScheduledScrub } from '../../../functions/scrub/run';
 import { loadConfig } from '../../../shared/config';
 import { createLogger } from '../../../shared/log';
@@ -22,11 +22,9 @@ describe('scheduled scrub', () => {
     const put = await s3.gateway.putProtected({ bucket: 'uploads', key: 'sched/a.bin' }, randomBytes(50_000), { k: 4, m: 2, targets: SHARD_BUCKETS.map((bucket) => ({ bucket })) });
     await deleteRaw((await import('../../helpers/shards')).rawClient(s3), put.protected.shards[2]!);
     const config = loadConfig(env);
-    const ctx = createGatewayContext({ endpoint: s3.server.endpoint, region: 'us-east-1', credentials: config.storage.credentials });
     const result = await runScheduledScrub(parseScrubMessage('{"sample":1}'), {
       config,
-      ctx,
-      gateway: gatewayFromContext(ctx),
+      gateway: createS3Gateway({ endpoint: s3.server.endpoint, region: 'us-east-1', credentials: config.storage.credentials }),
       log: createLogger({ function: 'scrub' }, { level: 'silent' }),
       deadline: Date.now() + 60_000,
     });
@@ -40,8 +38,8 @@ describe('scheduled scrub', () => {
 
   it('stops at the deadline and says so', async () => {
     const config = loadConfig(env);
-    const ctx = createGatewayContext({ endpoint: s3.server.endpoint, region: 'us-east-1', credentials: config.storage.credentials });
-    const result = await runScheduledScrub({ sample: 1 }, { config, ctx, gateway: gatewayFromContext(ctx), log: createLogger({}, { level: 'silent' }), deadline: Date.now() - 1 });
+    const gateway = createS3Gateway({ endpoint: s3.server.endpoint, region: 'us-east-1', credentials: config.storage.credentials });
+    const result = await runScheduledScrub({ sample: 1 }, { config, gateway, log: createLogger({}, { level: 'silent' }), deadline: Date.now() - 1 });
     expect(result.report.truncated).toBe(true);
     expect(result.report.checked).toBe(0);
   });

@@ -85,6 +85,8 @@ describe('npm start', { timeout: 150_000 }, () => {
     const info = JSON.parse(await readFile(join(s.dataDir, 'stack.json'), 'utf8')) as { s3Endpoint: string; httpEndpoint: string; pid: number };
     expect(info.s3Endpoint).toBe(endpoint);
     expect(await (await fetch(`${info.httpEndpoint}/healthz`)).json()).toMatchObject({ status: 'ok' });
+    // SCF's API (Invoke) is served on the HTTP port, and named in its own line.
+    expect(s.stdout).toContain(`\nSCF API: ${info.httpEndpoint}\n`);
 
     const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'strata-local', secretAccessKey: 'strata-local-secret' } });
     await s3.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'echo/from-npm-start.txt', Body: 'hi' }));

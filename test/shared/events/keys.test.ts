@@ -66,6 +66,19 @@ describe('object keys are decoded per provider', () => {
     expect(safeParseEvent(eventBridge('%C3'))).toEqual({ ok: false, reason: 'detail.object.key: invalid percent-encoding in object key' });
   });
 
+  it('a key over 1,024 bytes of UTF-8, or with an unpaired surrogate, is refused (S3 could not hold it)', () => {
+    const longest = `${'a'.repeat(1021)}é`; // 1,023 bytes
+    expect(keyOf(recordsEvent('aws:s3', encodeURIComponent(longest)))).toBe(longest);
+    expect(keyOf(recordsEvent('aws:s3', encodeURIComponent(`${longest}b`)))).toBe(`${longest}b`);
+    expect(safeParseEvent(recordsEvent('aws:s3', encodeURIComponent(`${longest}é`)))).toEqual({ ok: false, reason: 'Records[0].s3.object.key: object key is 1025 bytes of UTF-8, over S3\'s limit of 1024' });
+    expect(safeParseEvent(cos(`/1250000000/media/${'k'.repeat(1025)}`))).toMatchObject({ ok: false, reason: expect.stringContaining('over S3\'s limit of 1024') });
+    for (const lone of ['a\uD800b', 'a\uDC00', '\uDBFF']) {
+      expect(safeParseEvent(cos(`/1250000000/media/${lone}`))).toMatchObject({ ok: false, reason: expect.stringContaining('unpaired UTF-16 surrogate') });
+      expect(safeParseEvent(recordsEvent('ceph:s3', lone))).toMatchObject({ ok: false, reason: expect.stringContaining('unpaired UTF-16 surrogate') });
+    }
+    expect(keyOf(cos('/1250000000/media/\uD83D\uDE00.jpg'))).toBe('\u{1F600}.jpg');
+  });
+
   it('an empty key (or one that decodes to nothing) is refused', () => {
     expect(safeParseEvent(recordsEvent('aws:s3', ''))).toEqual({ ok: false, reason: 'Records[0].s3.object.key: object key must not be empty' });
     expect(safeParseEvent(cos('/1250000000/media/'))).toEqual({ ok: false, reason: 'Records[0].cos.cosObject.key: object key must not be empty' });
@@ -89,10 +102,21 @@ describe('COS keys lose exactly their /appid/bucket/ prefix', () => {
     expect(event.records[0]).toMatchObject({ bucket: 'media', appid: '1250000000', key: 'x.jpg' });
   });
 
-  it('refuses a key without the prefix, or with another bucket or appid', () => {
-    for (const key of ['x.jpg', '/1250000000/other/x.jpg', '/1250000001/media/x.jpg', '1250000000/media/x.jpg', '/1250000000/mediax/y.jpg']) {
+  it('refuses a prefixed key of another bucket or appid', () => {
+    for (const key of ['/1250000000/other/x.jpg', '/1250000001/media/x.jpg', '/1250000000/mediax/y.jpg']) {
       expect(safeParseEvent(cos(key))).toEqual({ ok: false, reason: 'Records[0].cos.cosObject.key: expected the key to start with "/1250000000/media/"' });
     }
+  });
+
+  it('takes a key without the prefix (hand-written test events) as the key itself, less one leading /', () => {
+    expect(keyOf(cos('x.jpg'))).toBe('x.jpg');
+    expect(keyOf(cos('/photos/x.jpg'))).toBe('photos/x.jpg');
+    expect(keyOf(cos('1250000000/media/x.jpg'))).toBe('1250000000/media/x.jpg');
+  });
+
+  it('takes the appid from the key when cosBucket.appid is a placeholder', () => {
+    const event = parseEvent(cos('/1250000000/media/x.jpg', 'media', '<appid>')) as StorageEvent;
+    expect(event.records[0]).toMatchObject({ bucket: 'media', appid: '1250000000', key: 'x.jpg' });
   });
 
   it('accepts COS eventTime as unix seconds, a digit string or an ISO string', () => {

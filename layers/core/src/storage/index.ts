@@ -1,7 +1,8 @@
 export * from './types';
-export { createS3Client, createS3Gateway, createGatewayContext, gatewayFromContext, type S3GatewayOptions } from './s3Gateway';
+export { createS3Client, createS3Gateway, type S3GatewayOptions } from './s3Gateway';
+export { maintenance, type StorageMaintenance } from './maintenance';
 export type { StorageCredentials } from './client';
-export type { GatewayContext, TransferSettings } from './context';
+export type { TransferSettings } from './context';
 export { PROFILES, PROVIDERS, profileFor, isProviderName, type ProviderName, type ProviderProfile, type StorageClassName } from './profiles';
 export {
   SHA256_META,
@@ -12,10 +13,9 @@ export {
   isClassChangeCopy,
   classChangeMarker,
 } from './metadata';
-export { scrub, scrubObject, scrubReportKey, type ScrubOptions, type ScrubReport, type ObjectReport, type ObjectStatus } from './scrub';
-export { gc, type GcOptions, type GcReport, type OrphanSet } from './gc';
+export { scrubReportKey, type ScrubOptions, type ScrubReport, type ObjectReport, type ObjectStatus } from './scrub';
+export type { GcOptions, GcReport, OrphanSet } from './gc';
 export type { ShardFinding } from './protected/heal';
 export { DEFAULT_SHARD_PREFIX, parseShardKey, shardKey } from './protected/keys';
 export { MANIFEST_CONTENT_TYPE, MANIFEST_FORMAT, parseManifest, type Manifest } from './protected/manifest';
-export { readManifest } from './protected/current';
-export { putDeps } from './s3Gateway';
+export { presignedMultipart, listPage, type PresignedMultipart, type ListPage } from './clientAccess';

@@ -21,3 +21,17 @@ export async function* listObjects(ctx: GatewayContext, bucket: string, prefix?:
     token = out.IsTruncated ? out.NextContinuationToken : undefined;
   } while (token);
 }
+
+/** One page of a listing, in key order, after `startAfter`; `more` when keys follow the page. */
+export async function listPageOf(ctx: GatewayContext, bucket: string, options: { prefix?: string; startAfter?: string; maxKeys: number }): Promise<{ entries: ListEntry[]; more: boolean }> {
+  let out;
+  try {
+    out = await ctx.client.send(
+      new ListObjectsV2Command({ Bucket: ctx.physical(bucket), Prefix: options.prefix, StartAfter: options.startAfter || undefined, MaxKeys: options.maxKeys }),
+    );
+  } catch (err) {
+    return translate(err, { bucket });
+  }
+  const entries = (out.Contents ?? []).map((o) => ({ key: o.Key ?? '', size: o.Size ?? 0, etag: unquote(o.ETag), lastModified: o.LastModified ?? null, storageClass: strataClass(ctx.profile, o.StorageClass) }));
+  return { entries, more: Boolean(out.IsTruncated) };
+}

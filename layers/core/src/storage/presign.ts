@@ -3,11 +3,12 @@
  * empty-body checksum lands in the query string (local-s3.md G4). An object uploaded through a
  * presigned PUT carries no `strata-sha256`: reads then verify against the store's CRC, if any.
  */
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { StrataError } from '../errors';
 import type { GatewayContext } from './context';
 import { providerClass } from './profiles';
+import { translate } from './translateError';
 import type { ObjectRef } from './types';
 
 export interface PresignOptions {
@@ -44,4 +45,48 @@ export async function presignPut(ctx: GatewayContext, ref: ObjectRef, options: P
     }),
     { expiresIn: expiry(options) },
   );
+}
+
+/**
+ * Presigned multipart upload for clients that send large files themselves: the caller starts
+ * the upload here, hands out one presigned URL per part, and completes it with the parts' ETags.
+ */
+export async function createPresignedMultipart(ctx: GatewayContext, ref: ObjectRef, options: { contentType?: string } = {}): Promise<{ uploadId: string }> {
+  try {
+    const out = await ctx.client.send(new CreateMultipartUploadCommand({ Bucket: ctx.physical(ref.bucket), Key: ref.key, ContentType: options.contentType }));
+    if (!out.UploadId) throw new StrataError('StorageError', `s3://${ref.bucket}/${ref.key}: the store returned no upload id`);
+    return { uploadId: out.UploadId };
+  } catch (err) {
+    return translate(err, ref);
+  }
+}
+
+export async function presignUploadPart(ctx: GatewayContext, ref: ObjectRef, uploadId: string, partNumber: number, options: PresignOptions = {}): Promise<string> {
+  return getSignedUrl(ctx.client, new UploadPartCommand({ Bucket: ctx.physical(ref.bucket), Key: ref.key, UploadId: uploadId, PartNumber: partNumber }), { expiresIn: expiry(options) });
+}
+
+export async function completePresignedMultipart(ctx: GatewayContext, ref: ObjectRef, uploadId: string, parts: readonly { partNumber: number; etag: string }[]): Promise<{ etag: string }> {
+  try {
+    const out = await ctx.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: ctx.physical(ref.bucket),
+        Key: ref.key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag.startsWith('"') ? p.etag : `"${p.etag}"` })) },
+      }),
+    );
+    return { etag: (out.ETag ?? '').replace(/"/g, '') };
+  } catch (err) {
+    if ((err as { name?: string }).name === 'NoSuchUpload') throw new StrataError('NoSuchUpload', `s3://${ref.bucket}/${ref.key}: no multipart upload ${uploadId}`, { cause: err });
+    return translate(err, ref);
+  }
+}
+
+export async function abortPresignedMultipart(ctx: GatewayContext, ref: ObjectRef, uploadId: string): Promise<void> {
+  try {
+    await ctx.client.send(new AbortMultipartUploadCommand({ Bucket: ctx.physical(ref.bucket), Key: ref.key, UploadId: uploadId }));
+  } catch (err) {
+    if ((err as { name?: string }).name === 'NoSuchUpload') throw new StrataError('NoSuchUpload', `s3://${ref.bucket}/${ref.key}: no multipart upload ${uploadId}`, { cause: err });
+    translate(err, ref);
+  }
 }

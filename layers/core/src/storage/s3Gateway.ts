@@ -68,6 +68,13 @@ export function createS3Gateway(options: S3GatewayOptions): StorageGateway {
   return gatewayFromContext(createGatewayContext(options));
 }
 
+/** The context each gateway was made from, for the maintenance handle (maintenance.ts). */
+const contexts = new WeakMap<StorageGateway, GatewayContext>();
+
+export function contextOf(gateway: StorageGateway): GatewayContext | undefined {
+  return contexts.get(gateway);
+}
+
 export function gatewayFromContext(ctx: GatewayContext): StorageGateway {
   const { client } = ctx;
 
@@ -133,6 +140,7 @@ export function gatewayFromContext(ctx: GatewayContext): StorageGateway {
     },
   };
   const deps = putDeps(gateway);
+  contexts.set(gateway, ctx);
   return gateway;
 }
 

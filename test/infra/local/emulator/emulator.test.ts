@@ -2,7 +2,11 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { scf } from 'tencentcloud-sdk-nodejs-scf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasCode } from '@strata/core/errors';
+import { invokeAsync } from '../../../../shared/invoke';
+import { invokeEnv, invokeThroughApi } from '../../../helpers/scfInvoke';
 import { isAlive, startFixtureStack, strataInProcess, strataProcess, waitFor, waitForEvent, type TestStack } from './helpers';
 
 let t: TestStack;
@@ -61,7 +65,9 @@ describe('SCF emulator on the local stack', { timeout: 150_000 }, () => {
       TENCENTCLOUD_REGION: 'ap-guangzhou',
       TENCENTCLOUD_APPID: '1250000000',
       STRATA_S3_ENDPOINT: t.stack.s3.endpoint,
-      STRATA_INVOKE_ENDPOINT: t.stack.emulator.httpEndpoint,
+      STRATA_SCF_ENDPOINT: t.stack.emulator.httpEndpoint,
+      STRATA_SERVICE: t.stack.spec.service,
+      STRATA_STAGE: t.stack.spec.stage,
       STRATA_ACCESS_KEY: t.stack.config.storage.credentials.accessKeyId,
       STRATA_UPLOAD_BUCKET: 'uploads',
       STRATA_DERIVED_BUCKET: 'derived',
@@ -201,9 +207,7 @@ describe('SCF emulator on the local stack', { timeout: 150_000 }, () => {
   });
 
   it('reports a handler that fails at cold start as an execution error', async () => {
-    const res = await fetch(`${t.stack.emulator.httpEndpoint}/_scf/functions/broken/invocations`, { method: 'POST', body: '{"x":1}' });
-    expect(res.status).toBe(202);
-    const { requestId } = (await res.json()) as { requestId: string };
+    const requestId = await invokeThroughApi(t.stack, 'broken', { x: 1 });
     const dead = await waitFor('broken to be dead', async () => {
       const e = await t.stack.emulator.store.read(requestId);
       return e?.status === 'dead' ? e : null;
@@ -213,8 +217,7 @@ describe('SCF emulator on the local stack', { timeout: 150_000 }, () => {
 
   it('does not hand an invocation to a warm process that died while idle', async () => {
     const invoke = async (event: unknown) => {
-      const res = await fetch(`${t.stack.emulator.httpEndpoint}/_scf/functions/crashy/invocations`, { method: 'POST', body: JSON.stringify(event) });
-      const { requestId } = (await res.json()) as { requestId: string };
+      const requestId = await invokeThroughApi(t.stack, 'crashy', event);
       return waitFor('crashy to finish', async () => {
         const e = await t.stack.emulator.store.read(requestId);
         return e?.status === 'done' || e?.status === 'dead' ? e : null;
@@ -230,15 +233,36 @@ describe('SCF emulator on the local stack', { timeout: 150_000 }, () => {
     expect(second.history[0]!.coldStart).toBe(true);
   });
 
-  it('answers the async Invoke endpoint with clear errors', async () => {
-    const base = `${t.stack.emulator.httpEndpoint}/_scf/functions`;
-    const unknown = await fetch(`${base}/nope/invocations`, { method: 'POST', body: '{}' });
-    expect(unknown.status).toBe(404);
-    expect(((await unknown.json()) as { errorMessage: string }).errorMessage).toMatch(/no function named 'nope'/);
-    const notJson = await fetch(`${base}/echo/invocations`, { method: 'POST', body: '{' });
-    expect(notJson.status).toBe(400);
-    const tooBig = await fetch(`${base}/echo/invocations`, { method: 'POST', body: JSON.stringify({ pad: 'x'.repeat(130 * 1024) }) });
-    expect(tooBig.status).toBe(413);
+  it('answers SCF Invoke with API 3.0 errors: unknown function, bad signature, over 128 KB, unsigned', async () => {
+    const env = invokeEnv(t.stack);
+    const unknown = await invokeAsync('nope', {}, { env }).catch((e: unknown) => e);
+    expect(hasCode(unknown, 'ResourceNotFound.Function'), String(unknown)).toBe(true);
+    expect((unknown as Error).message).toMatch(/strata-fixtures-test-nope/);
+    const forged = await invokeAsync('echo', {}, { env: invokeEnv(t.stack, { TENCENTCLOUD_SECRETKEY: 'not-the-secret' }) }).catch((e: unknown) => e);
+    expect(hasCode(forged, 'AuthFailure.SignatureFailure'), String(forged)).toBe(true);
+    // 129 KB straight through the SDK (invokeAsync itself would store such an event instead).
+    const client = new scf.v20180416.Client({
+      credential: { secretId: env.TENCENTCLOUD_SECRETID!, secretKey: env.TENCENTCLOUD_SECRETKEY! },
+      region: t.stack.spec.region,
+      profile: { httpProfile: { endpoint: new URL(t.stack.emulator.httpEndpoint).host, protocol: 'http://' } },
+    });
+    const big = JSON.stringify({ pad: 'x'.repeat(129 * 1024 - 10) });
+    expect(Buffer.byteLength(big)).toBeGreaterThan(128 * 1024);
+    const tooBig = await client.Invoke({ FunctionName: 'strata-fixtures-test-echo', InvocationType: 'Event', ClientContext: big }).catch((e: unknown) => e);
+    expect((tooBig as { code?: string }).code).toBe('InvalidParameterValue.ClientContext');
+    // 10,000 levels of nesting: a client error naming ClientContext, not a stack overflow (InternalError).
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    for (const InvocationType of ['Event', 'RequestResponse']) {
+      const tooDeep = await client.Invoke({ FunctionName: 'strata-fixtures-test-echo', InvocationType, ClientContext: deep }).catch((e: unknown) => e);
+      expect((tooDeep as { code?: string }).code, String(tooDeep)).toBe('InvalidParameterValue.ClientContext');
+      expect((tooDeep as Error).message).toMatch(/nest/);
+    }
+    // Unsigned: refused in API 3.0's shape (HTTP 200, Response.Error).
+    const raw = await fetch(`${t.stack.emulator.httpEndpoint}/`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tc-action': 'Invoke', 'x-tc-version': '2018-04-16' }, body: '{}' });
+    expect(raw.status).toBe(200);
+    expect(await raw.json()).toMatchObject({ Response: { Error: { Code: 'AuthFailure.InvalidAuthorization', Message: expect.any(String) }, RequestId: expect.any(String) } });
+    // The old private hand-off route is gone.
+    expect((await fetch(`${t.stack.emulator.httpEndpoint}/_scf/functions/echo/invocations`, { method: 'POST', body: '{}' })).status).toBe(404);
   });
 
   describe('Function URL', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventStore, eventsDir, type EventRecord } from '../../../../infra/local/emulator/eventStore';
+import { invokeThroughApi } from '../../../helpers/scfInvoke';
 import { startFixtureStack, strataInProcess, waitFor, type TestStack } from './helpers';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -88,8 +89,7 @@ describe('the durable event queue', { timeout: 150_000 }, () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'strata-queue-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
     const t = await startFixtureStack({}, dataDir);
-    const res = await fetch(`${t.stack.emulator.httpEndpoint}/_scf/functions/sleeper/invocations`, { method: 'POST', body: '{}' });
-    const { requestId } = (await res.json()) as { requestId: string };
+    const requestId = await invokeThroughApi(t.stack, 'sleeper', {});
     // sleeper never returns but has a 1 s limit that starts after its cold start: stop while it runs.
     await waitFor('the event to run', async () => (await t.stack.emulator.store.read(requestId))?.status === 'running');
     await t.close();

@@ -1,0 +1,41 @@
+/**
+ * What every route receives: validated config, the storage gateway and its S3 context, the URL
+ * signer, audit log, metrics, and the clock. Built once per instance (cold start).
+ */
+import type { StorageGateway } from '@strata/core';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AuditLog } from '../../shared/api/audit';
+import type { KeySummary } from '../../shared/api/keys';
+import type { Config } from '../../shared/config';
+import type { Logger } from '../../shared/log';
+import type { ApiMetrics, PipelineCounts } from './metrics';
+import type { RateLimiter } from './rateLimit';
+import type { UrlSigner } from './signing';
+
+export interface ApiDeps {
+  readonly config: Config;
+  readonly gateway: StorageGateway;
+  readonly signer: UrlSigner;
+  readonly audit: AuditLog;
+  readonly metrics: ApiMetrics;
+  readonly rateLimiter: RateLimiter;
+  readonly log: Logger;
+  /** Queues an async invocation of another function (shared/invoke.ts). */
+  readonly invoke: (functionName: string, event: unknown) => Promise<{ requestId: string }>;
+  /** Pipeline gauges for /metrics. */
+  readonly pipelineCounts: () => Promise<PipelineCounts>;
+  readonly nowMs: () => number;
+}
+
+export interface ApiVariables {
+  /** The verified API key (null on routes without auth). */
+  key: KeySummary | null;
+  sourceIp: string | null;
+  requestId: string;
+  /** What a mutating call acted on, for its audit entry. */
+  auditTarget: string | null;
+}
+
+/** `app.fetch(request, { sourceIp })`: the client address from the SCF event. */
+export type ApiEnv = { Variables: ApiVariables; Bindings: { sourceIp?: string | null } };
+export type ApiApp = OpenAPIHono<ApiEnv>;

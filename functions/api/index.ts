@@ -1,0 +1,58 @@
+import { AuditLog } from '../../shared/api/audit';
+import { loadConfig } from '../../shared/config';
+import { invokeAsync } from '../../shared/invoke';
+import { createLogger } from '../../shared/log';
+import { gatewayFromConfig } from '../../shared/pipeline/gateway';
+import { createApi } from './app';
+import { createMetrics } from './metrics';
+import { countPipeline } from './pipelineCounts';
+import { createRateLimiter } from './rateLimit';
+import { fromResponse, toRequest, type ScfHttpResult } from './scfHttp';
+import { createSigner, loadSigningSecret } from './signing';
+import type { ApiApp } from './context';
+import { toErrorResponse } from './errors';
+
+// Cold start: a bad setting fails here, once, with the variable's name.
+const config = loadConfig(process.env);
+const gateway = gatewayFromConfig(config);
+const logger = createLogger({ function: 'api' }, { level: config.logLevel });
+
+let app: Promise<ApiApp> | null = null;
+function api(): Promise<ApiApp> {
+  app ??= loadSigningSecret(gateway, config.buckets.derived, config.api.signingSecret).then((secret) =>
+    createApi({
+      config,
+      gateway,
+      signer: createSigner(secret),
+      audit: new AuditLog(gateway, config.buckets.derived),
+      metrics: createMetrics(),
+      rateLimiter: createRateLimiter(config.api.rateLimitPerMinute),
+      log: logger,
+      invoke: (fn, event) => invokeAsync(fn, event),
+      pipelineCounts: () => countPipeline(config, gateway, process.env.STRATA_SCF_ENDPOINT),
+      nowMs: Date.now,
+    }),
+  );
+  app.catch(() => {
+    app = null; // a storage hiccup at first use: the next request tries again
+  });
+  return app;
+}
+
+interface ScfContext {
+  readonly request_id?: string;
+}
+
+/** SCF entry for Function URL (and legacy API Gateway) events. */
+export const main_handler = async (event: unknown, context: ScfContext = {}): Promise<ScfHttpResult> => {
+  try {
+    const { request, sourceIp } = toRequest(event);
+    if (context.request_id && !request.headers.has('x-scf-request-id')) request.headers.set('x-scf-request-id', context.request_id);
+    const response = await (await api()).fetch(request, { sourceIp });
+    return await fromResponse(response);
+  } catch (err) {
+    const mapped = toErrorResponse(err);
+    logger.error({ err, requestId: context.request_id }, 'API invocation failed before routing');
+    return { statusCode: mapped.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(mapped.body), isBase64Encoded: false };
+  }
+};

@@ -1,0 +1,40 @@
+import { describeError } from '@strata/core/errors';
+import { loadConfig } from '../../shared/config';
+import { featuresJobSchema } from '../../shared/contracts';
+import { createLogger } from '../../shared/log';
+import { gatewayFromConfig } from '../../shared/pipeline/gateway';
+import { loadModels } from './extract/models';
+import { runFeatures } from './run';
+
+const config = loadConfig(process.env);
+const gateway = gatewayFromConfig(config);
+const logger = createLogger({ function: 'features' }, { level: config.logLevel });
+
+// Models load once per instance, starting at cold start; each job awaits the same promise.
+const models = loadModels();
+models.then(
+  (m) => logger.info({ loadMs: Math.round(m.loadMs) }, 'models loaded'),
+  (err: unknown) => logger.error({ err: describeError(err) }, 'models failed to load'),
+);
+
+interface ScfContext {
+  request_id?: string;
+}
+
+/** SCF entry: a features job from transcode (async invoke after a successful job) or a backfill. */
+export const main_handler = async (event: unknown, context: ScfContext = {}) => {
+  const parsed = featuresJobSchema.safeParse(event);
+  if (!parsed.success) {
+    logger.error({ requestId: context.request_id, err: parsed.error.message }, 'invalid features job');
+    return { status: 'invalid', reason: parsed.error.message };
+  }
+  const job = parsed.data;
+  const log = logger.child({ requestId: context.request_id, assetKey: `${job.source.bucket}/${job.source.key}`, idempotencyKey: job.idempotencyKey });
+  try {
+    const status = await runFeatures(job, { gateway, derivedBucket: config.buckets.derived, log, models: () => models });
+    return { status };
+  } catch (err) {
+    log.error({ err: describeError(err) }, 'features failed');
+    throw err;
+  }
+};

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+/**
+ * Lifecycle settings. Merged into the main env schema by `./index.ts`; every default is
+ * documented in docs/lifecycle.md.
+ */
+const bucketList = z
+  .string()
+  .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+  .pipe(z.array(z.string().min(3)).min(1));
+
+export const lifecycleEnvSchema = {
+  /** `apply`: Strata performs the actions (stores without lifecycle); `plan`: only reports them; `auto`: apply on local/minio/rustfs/ceph, plan on s3/cos. */
+  STRATA_LIFECYCLE_MODE: z.enum(['auto', 'apply', 'plan']).default('auto'),
+  /** Buckets the timer runs lifecycle on (rules at `lifecycle/rules/<bucket>.json` in the derived bucket). */
+  STRATA_LIFECYCLE_BUCKETS: bucketList.optional(),
+  /** Actions per second at most. */
+  STRATA_LIFECYCLE_RATE: z.coerce.number().gt(0).max(10_000).default(20),
+  /** The gate also requires the card's features (`features.status` "done"): `auto` = when a features function is configured. */
+  STRATA_LIFECYCLE_REQUIRE_FEATURES: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** Storage-class profile for planning: `auto` = cos on COS, else s3. */
+  STRATA_LIFECYCLE_PROFILE: z.enum(['auto', 's3', 'cos']).default('auto'),
+};
+
+export interface LifecycleConfig {
+  readonly mode: 'apply' | 'plan';
+  readonly buckets: readonly string[];
+  readonly ratePerSecond: number;
+  readonly requireFeatures: boolean;
+  readonly profile: 's3' | 'cos';
+}
+
+const lifecycleEnvObject = z.object(lifecycleEnvSchema);
+type LifecycleEnv = z.infer<typeof lifecycleEnvObject>;
+
+export function lifecycleConfigFrom(e: LifecycleEnv, provider: string, uploadBucket: string, env: NodeJS.ProcessEnv): LifecycleConfig {
+  const storeHasLifecycle = provider === 's3' || provider === 'cos';
+  const features = e.STRATA_LIFECYCLE_REQUIRE_FEATURES;
+  return {
+    mode: e.STRATA_LIFECYCLE_MODE === 'auto' ? (storeHasLifecycle ? 'plan' : 'apply') : e.STRATA_LIFECYCLE_MODE,
+    buckets: e.STRATA_LIFECYCLE_BUCKETS ?? [uploadBucket],
+    ratePerSecond: e.STRATA_LIFECYCLE_RATE,
+    // A features function announces itself with STRATA_FEATURES_* settings.
+    requireFeatures: features === 'auto' ? Object.keys(env).some((k) => k.startsWith('STRATA_FEATURES_') && env[k] !== 'false' && env[k] !== '') : features === 'true',
+    profile: e.STRATA_LIFECYCLE_PROFILE === 'auto' ? (provider === 'cos' ? 'cos' : 's3') : e.STRATA_LIFECYCLE_PROFILE,
+  };
+}

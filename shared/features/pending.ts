@@ -1,0 +1,65 @@
+/**
+ * The hand-over between feature workers and the one index writer. Workers never touch the
+ * table: each writes one small pending object per change under `index/pending/`; the single
+ * writer lists them in key order, applies a batch to the table, and deletes what it applied.
+ * A pending key is unique per change (time + random), so two workers never overwrite each other.
+ */
+import { randomBytes } from 'node:crypto';
+import type { StorageGateway } from '@strata/core';
+import { z } from 'zod';
+import { indexKey } from '../contracts/derivedKeys';
+
+/** `index/pending/`: changes queued for the writer. */
+export const PENDING_PREFIX = indexKey('pending/');
+
+export const pendingChangeSchema = z.discriminatedUnion('op', [
+  z.object({
+    op: z.literal('upsert'),
+    uri: z.string(),
+    sha256: z.string(),
+    phash: z.string().nullable(),
+    kind: z.enum(['image', 'video', 'audio']),
+    recordKey: z.string(),
+    vector: z.array(z.number()),
+    at: z.string(),
+  }),
+  z.object({ op: z.literal('delete'), uri: z.string(), at: z.string() }),
+]);
+export type PendingChange = z.infer<typeof pendingChangeSchema>;
+
+/** `index/pending/<ms, 13 digits>-<random>.json`: lists in write order. */
+export function pendingKey(now = Date.now()): string {
+  return `${PENDING_PREFIX}${String(now).padStart(13, '0')}-${randomBytes(6).toString('hex')}.json`;
+}
+
+export async function writePending(gateway: StorageGateway, derivedBucket: string, change: PendingChange): Promise<string> {
+  const key = pendingKey();
+  await gateway.put({ bucket: derivedBucket, key }, JSON.stringify(change), { contentType: 'application/json', skipIfUnchanged: false });
+  return key;
+}
+
+export interface PendingItem {
+  readonly key: string;
+  readonly change: PendingChange | null;
+}
+
+/** Up to `limit` pending changes, oldest first; an unreadable one comes back with change null (the writer drops it). */
+export async function readPending(gateway: StorageGateway, derivedBucket: string, limit: number): Promise<PendingItem[]> {
+  const keys: string[] = [];
+  for await (const e of gateway.list(derivedBucket, PENDING_PREFIX)) {
+    keys.push(e.key);
+    if (keys.length >= limit) break;
+  }
+  keys.sort();
+  return Promise.all(
+    keys.map(async (key) => {
+      try {
+        const { bytes } = await gateway.getBytes({ bucket: derivedBucket, key });
+        const parsed = pendingChangeSchema.safeParse(JSON.parse(bytes.toString('utf8')));
+        return { key, change: parsed.success ? parsed.data : null };
+      } catch {
+        return { key, change: null };
+      }
+    }),
+  );
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { StrataError } from '@strata/core/errors';
+import { DEFAULT_THRESHOLDS, type DuplicateThresholds } from './duplicates';
+
+/** Feature settings from the environment, validated once. */
+const num = (d: number) => z.coerce.number().finite().default(d);
+const schema = z.object({
+  STRATA_DUP_PHASH_NEAR: num(DEFAULT_THRESHOLDS.phashNear),
+  STRATA_DUP_COSINE_NEAR: num(DEFAULT_THRESHOLDS.cosineNear),
+  STRATA_DUP_PHASH_FAR: num(DEFAULT_THRESHOLDS.phashFar),
+  STRATA_DUP_COSINE_FAR: num(DEFAULT_THRESHOLDS.cosineFar),
+  STRATA_SIMILAR_COSINE: num(DEFAULT_THRESHOLDS.cosineSimilar),
+  /** How often a reader re-opens the index to see rows the writer appended (ms). */
+  STRATA_INDEX_REFRESH_MS: z.coerce.number().int().nonnegative().default(10_000),
+  /** Pending records the writer appends per batch. */
+  STRATA_INDEX_BATCH: z.coerce.number().int().positive().default(500),
+  /** Below this many rows the exact int8 scan answers instead of LanceDB's ANN index. */
+  STRATA_INDEX_EXACT_BELOW: z.coerce.number().int().nonnegative().default(5_000),
+  /** `lancedb` (default) or `exact` (the pure-TS int8 scan over the records). */
+  STRATA_VECTOR_INDEX: z.enum(['lancedb', 'exact']).default('lancedb'),
+});
+
+export interface FeatureSettings {
+  readonly thresholds: DuplicateThresholds;
+  readonly refreshMs: number;
+  readonly batch: number;
+  readonly exactBelow: number;
+  readonly index: 'lancedb' | 'exact';
+}
+
+export function loadFeatureSettings(env: NodeJS.ProcessEnv = process.env): FeatureSettings {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('STRATA_') && v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) throw new StrataError('InvalidConfig', `feature settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const e = parsed.data;
+  return {
+    thresholds: { phashNear: e.STRATA_DUP_PHASH_NEAR, cosineNear: e.STRATA_DUP_COSINE_NEAR, phashFar: e.STRATA_DUP_PHASH_FAR, cosineFar: e.STRATA_DUP_COSINE_FAR, cosineSimilar: e.STRATA_SIMILAR_COSINE },
+    refreshMs: e.STRATA_INDEX_REFRESH_MS,
+    batch: e.STRATA_INDEX_BATCH,
+    exactBelow: e.STRATA_INDEX_EXACT_BELOW,
+    index: e.STRATA_VECTOR_INDEX,
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * One scheduled (or `strata lifecycle run`) pass: for each configured bucket with rules (from
+ * `lifecycle/rules/<bucket>.json` in the derived bucket, or given), run lifecycle until done or
+ * the deadline; the upload bucket's originals pass the feature-complete gate first.
+ */
+import { hasCode, type StorageGateway } from '@strata/core';
+import type { Config } from '../config';
+import { classProfile } from './classes';
+import { gateOriginal } from './gate';
+import { lifecycleRulesKey } from '../contracts/derivedKeys';
+import { parseLifecycleRules, type LifecycleRules } from './rules';
+import { runLifecycle, type ActionApplier, type RunReport } from './run';
+import type { PlanAction } from './planner';
+
+export interface JobOptions {
+  readonly buckets?: readonly string[];
+  /** Rules for every bucket of this pass (else each bucket's stored rules). */
+  readonly rules?: unknown;
+  readonly mode?: 'apply' | 'plan';
+  readonly now?: Date;
+  readonly deadline: number | (() => number);
+  readonly ratePerSecond?: number;
+  readonly apply?: ActionApplier;
+  readonly onAction?: (bucket: string, action: PlanAction) => void;
+  readonly checkpointEveryMs?: number;
+}
+
+export interface JobResult {
+  readonly status: 'done' | 'partial';
+  readonly reports: RunReport[];
+  readonly skipped: { bucket: string; reason: string }[];
+}
+
+async function storedRules(gateway: StorageGateway, derived: string, bucket: string): Promise<unknown | null> {
+  try {
+    const { bytes } = await gateway.getBytes({ bucket: derived, key: lifecycleRulesKey(bucket) });
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    if (hasCode(err, 'NoSuchKey')) return null;
+    throw err;
+  }
+}
+
+export async function runLifecycleJob(config: Config, gateway: StorageGateway, options: JobOptions): Promise<JobResult> {
+  const profile = config.lifecycle.profile;
+  const derived = config.buckets.derived;
+  const reports: RunReport[] = [];
+  const skipped: JobResult['skipped'] = [];
+  for (const bucket of options.buckets ?? config.lifecycle.buckets) {
+    const input = options.rules ?? (await storedRules(gateway, derived, bucket));
+    if (input === null) {
+      skipped.push({ bucket, reason: `no rules at s3://${derived}/${lifecycleRulesKey(bucket)}` });
+      continue;
+    }
+    const rules: LifecycleRules = parseLifecycleRules(input, classProfile(profile));
+    const gateOptions = { gateway, derivedBucket: derived, requireFeatures: config.lifecycle.requireFeatures };
+    const report = await runLifecycle(
+      {
+        gateway,
+        derivedBucket: derived,
+        protectBuckets: config.buckets.protect,
+        deadline: options.deadline,
+        ratePerSecond: options.ratePerSecond ?? config.lifecycle.ratePerSecond,
+        // Originals wait for a complete card; derived data is not gated.
+        ...(bucket === config.buckets.upload ? { gate: (v, b) => gateOriginal(v, b, gateOptions) } : {}),
+        ...(options.apply ? { apply: options.apply } : {}),
+        ...(options.onAction ? { onAction: options.onAction } : {}),
+        ...(options.checkpointEveryMs !== undefined ? { checkpointEveryMs: options.checkpointEveryMs } : {}),
+      },
+      { bucket, rules, profile, mode: options.mode ?? config.lifecycle.mode, ...(options.now ? { now: options.now } : {}) },
+    );
+    reports.push(report);
+    if (report.status === 'partial') return { status: 'partial', reports, skipped };
+  }
+  return { status: 'done', reports, skipped };
+}
