@@ -39,10 +39,12 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium (${hasChromium ? CHROMIUM :
     key = (await createKey(e2e.gateway, 'derived', ['admin'])).key;
     profile = await mkdtemp(join(tmpdir(), 'strata-chromium-'));
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
+    // A fresh profile directory (playwright passes it as --user-data-dir).
+    browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`],
+      viewport: { width: 390, height: 844 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     mkdirSync(SHOTS, { recursive: true });
   }, 180_000);
@@ -58,10 +60,12 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium (${hasChromium ? CHROMIUM :
     const image = join(dir, 'photo.jpg');
     await sharp({ create: { width: 640, height: 480, channels: 3, background: '#2a6' } }).jpeg().toFile(image);
     const video = await makeClip(dir, 'clip', { seconds: 6, width: 320, height: 180, fps: 24 });
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e: Error) => errors.push(e.message));
-    await page.goto(`${e2e.stack.emulator.httpEndpoint}/api/`);
+    // Each file is a function invocation; on a loaded machine the first ones start cold instances.
+    await fetch(`${e2e.stack.emulator.httpEndpoint}/api/healthz`);
+    await page.goto(`${e2e.stack.emulator.httpEndpoint}/api/`, { timeout: 120_000 });
 
     // key once, by keyboard
     await page.focus('#api-key');
