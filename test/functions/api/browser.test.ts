@@ -78,10 +78,13 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium (${hasChromium ? CHROMIUM :
     const tile = (name: string) => `#asset-list li[data-key="browser/${name}"]`;
     await page.waitForSelector(`${tile('photo.jpg')}[data-status="done"]`, { timeout: 120_000 });
     await page.waitForSelector(`${tile('clip.mp4')}[data-status="done"]`, { timeout: 240_000 });
-    // Page-side code is given as strings: the test's TypeScript has no DOM types.
+    // Page-side functions (not strings: the page's CSP forbids eval); the test has no DOM types.
     const thumb = await page.waitForFunction(
-      `(() => { const img = document.querySelector('${tile('photo.jpg')} img'); return img && img.complete && img.naturalWidth > 0 ? { w: img.naturalWidth, h: img.naturalHeight } : null; })()`,
-      undefined,
+      (sel: string) => {
+        const img = (globalThis as any).document.querySelector(`${sel} img`);
+        return img?.complete && img.naturalWidth > 0 ? { w: img.naturalWidth, h: img.naturalHeight } : null;
+      },
+      tile('photo.jpg'),
       { timeout: 30_000 },
     );
     const size = await thumb.jsonValue();
@@ -91,9 +94,14 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium (${hasChromium ? CHROMIUM :
 
     await page.click(`${tile('clip.mp4')} button`);
     await page.waitForSelector('#player-box:not([hidden])');
-    await page.evaluate(`document.getElementById('player').play().catch(() => undefined)`);
+    await page.evaluate(() => (globalThis as any).document.getElementById('player').play().catch(() => undefined));
     const played = await page.waitForFunction(
-      `(() => { const v = document.getElementById('player'); const s = window.strataHls; if (s && s.fatal) return { fatal: s.fatal, t: v.currentTime }; return v.currentTime > 3 ? { fatal: null, t: v.currentTime } : null; })()`,
+      () => {
+        const g = globalThis as any;
+        const v = g.document.getElementById('player');
+        if (g.strataHls?.fatal) return { fatal: g.strataHls.fatal, t: v.currentTime };
+        return v.currentTime > 3 ? { fatal: null, t: v.currentTime } : null;
+      },
       undefined,
       { timeout: 90_000, polling: 250 },
     );
