@@ -6,8 +6,8 @@
  * to writes in progress and are kept.
  */
 import { maintenance } from '@strata/core';
-import { UsageError, type CliIo } from '../io';
-import { parseCommand } from '../storage/args';
+import { UsageError, } from '../io';
+import { storageCommand } from '../storage/args';
 import { describeGc } from '../storage/describe';
 import { createCliContext } from '../context';
 
@@ -19,13 +19,7 @@ export function parseDuration(text: string): number {
   return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's'];
 }
 
-export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(args, { grace: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } }, USAGE);
-  if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(USAGE);
+export const run = storageCommand({ usage: USAGE, options: { grace: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } }, positionals: 0 }, async ({ values }, io) => {
   const { config, gateway } = createCliContext(io.env);
   const graceSeconds = values.grace === undefined ? config.gc.graceSeconds : parseDuration(values.grace);
   const report = await maintenance(gateway).gc({
@@ -36,4 +30,4 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   });
   io.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${describeGc(report).join('\n')}\n`);
   return 0;
-}
+});

@@ -11,19 +11,12 @@ import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createCliContext, parseS3Url } from '../context';
-import { UsageError, type CliIo } from '../io';
-import { parseCommand } from '../storage/args';
+import { storageCommand } from '../storage/args';
 import { transferProgress } from '../storage/progress';
 
 const USAGE = 'usage: strata get s3://BUCKET/KEY FILE';
 
-export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(args, {}, USAGE);
-  if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length !== 2) throw new UsageError(USAGE);
+export const run = storageCommand({ usage: USAGE, options: {}, positionals: 2 }, async ({ positionals }, io) => {
   const [url, file] = positionals as [string, string];
   const ref = parseS3Url(url);
   const { gateway } = createCliContext(io.env);
@@ -61,4 +54,4 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const shards = rebuilt?.() ?? [];
   if (shards.length > 0) io.stderr.write(`strata get: degraded read, rebuilt shards ${shards.map((r) => `${r.index} (${r.reason})`).join(', ')}\n`);
   return 0;
-}
+});

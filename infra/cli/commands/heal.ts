@@ -5,22 +5,15 @@
  */
 import { maintenance } from '@strata/core';
 import { createCliContext, parseS3Url } from '../context';
-import { UsageError, type CliIo } from '../io';
-import { parseCommand } from '../storage/args';
+import { storageCommand } from '../storage/args';
 import { describeObject } from '../storage/describe';
 
 const USAGE = 'usage: strata heal s3://BUCKET/KEY [--json]';
 
-export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } }, USAGE);
-  if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError(USAGE);
+export const run = storageCommand({ usage: USAGE, options: { json: { type: 'boolean' } }, positionals: 1 }, async ({ values, positionals }, io) => {
   const ref = parseS3Url(positionals[0]!);
   const { gateway } = createCliContext(io.env);
   const report = await maintenance(gateway).heal(ref);
   io.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${describeObject(report)}\n`);
   return report.status === 'ok' || report.status === 'healed' ? 0 : 1;
-}
+});

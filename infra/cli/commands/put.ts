@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import type { PutOptions, PutResult, ServerSideEncryption } from '@strata/core';
 import { createCliContext, parseS3Url } from '../context';
 import { UsageError, type CliIo } from '../io';
-import { parseCommand, parseProtect } from '../storage/args';
+import { parseProtect, storageCommand } from '../storage/args';
 import { transferProgress } from '../storage/progress';
 import { putProtectedFromCli } from '../storage/protect';
 
@@ -25,23 +25,15 @@ function parseSse(text: string | undefined): ServerSideEncryption | undefined {
   throw new UsageError(`--sse must be store, kms or kms:KEY-ID, got '${text}'`);
 }
 
-export async function run(args: string[], io: CliIo & { stdin?: Readable }): Promise<number> {
-  const { values, positionals } = parseCommand(
-    args,
-    {
-      protect: { type: 'string' },
-      class: { type: 'string' },
-      'content-type': { type: 'string' },
-      'if-none-match': { type: 'boolean' },
-      sse: { type: 'string' },
-    },
-    USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length !== 2) throw new UsageError(USAGE);
+const OPTIONS = {
+  protect: { type: 'string' },
+  class: { type: 'string' },
+  'content-type': { type: 'string' },
+  'if-none-match': { type: 'boolean' },
+  sse: { type: 'string' },
+} as const;
+
+export const run = storageCommand({ usage: USAGE, options: OPTIONS, positionals: 2 }, async ({ values, positionals }, io: CliIo & { stdin?: Readable }) => {
   const [file, url] = positionals as [string, string];
   const ref = parseS3Url(url);
   const protect = values.protect === undefined ? null : parseProtect(values.protect);
@@ -72,4 +64,4 @@ export async function run(args: string[], io: CliIo & { stdin?: Readable }): Pro
   const extra = [result.protection, result.unchanged ? 'unchanged' : undefined].filter(Boolean).join(' ');
   io.stdout.write(`s3://${ref.bucket}/${ref.key} ${result.size} sha256=${result.checksum.sha256 ?? '-'}${extra ? ` ${extra}` : ''}\n`);
   return 0;
-}
+});

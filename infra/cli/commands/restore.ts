@@ -8,8 +8,8 @@
  */
 import { completeProtectedRestore, restoreStatus, startRestore, type RestoreDeps, type RestoreReport, type RestoreTier } from '../../../shared/lifecycle';
 import { createCliContext, parseS3Url } from '../context';
-import { UsageError, type CliIo } from '../io';
-import { parseCommand } from '../storage/args';
+import { UsageError, } from '../io';
+import { storageCommand } from '../storage/args';
 
 const USAGE = 'usage: strata restore s3://BUCKET/KEY [--days N] [--tier Expedited|Standard|Bulk] [--status] [--wait] [--json]';
 
@@ -19,17 +19,7 @@ function describe(r: RestoreReport): string {
   return `s3://${r.bucket}/${r.key}: ${r.state}${r.storageClass ? ` (${r.storageClass}${r.protected ? ', erasure-protected archive' : ''})` : ''}${r.tier ? ` tier ${r.tier}` : ''}${eta}${until}`;
 }
 
-export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(
-    args,
-    { days: { type: 'string' }, tier: { type: 'string' }, status: { type: 'boolean' }, wait: { type: 'boolean' }, json: { type: 'boolean' } },
-    USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError(USAGE);
+export const run = storageCommand({ usage: USAGE, options: { days: { type: 'string' }, tier: { type: 'string' }, status: { type: 'boolean' }, wait: { type: 'boolean' }, json: { type: 'boolean' } }, positionals: 1 }, async ({ values, positionals }, io) => {
   const ref = parseS3Url(positionals[0] as string);
   const days = values.days === undefined ? 1 : Number(values.days);
   if (!Number.isInteger(days) || days < 1) throw new UsageError(`--days must be a whole number of days ≥ 1, got '${values.days}'`);
@@ -45,4 +35,4 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (values.wait && report.protected && report.state === 'restored') report = await completeProtectedRestore(deps, ref);
   io.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${describe(report)}\n`);
   return 0;
-}
+});

@@ -7,24 +7,14 @@
  */
 import { maintenance } from '@strata/core';
 import { scrubReportKey } from '../../../shared/contracts';
-import { UsageError, type CliIo } from '../io';
-import { parseCommand } from '../storage/args';
+import { UsageError, } from '../io';
+import { storageCommand } from '../storage/args';
 import { describeObject, describeScrub } from '../storage/describe';
 import { createCliContext } from '../context';
 
 const USAGE = 'usage: strata scrub [--sample FRACTION] [--prefix P] [--bucket B]… [--no-heal] [--json]';
 
-export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(
-    args,
-    { sample: { type: 'string' }, prefix: { type: 'string' }, bucket: { type: 'string', multiple: true }, 'no-heal': { type: 'boolean' }, json: { type: 'boolean' } },
-    USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(USAGE);
+export const run = storageCommand({ usage: USAGE, options: { sample: { type: 'string' }, prefix: { type: 'string' }, bucket: { type: 'string', multiple: true }, 'no-heal': { type: 'boolean' }, json: { type: 'boolean' } }, positionals: 0 }, async ({ values }, io) => {
   const sample = values.sample === undefined ? 1 : Number(values.sample);
   if (!(sample > 0 && sample <= 1)) throw new UsageError(`--sample must be a fraction in (0, 1], got '${values.sample}'`);
   const { config, gateway } = createCliContext(io.env);
@@ -43,4 +33,4 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   else io.stdout.write(`${describeScrub(report)}\nreport: s3://${reportRef.bucket}/${reportRef.key}\n`);
   const broken = report.counts.unrecoverable + report.counts.damaged + report.counts.error;
   return broken > 0 ? 1 : 0;
-}
+});

@@ -5,8 +5,7 @@
  */
 import { StrataError, type ObjectInfo } from '@strata/core';
 import { createCliContext, parseS3Url } from '../context';
-import { UsageError, type CliIo } from '../io';
-import { parseCommand } from '../storage/args';
+import { storageCommand } from '../storage/args';
 
 const USAGE = 'usage: strata stat s3://BUCKET/KEY [--json]';
 
@@ -29,13 +28,7 @@ export function statJson(info: ObjectInfo): unknown {
   };
 }
 
-export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } }, USAGE);
-  if (values.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError(USAGE);
+export const run = storageCommand({ usage: USAGE, options: { json: { type: 'boolean' } }, positionals: 1 }, async ({ values, positionals }, io) => {
   const ref = parseS3Url(positionals[0]!);
   const { gateway } = createCliContext(io.env);
   const info = await gateway.head(ref);
@@ -61,4 +54,4 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   for (const [name, value] of lines) io.stdout.write(`${name.padEnd(10)} ${value}\n`);
   return 0;
-}
+});

@@ -10,7 +10,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { Authenticated } from './auth';
 import { AwsChunkedDecoder, CHUNKED_MODES, type ChunkedMode, type ChunkedOptions } from './awsChunked';
 import type { Operation, VerifiedBody } from './context';
-import { createDigester, isS3Checksum, isWellFormedDigest, type Digester, type S3Checksum } from './digests';
+import { isS3ChecksumAlgorithm, type S3ChecksumAlgorithm } from '@strata/core/checksum';
+import { createDigester, isWellFormedDigest, type Digester } from './digests';
 import { s3Error } from './errors';
 
 export interface BodyPlan {
@@ -19,10 +20,10 @@ export interface BodyPlan {
   readonly payloadSha256: string | null;
   /** Expected Content-MD5 (base64). */
   readonly contentMd5: string | null;
-  readonly checksum: { readonly algorithm: S3Checksum; readonly expected: string | null; readonly inTrailer: boolean } | null;
+  readonly checksum: { readonly algorithm: S3ChecksumAlgorithm; readonly expected: string | null; readonly inTrailer: boolean } | null;
 }
 
-const NAMES: Record<S3Checksum, string> = { crc32: 'CRC32', crc32c: 'CRC32C', crc64nvme: 'CRC64NVME', sha1: 'SHA1', sha256: 'SHA256' };
+const NAMES: Record<S3ChecksumAlgorithm, string> = { crc32: 'CRC32', crc32c: 'CRC32C', crc64nvme: 'CRC64NVME', sha1: 'SHA1', sha256: 'SHA256' };
 
 function single(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name];
@@ -75,15 +76,15 @@ function planChecksum(headers: IncomingHttpHeaders, chunked: boolean): BodyPlan[
   const present = Object.keys(headers)
     .filter((h) => h.startsWith('x-amz-checksum-'))
     .map((h) => h.slice('x-amz-checksum-'.length))
-    .filter(isS3Checksum);
+    .filter(isS3ChecksumAlgorithm);
   if (present.length > 1) {
     throw s3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
   }
   const trailer = (single(headers, 'x-amz-trailer') ?? '').trim().toLowerCase();
-  let trailerAlgorithm: S3Checksum | null = null;
+  let trailerAlgorithm: S3ChecksumAlgorithm | null = null;
   if (trailer) {
     const name = trailer.replace(/^x-amz-checksum-/, '');
-    if (!chunked || !trailer.startsWith('x-amz-checksum-') || !isS3Checksum(name)) {
+    if (!chunked || !trailer.startsWith('x-amz-checksum-') || !isS3ChecksumAlgorithm(name)) {
       throw s3Error('InvalidRequest', `The value specified in the x-amz-trailer header is not supported: ${trailer}`);
     }
     trailerAlgorithm = name;
@@ -95,7 +96,7 @@ function planChecksum(headers: IncomingHttpHeaders, chunked: boolean): BodyPlan[
   }
   const algorithm = fromHeader ?? trailerAlgorithm;
   if (sdkAlgorithm !== undefined) {
-    if (!isS3Checksum(sdkAlgorithm)) throw s3Error('InvalidRequest', `Checksum algorithm ${sdkAlgorithm} is not supported.`);
+    if (!isS3ChecksumAlgorithm(sdkAlgorithm)) throw s3Error('InvalidRequest', `Checksum algorithm ${sdkAlgorithm} is not supported.`);
     if (!algorithm) {
       throw s3Error('InvalidRequest', 'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.');
     }

@@ -5,7 +5,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { S3Checksum } from './digests';
+import type { S3ChecksumAlgorithm } from '@strata/core/checksum';
 
 export type Operation =
   | 'listBuckets'
@@ -29,7 +29,7 @@ export type Operation =
 export interface VerifiedBody {
   size: number;
   /** Verified flexible checksums (base64), from a header or an aws-chunked trailer. */
-  checksums: Partial<Record<S3Checksum, string>>;
+  checksums: Partial<Record<S3ChecksumAlgorithm, string>>;
 }
 
 export interface RequestContext {

@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { etagListMatches, preconditionFailed, writeConditionsOf } from './conditions';
 import { header, type RequestContext } from './context';
-import { isS3Checksum, type S3Checksum } from './digests';
+import { isS3ChecksumAlgorithm, type S3ChecksumAlgorithm } from '@strata/core/checksum';
 import { s3Error } from './errors';
 import { storageClassOf, taggingXml, type StrataMeta } from './objectMeta';
 import { CHECKSUM_ELEMENT, requireBucket, validateStorageClass, XMLNS } from './routeHelpers';
@@ -61,7 +61,7 @@ export async function copyObject(ctx: KoaContext, rc: RequestContext, store: Ato
   const requestedClass = header(rc, 'x-amz-storage-class');
   validateStorageClass(requestedClass);
   const requestedAlgorithm = header(rc, 'x-amz-checksum-algorithm')?.toLowerCase();
-  if (requestedAlgorithm !== undefined && !isS3Checksum(requestedAlgorithm)) throw s3Error('InvalidRequest', `Checksum algorithm ${requestedAlgorithm} is not supported.`);
+  if (requestedAlgorithm !== undefined && !isS3ChecksumAlgorithm(requestedAlgorithm)) throw s3Error('InvalidRequest', `Checksum algorithm ${requestedAlgorithm} is not supported.`);
 
   // Open the source's data and metadata together, then copy outside the lock (the open file
   // keeps its bytes even if the source is replaced meanwhile).
@@ -89,7 +89,7 @@ export async function copyObject(ctx: KoaContext, rc: RequestContext, store: Ato
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
       );
     }
-    const algorithms = new Set<S3Checksum>(Object.keys(record.strata.checksums).filter(isS3Checksum));
+    const algorithms = new Set<S3ChecksumAlgorithm>(Object.keys(record.strata.checksums).filter(isS3ChecksumAlgorithm));
     if (requestedAlgorithm) algorithms.add(requestedAlgorithm);
     staged = await store.stage(createReadStream('', { fd: handle }), [...algorithms], 'copy', rc.signal);
     const baseHeaders =
@@ -123,7 +123,7 @@ export async function copyObject(ctx: KoaContext, rc: RequestContext, store: Ato
         '@': { xmlns: XMLNS },
         LastModified: result.lastModified.toISOString(),
         ETag: JSON.stringify(result.etag),
-        ...Object.fromEntries(Object.entries(checksums).map(([a, v]) => [CHECKSUM_ELEMENT[a as S3Checksum], v])),
+        ...Object.fromEntries(Object.entries(checksums).map(([a, v]) => [CHECKSUM_ELEMENT[a as S3ChecksumAlgorithm], v])),
       },
     };
   } finally {

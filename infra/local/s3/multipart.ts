@@ -12,7 +12,7 @@ import { compositeChecksum, multipartEtag } from '@strata/core/checksum';
 import { writeConditionsOf } from './conditions';
 import { checkCopySourceConditions, parseCopySource } from './copyObject';
 import { header, type RequestContext } from './context';
-import { isS3Checksum, type S3Checksum } from './digests';
+import { isS3ChecksumAlgorithm, type S3ChecksumAlgorithm } from '@strata/core/checksum';
 import { s3Error } from './errors';
 import { taggingXml } from './objectMeta';
 import { CHECKSUM_ELEMENT, requireBucket, validateStorageClass, XMLNS } from './routeHelpers';
@@ -27,7 +27,7 @@ const MIN_PART_SIZE = 5 * 1024 * 1024;
 interface PartRecord {
   size: number;
   md5: string;
-  checksums: Partial<Record<S3Checksum, string>>;
+  checksums: Partial<Record<S3ChecksumAlgorithm, string>>;
 }
 
 interface UploadInfo {
@@ -61,9 +61,9 @@ async function readUpload(store: AtomicStore, rc: RequestContext): Promise<Uploa
   }
 }
 
-function uploadChecksum(meta: Record<string, string>): { algorithm: S3Checksum | null; type: 'FULL_OBJECT' | 'COMPOSITE' } {
+function uploadChecksum(meta: Record<string, string>): { algorithm: S3ChecksumAlgorithm | null; type: 'FULL_OBJECT' | 'COMPOSITE' } {
   const algorithm = meta['x-amz-checksum-algorithm']?.toLowerCase();
-  const checksum = algorithm && isS3Checksum(algorithm) ? algorithm : null;
+  const checksum = algorithm && isS3ChecksumAlgorithm(algorithm) ? algorithm : null;
   const declared = meta['x-amz-checksum-type']?.toUpperCase();
   const type = declared === 'FULL_OBJECT' || declared === 'COMPOSITE' ? declared : checksum === 'crc64nvme' ? 'FULL_OBJECT' : 'COMPOSITE';
   return { algorithm: checksum, type };
@@ -72,7 +72,7 @@ function uploadChecksum(meta: Record<string, string>): { algorithm: S3Checksum |
 export function validateCreateMultipart(rc: RequestContext): void {
   validateStorageClass(header(rc, 'x-amz-storage-class'));
   const algorithm = header(rc, 'x-amz-checksum-algorithm')?.toLowerCase();
-  if (algorithm !== undefined && !isS3Checksum(algorithm)) throw s3Error('InvalidRequest', `Checksum algorithm ${algorithm} is not supported.`);
+  if (algorithm !== undefined && !isS3ChecksumAlgorithm(algorithm)) throw s3Error('InvalidRequest', `Checksum algorithm ${algorithm} is not supported.`);
   const type = header(rc, 'x-amz-checksum-type')?.toUpperCase();
   if (type !== undefined) {
     if (type !== 'FULL_OBJECT' && type !== 'COMPOSITE') throw s3Error('InvalidRequest', `Value for x-amz-checksum-type header is invalid.`);
@@ -104,8 +104,8 @@ export async function uploadPart(ctx: KoaContext, rc: RequestContext, store: Ato
   const upload = await readUpload(store, rc);
   const { algorithm } = uploadChecksum(upload.meta);
   if (header(rc, 'x-amz-copy-source') !== undefined) return uploadPartCopy(ctx, rc, store, upload, partNumber, algorithm);
-  const sent = Object.keys(rc.body.checksums) as S3Checksum[];
-  const declared = (Object.keys(rc.headers) as string[]).map((h) => h.replace(/^x-amz-checksum-/, '')).find((a) => a !== 'mode' && isS3Checksum(a));
+  const sent = Object.keys(rc.body.checksums) as S3ChecksumAlgorithm[];
+  const declared = (Object.keys(rc.headers) as string[]).map((h) => h.replace(/^x-amz-checksum-/, '')).find((a) => a !== 'mode' && isS3ChecksumAlgorithm(a));
   const trailer = header(rc, 'x-amz-trailer')?.replace(/^x-amz-checksum-/, '');
   const partAlgorithm = declared ?? trailer;
   if (algorithm && partAlgorithm && partAlgorithm !== algorithm) {
@@ -143,7 +143,7 @@ function copySourceRange(value: string | undefined, size: number): { start: numb
 }
 
 /** UploadPartCopy: a part's bytes from (a range of) another object, with the copy-source conditions. */
-async function uploadPartCopy(ctx: KoaContext, rc: RequestContext, store: AtomicStore, upload: UploadInfo, partNumber: number, algorithm: S3Checksum | null): Promise<void> {
+async function uploadPartCopy(ctx: KoaContext, rc: RequestContext, store: AtomicStore, upload: UploadInfo, partNumber: number, algorithm: S3ChecksumAlgorithm | null): Promise<void> {
   const source = parseCopySource(header(rc, 'x-amz-copy-source')!);
   await requireBucket(store, source.bucket);
   const opened = await store.locks.run(store.lockKey(source.bucket, source.key), async () => {
@@ -169,7 +169,7 @@ async function uploadPartCopy(ctx: KoaContext, rc: RequestContext, store: Atomic
       '@': { xmlns: XMLNS },
       LastModified: new Date().toISOString(),
       ETag: JSON.stringify(part.md5),
-      ...Object.fromEntries(Object.entries(part.checksums).map(([a, v]) => [CHECKSUM_ELEMENT[a as S3Checksum], v])),
+      ...Object.fromEntries(Object.entries(part.checksums).map(([a, v]) => [CHECKSUM_ELEMENT[a as S3ChecksumAlgorithm], v])),
     },
   };
 }
@@ -231,10 +231,10 @@ export async function completeMultipart(ctx: KoaContext, rc: RequestContext, sto
     const number = Number(element(p, 'PartNumber'));
     const etag = element(p, 'ETag');
     if (!Number.isInteger(number) || etag === undefined) throw malformedXml();
-    const checksums: Partial<Record<S3Checksum, string>> = {};
+    const checksums: Partial<Record<S3ChecksumAlgorithm, string>> = {};
     for (const [a, name] of Object.entries(CHECKSUM_ELEMENT)) {
       const v = element(p, name);
-      if (v !== undefined) checksums[a as S3Checksum] = v;
+      if (v !== undefined) checksums[a as S3ChecksumAlgorithm] = v;
     }
     return { number, etag: etag.replace(/"/g, ''), checksums };
   });
@@ -248,7 +248,7 @@ export async function completeMultipart(ctx: KoaContext, rc: RequestContext, sto
         ETag: want.etag,
       });
     if (!part || part.md5 !== want.etag) throw invalid();
-    for (const [a, v] of Object.entries(want.checksums)) if (part.checksums[a as S3Checksum] !== v) throw invalid();
+    for (const [a, v] of Object.entries(want.checksums)) if (part.checksums[a as S3ChecksumAlgorithm] !== v) throw invalid();
     if (algorithm && type === 'COMPOSITE' && !part.checksums[algorithm]) throw invalid();
     parts.push(part);
   }
@@ -276,7 +276,7 @@ export async function completeMultipart(ctx: KoaContext, rc: RequestContext, sto
   const fullObject = algorithm && type === 'FULL_OBJECT' ? [algorithm] : [];
   const staged = await store.stage(Readable.from(concatParts(upload.dir, requested.map((r) => r.number))), fullObject, 'complete', rc.signal);
   try {
-    const checksums: Partial<Record<S3Checksum, string>> = {};
+    const checksums: Partial<Record<S3ChecksumAlgorithm, string>> = {};
     if (algorithm) {
       checksums[algorithm] =
         type === 'FULL_OBJECT' ? staged.checksums[algorithm]! : compositeChecksum(algorithm, parts.map((p) => Buffer.from(p.checksums[algorithm]!, 'base64')));
@@ -306,7 +306,7 @@ export async function completeMultipart(ctx: KoaContext, rc: RequestContext, sto
         Bucket: rc.bucket,
         Key: upload.key,
         ETag: JSON.stringify(result.etag),
-        ...Object.fromEntries(Object.entries(checksums).map(([a, v]) => [CHECKSUM_ELEMENT[a as S3Checksum], v])),
+        ...Object.fromEntries(Object.entries(checksums).map(([a, v]) => [CHECKSUM_ELEMENT[a as S3ChecksumAlgorithm], v])),
         ...(algorithm ? { ChecksumType: type } : {}),
       },
     };
@@ -456,7 +456,7 @@ export async function listParts(ctx: KoaContext, rc: RequestContext, store: Atom
       LastModified: info.mtime.toISOString(),
       ETag: JSON.stringify(part.md5),
       Size: part.size,
-      ...Object.fromEntries(Object.entries(part.checksums).map(([a, v]) => [CHECKSUM_ELEMENT[a as S3Checksum], v])),
+      ...Object.fromEntries(Object.entries(part.checksums).map(([a, v]) => [CHECKSUM_ELEMENT[a as S3ChecksumAlgorithm], v])),
     });
   }
   const { algorithm, type } = uploadChecksum(upload.meta);

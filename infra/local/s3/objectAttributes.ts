@@ -3,7 +3,7 @@
  * with x-amz-max-parts / x-amz-part-number-marker), storage class and size, as S3 answers it.
  */
 import { header, type RequestContext } from './context';
-import type { S3Checksum } from './digests';
+import type { S3ChecksumAlgorithm } from '@strata/core/checksum';
 import { s3Error } from './errors';
 import { storageClassOf } from './objectMeta';
 import { CHECKSUM_ELEMENT, requireBucket, XMLNS } from './routeHelpers';
@@ -13,8 +13,8 @@ import type { AtomicStore } from './store';
 
 const ATTRIBUTES = new Set(['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize']);
 
-function checksumElements(checksums: Partial<Record<S3Checksum, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(checksums).map(([a, v]) => [CHECKSUM_ELEMENT[a as S3Checksum], v]));
+function checksumElements(checksums: Partial<Record<S3ChecksumAlgorithm, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(checksums).map(([a, v]) => [CHECKSUM_ELEMENT[a as S3ChecksumAlgorithm], v]));
 }
 
 function nonNegative(rc: RequestContext, name: string, fallback: number): number {

@@ -3,7 +3,7 @@
  * client's headers as s3rver keeps them, plus a `strata` section with the ETag, size, verified
  * checksums, storage class and restore state, so data and metadata commit together.
  */
-import type { S3Checksum } from './digests';
+import type { S3ChecksumAlgorithm } from '@strata/core/checksum';
 import type { SseState } from './sse';
 import { s3Error } from './errors';
 
@@ -50,11 +50,11 @@ export interface StrataMeta {
   /** Unquoted, as S3 events carry it; `<md5 of part md5s>-N` for multipart objects. */
   readonly etag: string;
   readonly size: number;
-  readonly checksums: Partial<Record<S3Checksum, string>>;
+  readonly checksums: Partial<Record<S3ChecksumAlgorithm, string>>;
   readonly checksumType?: 'FULL_OBJECT' | 'COMPOSITE';
   readonly parts?: number;
   /** Multipart objects: each part's size and verified checksums, in part order. */
-  readonly partList?: ReadonlyArray<{ readonly size: number; readonly checksums: Partial<Record<S3Checksum, string>> }>;
+  readonly partList?: ReadonlyArray<{ readonly size: number; readonly checksums: Partial<Record<S3ChecksumAlgorithm, string>> }>;
   readonly tagCount?: number;
   readonly restore?: RestoreState;
   readonly sse?: SseState;

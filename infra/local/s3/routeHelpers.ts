@@ -1,5 +1,5 @@
 /** Small pieces shared by our S3 routes. */
-import type { S3Checksum } from './digests';
+import type { S3ChecksumAlgorithm } from '@strata/core/checksum';
 import { s3Error } from './errors';
 import { STORAGE_CLASSES } from './objectMeta';
 import type { AtomicStore } from './store';
@@ -7,7 +7,7 @@ import type { AtomicStore } from './store';
 export const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
 /** The XML element names of the flexible checksums (CompleteMultipartUpload, CopyObjectResult). */
-export const CHECKSUM_ELEMENT: Record<S3Checksum, string> = {
+export const CHECKSUM_ELEMENT: Record<S3ChecksumAlgorithm, string> = {
   crc32: 'ChecksumCRC32',
   crc32c: 'ChecksumCRC32C',
   crc64nvme: 'ChecksumCRC64NVME',

@@ -18,7 +18,8 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Committer } from './commit';
 import { currentRequest, header, type RequestContext } from './context';
-import { createDigester, type Digester, type S3Checksum } from './digests';
+import type { S3ChecksumAlgorithm } from '@strata/core/checksum';
+import { createDigester, type Digester } from './digests';
 import { checkReadConditions, checkWriteConditions, parseRange, writeConditionsOf, type WriteConditions } from './conditions';
 import { isS3Error, s3Error } from './errors';
 import { KeyLocks } from './keyLock';
@@ -80,7 +81,7 @@ export interface StagedData {
   readonly path: string;
   readonly size: number;
   readonly md5: Buffer;
-  readonly checksums: Partial<Record<S3Checksum, string>>;
+  readonly checksums: Partial<Record<S3ChecksumAlgorithm, string>>;
 }
 
 export interface CommitRequest {
@@ -357,10 +358,10 @@ export class AtomicStore extends FilesystemStore {
    * Fails (and removes the staged file) when the body stream fails, e.g. a digest mismatch
    * detected by the front handler or a client abort.
    */
-  async stage(source: Readable | Buffer, algorithms: readonly S3Checksum[], label: string, signal?: AbortSignal): Promise<StagedData> {
+  async stage(source: Readable | Buffer, algorithms: readonly S3ChecksumAlgorithm[], label: string, signal?: AbortSignal): Promise<StagedData> {
     const path = this.committer.stagePath(label);
     const md5 = createHash('md5');
-    const digesters = new Map<S3Checksum, Digester>(algorithms.map((a) => [a, createDigester(a)]));
+    const digesters = new Map<S3ChecksumAlgorithm, Digester>(algorithms.map((a) => [a, createDigester(a)]));
     let size = 0;
     const hashing = new Transform({
       transform(chunk: Buffer, _enc, done: TransformCallback) {
@@ -379,7 +380,7 @@ export class AtomicStore extends FilesystemStore {
       const reason: unknown = signal?.aborted ? signal.reason : err;
       throw isS3Error(reason) ? reason : err;
     }
-    const checksums: Partial<Record<S3Checksum, string>> = {};
+    const checksums: Partial<Record<S3ChecksumAlgorithm, string>> = {};
     for (const [a, d] of digesters) checksums[a] = d.digest().toString('base64');
     return { path, size, md5: md5.digest(), checksums };
   }

@@ -43,8 +43,6 @@ const recordSchema = z.object({
 
 type S3Record = z.infer<typeof recordSchema>;
 
-export const s3RecordsShape = z.object({ Records: z.array(z.unknown()).min(1, 'expected at least one record') });
-
 function providerOf(record: S3Record, index: number): StorageProvider {
   const provider = Object.hasOwn(PROVIDER_BY_SOURCE, record.eventSource) ? PROVIDER_BY_SOURCE[record.eventSource] : undefined;
   if (!provider) {

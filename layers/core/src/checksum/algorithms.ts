@@ -1,7 +1,8 @@
 /**
  * The checksum algorithms Strata speaks, with the facts every caller needs about each:
  * digest length, whether it is a CRC (so it can be combined and printed as a decimal), and
- * the S3 header that carries it.
+ * whether S3 carries it as a flexible checksum (`x-amz-checksum-<name>`). The one list of
+ * algorithm names: other modules take their subsets from here.
  */
 export const CHECKSUM_ALGORITHMS = [
   'crc32',
@@ -23,7 +24,12 @@ export const CHECKSUM_ALGORITHMS = [
 export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
 
 /** The CRC subset: digests are big-endian unsigned integers, combinable across parts. */
-export type CrcAlgorithm = 'crc32' | 'crc32c' | 'crc64nvme' | 'crc64ecma';
+export const CRC_ALGORITHMS = ['crc32', 'crc32c', 'crc64nvme', 'crc64ecma'] as const satisfies readonly ChecksumAlgorithm[];
+export type CrcAlgorithm = (typeof CRC_ALGORITHMS)[number];
+
+/** S3's flexible checksums, lower-case as in `x-amz-checksum-<name>`. */
+export const S3_CHECKSUM_ALGORITHMS = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'] as const satisfies readonly ChecksumAlgorithm[];
+export type S3ChecksumAlgorithm = (typeof S3_CHECKSUM_ALGORITHMS)[number];
 
 /** How a digest is written: lowercase hex, standard base64 (as S3 headers carry it), or decimal (as COS does, CRCs only). */
 export type DigestFormat = 'hex' | 'base64' | 'decimal';
@@ -42,19 +48,14 @@ export const DIGEST_LENGTH: Readonly<Record<ChecksumAlgorithm, number>> = {
   highwayhash256: 32,
 };
 
-/** S3 request/response header for the algorithm, where S3 defines one. */
-export const S3_CHECKSUM_HEADER: Readonly<Partial<Record<ChecksumAlgorithm, string>>> = {
-  crc32: 'x-amz-checksum-crc32',
-  crc32c: 'x-amz-checksum-crc32c',
-  crc64nvme: 'x-amz-checksum-crc64nvme',
-  sha1: 'x-amz-checksum-sha1',
-  sha256: 'x-amz-checksum-sha256',
-};
-
 export function isChecksumAlgorithm(name: string): name is ChecksumAlgorithm {
   return (CHECKSUM_ALGORITHMS as readonly string[]).includes(name);
 }
 
 export function isCrcAlgorithm(algo: ChecksumAlgorithm): algo is CrcAlgorithm {
-  return algo === 'crc32' || algo === 'crc32c' || algo === 'crc64nvme' || algo === 'crc64ecma';
+  return (CRC_ALGORITHMS as readonly string[]).includes(algo);
+}
+
+export function isS3ChecksumAlgorithm(name: string): name is S3ChecksumAlgorithm {
+  return (S3_CHECKSUM_ALGORITHMS as readonly string[]).includes(name);
 }

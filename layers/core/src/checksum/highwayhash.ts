@@ -74,7 +74,6 @@ function loadNative(): HighwayFactory | undefined {
 }
 
 let factory: HighwayFactory | undefined = loadNative();
-const nativeLoaded = factory !== undefined;
 let loadError: unknown;
 
 /** Resolves once HighwayHash is usable (immediately with the native addon). */
@@ -89,12 +88,6 @@ export const highwayReady: Promise<void> = factory
         loadError = err;
       }
     })();
-
-/** Which implementation backs HighwayHash-256 right now. */
-export function highwayImplementation(): 'native' | 'wasm' | 'loading' | 'unavailable' {
-  if (factory) return nativeLoaded ? 'native' : 'wasm';
-  return loadError === undefined ? 'loading' : 'unavailable';
-}
 
 /**
  * HighwayHash-256 of one buffer. One native call instead of three: noticeably faster for the

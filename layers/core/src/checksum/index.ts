@@ -12,11 +12,14 @@ export {
   CHECKSUM_ALGORITHMS,
   DIGEST_FORMATS,
   DIGEST_LENGTH,
-  S3_CHECKSUM_HEADER,
+  CRC_ALGORITHMS,
+  S3_CHECKSUM_ALGORITHMS,
   isChecksumAlgorithm,
   isCrcAlgorithm,
+  isS3ChecksumAlgorithm,
   type ChecksumAlgorithm,
   type CrcAlgorithm,
+  type S3ChecksumAlgorithm,
   type DigestFormat,
 } from './algorithms';
 export { createHasher, hashBytes, checksumsReady, type Hasher } from './hasher';
@@ -24,4 +27,4 @@ export { hashStream, hashStreamMulti, MultiHasher, ChecksumStream, type Checksum
 export { formatDigest, parseDigest, digestEquals, digestToBigInt, bigIntToDigest } from './format';
 export { multipartEtag, compositeChecksum, combineCrcParts, COMPOSITE_ALGORITHMS, type CrcPart } from './s3';
 export { combineCrc } from './crcCombine';
-export { MINIO_HIGHWAYHASH_KEY, createHighwayHash, highwayHash256, highwayImplementation, type HighwayState } from './highwayhash';
+export { MINIO_HIGHWAYHASH_KEY, createHighwayHash, highwayHash256, type HighwayState } from './highwayhash';

@@ -2,7 +2,7 @@
  * Which checksums a write computes for a provider, how they travel (request headers), how the
  * gateway records them (metadata) and how they read back (ChecksumMap: sha256 hex, CRCs base64).
  */
-import { MultiHasher, formatDigest, parseDigest, type ChecksumAlgorithm, type ChecksumResult } from '../checksum';
+import { CRC_ALGORITHMS, MultiHasher, formatDigest, parseDigest, type ChecksumAlgorithm, type ChecksumResult } from '../checksum';
 import { CRC_META_PREFIX, SHA256_META } from './metadata';
 import type { ProviderProfile } from './profiles';
 import type { ChecksumMap } from './types';
@@ -56,7 +56,7 @@ export function requestChecksumFields(profile: ProviderProfile, digests: Digests
 export function recordMetadata(digests: Digests): Record<string, string> {
   const meta: Record<string, string> = {};
   if (digests.sha256) meta[SHA256_META] = formatDigest('sha256', digests.sha256, 'hex');
-  for (const algo of ['crc32', 'crc32c', 'crc64nvme', 'crc64ecma'] as const) {
+  for (const algo of CRC_ALGORITHMS) {
     const d = digests[algo];
     if (d) meta[`${CRC_META_PREFIX}${algo}`] = formatDigest(algo, d, 'base64');
   }

@@ -18,5 +18,4 @@ export type { GcOptions, GcReport, OrphanSet } from './gc';
 export type { ShardFinding } from './protected/heal';
 export { DEFAULT_SHARD_PREFIX, parseShardKey, shardKey } from './protected/keys';
 export { MANIFEST_CONTENT_TYPE, MANIFEST_FORMAT, parseManifest, type Manifest } from './protected/manifest';
-export { readManifest } from './protected/current';
 export { presignedMultipart, listPage, type PresignedMultipart, type ListPage } from './clientAccess';

@@ -3,6 +3,7 @@
  * They are a contract with readers on other machines: never rename them.
  */
 import { createHash } from 'node:crypto';
+import { CRC_ALGORITHMS } from '../checksum/algorithms';
 import type { ChecksumMap, ObjectRef } from './types';
 
 /** sha256 (hex) of the object's content, recorded at write time, verified on every read. */
@@ -18,7 +19,6 @@ export const MANIFEST_SHA256_META = 'strata-manifest-sha256';
 /** On a shard object: `<index>/<k>+<m>`. */
 export const SHARD_META = 'strata-shard';
 
-const RECORDED_CRCS = ['crc32', 'crc32c', 'crc64nvme', 'crc64ecma'] as const;
 
 /** Lower-cases metadata names (stores differ in what they return). */
 export function normaliseMetadata(raw: Readonly<Record<string, string>> | undefined): Record<string, string> {
@@ -30,7 +30,7 @@ export function recordedChecksums(metadata: Readonly<Record<string, string>>): C
   const out: Record<string, string> = {};
   const sha = metadata[SHA256_META];
   if (sha && /^[0-9a-f]{64}$/.test(sha)) out.sha256 = sha;
-  for (const algo of RECORDED_CRCS) {
+  for (const algo of CRC_ALGORITHMS) {
     const v = metadata[`${CRC_META_PREFIX}${algo}`];
     if (v) out[algo] = v;
   }

@@ -43,8 +43,3 @@ export function parseShardKey(key: string, prefix: string): ParsedShardKey | nul
   if (!bucket || keyParts.length === 0) return null;
   return { owner: { bucket, key: keyParts.join('/') }, version, index: Number(fm[1]) };
 }
-
-/** Milliseconds since the epoch encoded in a version id. */
-export function versionTime(version: string): number {
-  return parseInt(version.slice(0, 9), 36);
-}
