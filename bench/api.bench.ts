@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
@@ -35,18 +35,19 @@ const { main_handler } = require(process.argv[1]);
 const event = JSON.parse(process.argv[2]);
 main_handler(event, { request_id: 'cold' }).then((r) => {
   const ms = performance.now() - t0;
-  process.stdout.write(JSON.stringify({ ms, status: r.statusCode }));
+  const cpu = process.cpuUsage();
+  process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, status: r.statusCode }));
 });
 `;
 
-function runChild(file: string, event: unknown, env: Record<string, string>): Promise<{ ms: number; status: number }> {
+function runChild(file: string, event: unknown, env: Record<string, string>): Promise<{ ms: number; cpuMs: number; status: number }> {
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, ['-e', CHILD, file, JSON.stringify(event)], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
     child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('close', (code) => (code === 0 ? ok(JSON.parse(out) as { ms: number; status: number }) : fail(new Error(`cold-start child exited ${code}: ${err.slice(0, 500)}`))));
+    child.on('close', (code) => (code === 0 ? ok(JSON.parse(out) as { ms: number; cpuMs: number; status: number }) : fail(new Error(`cold-start child exited ${code}: ${err.slice(0, 500)}`))));
   });
 }
 
@@ -110,13 +111,16 @@ export async function* run(): AsyncIterable<BenchRecord> {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     const runs: number[] = [];
+    const cpuRuns: number[] = [];
     for (let i = 0; i < COLD_RUNS; i++) {
       const r = await runChild(join(outDir, 'index.js'), event, childEnv);
       if (r.status !== 200) throw new Error(`cold-start request answered ${r.status}`);
       runs.push(Math.round(r.ms));
+      cpuRuns.push(Math.round(r.cpuMs));
     }
-    const median = [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
-    yield { bench: 'api', case: 'cold-start', ms: median, runs, limitMs: 300, pass: median < 300 };
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    // Wall time is the criterion; CPU time (process start included) says what a loaded machine hides.
+    yield { bench: 'api', case: 'cold-start', ms: median(runs), runs, cpuMs: median(cpuRuns), loadAverage: Math.round(loadavg()[0]! * 10) / 10, limitMs: 300, pass: median(runs) < 300 };
   } finally {
     await stack.close();
     await rm(dataDir, { recursive: true, force: true });
