@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { StrataError, type ObjectRef } from '@strata/core';
 
 /**
@@ -17,6 +18,10 @@ import { StrataError, type ObjectRef } from '@strata/core';
  * | `scrub-reports/`  | scrub reports (named by the core: `scrubReportKey`)                   |
  * | `api/`            | the HTTP API's hashed keys, audit log batches and URL-signing secret  |
  * | `lifecycle/`      | lifecycle rules per bucket, run checkpoints and reports, access logs  |
+ *
+ * Per-source names (`cards/<bucket>/<key>.json`, …) keep the source key readable when it fits S3's
+ * limits; a key that would make them too long is hashed (`sourceDerivedKey`), so every valid
+ * source key has a card.
  */
 export const DERIVED_PREFIXES = {
   cards: 'cards/',
@@ -43,9 +48,41 @@ export interface RecipeRef {
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const OUTPUT_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
-/** `<prefix><source bucket>/<source key>.json`: the per-source JSON objects. */
+/** S3's limit on a key: 1,024 bytes of UTF-8. */
+export const MAX_KEY_BYTES = 1024;
+
+/**
+ * Longest path segment (between `/`s) a readable derived key may have. File-system-backed stores
+ * (MinIO, RustFS, the local server) keep each segment as a file or directory name, 255 bytes at
+ * most, and some add a suffix of their own; 200 leaves them room.
+ */
+export const MAX_SEGMENT_BYTES = 200;
+
+/** The folder under `<prefix><bucket>/` that holds hashed names; a source key that looks like one is hashed too. */
+const HASHED_DIR = '~h';
+const LOOKS_HASHED = /^~h\/[0-9a-f]{64}(?:$|[./])/;
+
+function fits(key: string): boolean {
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) return false;
+  return key.split('/').every((segment) => Buffer.byteLength(segment, 'utf8') <= MAX_SEGMENT_BYTES);
+}
+
+/**
+ * `<prefix><source bucket>/<source key><suffix>` when that fits S3's 1,024 bytes and every segment
+ * fits `MAX_SEGMENT_BYTES`; otherwise `<prefix><source bucket>/~h/<sha256 of the source key><suffix>`
+ * (the full key is inside the object: the card's `source.key`). A source key of the hashed shape
+ * (`~h/<64 hex>…`) is always hashed, so a readable name never equals a hashed one.
+ */
+export function sourceDerivedKey(prefix: string, source: ObjectRef, suffix: string): string {
+  const readable = `${prefix}${source.bucket}/${source.key}${suffix}`;
+  if (fits(readable) && !LOOKS_HASHED.test(source.key)) return readable;
+  const digest = createHash('sha256').update(source.key, 'utf8').digest('hex');
+  return `${prefix}${source.bucket}/${HASHED_DIR}/${digest}${suffix}`;
+}
+
+/** `<prefix><source bucket>/<source key>.json`: the per-source JSON objects (hashed when too long). */
 function perSource(prefix: DerivedPrefix, source: ObjectRef): string {
-  return `${prefix}${source.bucket}/${source.key}.json`;
+  return sourceDerivedKey(prefix, source, '.json');
 }
 
 /** `cards/<source bucket>/<source key>.json` */
@@ -155,10 +192,10 @@ export function accessLogKey(bucket: string, at: Date, writer: string): string {
 
 /** `lifecycle/restores/<source bucket>/<source key>.json`: a restore Strata started and its status. */
 export function restoreStatusKey(source: ObjectRef): string {
-  return `${DERIVED_PREFIXES.lifecycle}restores/${source.bucket}/${source.key}.json`;
+  return sourceDerivedKey(`${DERIVED_PREFIXES.lifecycle}restores/`, source, '.json');
 }
 
 /** `lifecycle/archive/<source bucket>/<source key>`: the manifest of an original archived as an erasure-protected object. */
 export function protectedArchiveKey(source: ObjectRef): string {
-  return `${DERIVED_PREFIXES.lifecycle}archive/${source.bucket}/${source.key}`;
+  return sourceDerivedKey(`${DERIVED_PREFIXES.lifecycle}archive/`, source, '');
 }

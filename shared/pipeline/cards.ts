@@ -3,7 +3,12 @@ import { CARD_VERSION, cardKey, cardSchema, type AssetCard, type CardDraft } fro
 
 /** Reads the card of `source`, or null when there is none (or it is unreadable, logged by the caller). */
 export async function readCard(gateway: StorageGateway, derivedBucket: string, source: ObjectRef): Promise<AssetCard | null> {
-  const ref = { bucket: derivedBucket, key: cardKey(source) };
+  return readCardAt(gateway, derivedBucket, cardKey(source));
+}
+
+/** Reads the card stored at `key` (from a listing of `cards/`: a hashed name says nothing of its source; the card does). */
+export async function readCardAt(gateway: StorageGateway, derivedBucket: string, key: string): Promise<AssetCard | null> {
+  const ref = { bucket: derivedBucket, key };
   let bytes: Buffer;
   try {
     ({ bytes } = await gateway.getBytes(ref)); // one request: no HEAD first

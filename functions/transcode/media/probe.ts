@@ -6,6 +6,7 @@
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import type { MediaTool } from './ffmpeg';
 import { lastErrorLine, runTool } from './runner';
+import { protocolWhitelist } from './source';
 
 export interface FrameRate {
   /** ffprobe's r_frame_rate: the base (lowest common) rate; the timing grid for VFR. */
@@ -231,7 +232,7 @@ export function primaryVideo(probe: MediaProbe): VideoStreamInfo | null {
 export async function probeMedia(ffprobe: MediaTool, input: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<MediaProbe> {
   const result = await runTool({
     tool: ffprobe,
-    args: ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...(/^https?:/.test(input) ? ['-rw_timeout', '15000000'] : []), '-i', input],
+    args: ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-protocol_whitelist', protocolWhitelist(input), ...(/^https?:/.test(input) ? ['-rw_timeout', '15000000'] : []), '-i', input],
     timeoutMs: options.timeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
   });

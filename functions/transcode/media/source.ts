@@ -48,9 +48,24 @@ export async function obtainInput(ctx: ProcessorContext, ws: Workspace, mode: 'a
   return { input: path, via: 'download' };
 }
 
-/** Extra ffmpeg input options for network inputs (reconnects, read timeout). */
+/**
+ * The protocols ffmpeg/ffprobe may open while reading `input`, and anything the input refers to
+ * (playlists, references, concat lists): the presigned URL's scheme with what carries it
+ * (`https` needs `tls` and `tcp`), `file` for the invocation's own temporary files, `pipe` for
+ * stdin. Sniffing and ffmpeg's own checks already stop playlist tricks; this is the second lock.
+ */
+export function protocolWhitelist(input: string): string {
+  if (/^https:/i.test(input)) return 'https,tls,tcp';
+  if (/^http:/i.test(input)) return 'http,tcp';
+  if (/^pipe:/i.test(input)) return 'pipe';
+  return 'file';
+}
+
+/** ffmpeg/ffprobe input options for `input`, before its `-i`: the protocol whitelist; for URLs also reconnects and a read timeout. */
 export function inputOptions(input: string): string[] {
-  return /^https?:/.test(input)
-    ? ['-reconnect', '1', '-reconnect_on_network_error', '1', '-reconnect_delay_max', '4', '-rw_timeout', '15000000']
-    : [];
+  return [
+    '-protocol_whitelist',
+    protocolWhitelist(input),
+    ...(/^https?:/i.test(input) ? ['-reconnect', '1', '-reconnect_on_network_error', '1', '-reconnect_delay_max', '4', '-rw_timeout', '15000000'] : []),
+  ];
 }

@@ -73,7 +73,7 @@ export async function buildFallbackMp4(o: {
 }): Promise<void> {
   const result = await runTool({
     tool: o.tools.ffmpeg,
-    args: ['-v', 'error', '-f', 'mpegts', '-i', 'pipe:0', '-map', '0:v:0', '-map', '0:a:0?', '-map_metadata', '-1', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', '-y', o.outPath],
+    args: ['-v', 'error', ...inputOptions('pipe:0'), '-f', 'mpegts', '-i', 'pipe:0', '-map', '0:v:0', '-map', '0:a:0?', '-map_metadata', '-1', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', '-y', o.outPath],
     stdin: concatObjects(o.gateway, o.bucket, o.segmentKeys),
     stallTimeoutMs: o.stallTimeoutMs,
   });

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { describeError } from '@strata/core/errors';
 import { cardKey } from '../../../shared/contracts';
-import { readCard } from '../../../shared/pipeline/cards';
+import { readCardAt } from '../../../shared/pipeline/cards';
 import { createLogger } from '../../../shared/log';
 import { runTranscode } from '../../../functions/transcode/run';
 import { staleImageOutputs } from '../../../functions/transcode/image/reprocessPlan';
@@ -66,8 +66,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const tmp = await mkdtemp(join(tmpdir(), 'strata-reprocess-'));
   try {
     for (const key of cardKeys) {
-      const sourceKey = key.slice(base.length, -'.json'.length);
-      const card = await readCard(gateway, derived, { bucket: upload, key: sourceKey });
+      // The card names its source (a long key's card has a hashed name).
+      const card = await readCardAt(gateway, derived, key);
+      const sourceKey = card?.source.key ?? key.slice(base.length, -'.json'.length);
       const stale = card ? staleImageOutputs(card, config.images.recipes) : null;
       if (card && stale) {
         const item: Item = { key: sourceKey, outcome: 'planned', ...stale };

@@ -107,7 +107,8 @@ function planChecksum(headers: IncomingHttpHeaders, chunked: boolean): BodyPlan[
   if (!algorithm) return null;
   const expected = fromHeader ? single(headers, `x-amz-checksum-${fromHeader}`)!.trim() : null;
   if (expected !== null && !isWellFormedDigest(algorithm, expected)) {
-    throw s3Error('InvalidRequest', `Value for x-amz-checksum-${algorithm} header is invalid.`);
+    // S3 answers a checksum value that is not a digest at all as a mismatch.
+    throw s3Error('BadDigest', `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`);
   }
   return { algorithm, expected, inTrailer: trailerAlgorithm !== null };
 }

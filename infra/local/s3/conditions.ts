@@ -33,19 +33,16 @@ export function writeConditionsOf(ctx: RequestContext): WriteConditions {
 }
 
 /**
- * S3 conditional writes: `If-None-Match: *` fails with 412 when the key exists; `If-Match`
+ * S3 conditional writes: `If-None-Match: *` fails with 412 when the key exists (with ETags:
+ * when the object has one of them); `If-Match`
  * fails with 412 on another ETag and with 404 NoSuchKey when there is no object (S3 User
  * Guide, "Conditional write behavior").
  */
 export function checkWriteConditions(conditions: WriteConditions | undefined, current: Versioned | null): void {
   if (!conditions) return;
   const { ifMatch, ifNoneMatch } = conditions;
-  if (ifNoneMatch !== undefined) {
-    if (ifNoneMatch.trim() !== '*') {
-      throw s3Error('NotImplemented', 'A header you provided implies functionality that is not implemented', { Header: 'If-None-Match' });
-    }
-    if (current) throw preconditionFailed('If-None-Match');
-  }
+  // `*`: the key must not exist; ETags: the current object must not be one of them.
+  if (ifNoneMatch !== undefined && current && etagListMatches(ifNoneMatch, current.etag)) throw preconditionFailed('If-None-Match');
   if (ifMatch !== undefined) {
     if (!current) throw s3Error('NoSuchKey', 'The specified key does not exist.');
     if (!etagListMatches(ifMatch, current.etag)) throw preconditionFailed('If-Match');

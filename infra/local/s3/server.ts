@@ -203,6 +203,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
   };
 
   const server = createServer(front);
+  // A client that half-closes (FIN) after a complete request still gets its answer, as from S3.
+  (server as typeof server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(options.port, '127.0.0.1', () => ok());

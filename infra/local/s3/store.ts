@@ -258,6 +258,9 @@ export class AtomicStore extends FilesystemStore {
       if (!isHead && isReadBlocked(record.meta)) throw invalidObjectState(storageClassOf(record.meta));
       checkCustomerKey(record.strata.sse, ctx?.headers ?? {});
       checkReadConditions(ctx, record);
+      // s3rver answers 304 (If-None-Match, If-Modified-Since) without these; S3 sends them.
+      ctx?.res.setHeader('ETag', JSON.stringify(record.etag));
+      ctx?.res.setHeader('Last-Modified', record.lastModified.toUTCString());
       const range = ctx?.query.has('partNumber') ? partRange(ctx, record) : parseRange(header(ctx, 'range'), record.size);
       const metadata = metadataOf(record);
       const extra = await this.responseHeaders(bucket, key, record, ctx, range !== null);

@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +9,8 @@ import { QuarantineError } from '../../../../shared/pipeline/errors';
 import { getMediaTools } from '../../../../functions/transcode/media/ffmpeg';
 import { checkLimits } from '../../../../functions/transcode/media/limits';
 import { normaliseProbe, probeMedia } from '../../../../functions/transcode/media/probe';
+import { runTool } from '../../../../functions/transcode/media/runner';
+import { inputOptions, protocolWhitelist } from '../../../../functions/transcode/media/source';
 import { SHARED_DIR, makeAudio, makeClip } from './fixtures';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-probe-'));
@@ -105,5 +109,41 @@ describe('checkLimits', () => {
       const p = await probe(await makeAudio(dir, `a-${codec}`, { codec, seconds: 1 }));
       expect(checkLimits(p, media), codec).toBe('audio');
     }
+  });
+
+  it('opens no protocol the input does not need (-protocol_whitelist), even if sniffing let a playlist through', async () => {
+    // Another service on this machine: any connection to it is a request the job must never make.
+    let connections = 0;
+    const other = createNetServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((ok) => other.listen(0, '127.0.0.1', ok));
+    const otherPort = (other.address() as AddressInfo).port;
+    // The presigned URL (http, as the local stack's) serves a playlist whose segment is an https URL:
+    // ffmpeg's own default for an http input would allow https, tls, rtp, udp…
+    const source = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' });
+      res.end(`#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nhttps://127.0.0.1:${otherPort}/seg0.ts\n#EXT-X-ENDLIST\n`);
+    });
+    await new Promise<void>((ok) => source.listen(0, '127.0.0.1', ok));
+    try {
+      const url = `http://127.0.0.1:${(source.address() as AddressInfo).port}/uploads/clip.m3u8?X-Amz-Signature=0`;
+      const tools = await getMediaTools();
+      await expect(probe(url)).rejects.toBeInstanceOf(QuarantineError);
+      const run = await runTool({ tool: tools.ffmpeg, args: ['-v', 'error', ...inputOptions(url), '-i', url, '-f', 'null', '-'], timeoutMs: 20_000 });
+      expect(run.exitCode).not.toBe(0);
+      expect(run.stderrTail).toMatch(/not on whitelist 'http,tcp'/);
+      expect(connections).toBe(0);
+      // The control: without the whitelist, ffmpeg does connect.
+      await runTool({ tool: tools.ffmpeg, args: ['-v', 'error', '-rw_timeout', '3000000', '-i', url, '-f', 'null', '-'], timeoutMs: 20_000 });
+      expect(connections).toBeGreaterThan(0);
+    } finally {
+      await new Promise((ok) => source.close(ok));
+      await new Promise((ok) => other.close(ok));
+    }
+    expect(protocolWhitelist('https://bucket.cos.example/key?X-Amz-Signature=1')).toBe('https,tls,tcp');
+    expect(protocolWhitelist('http://127.0.0.1:4568/uploads/a.mp4')).toBe('http,tcp');
+    expect(protocolWhitelist('/tmp/job/source')).toBe('file');
   });
 });

@@ -55,7 +55,7 @@ describe('upload checksums', () => {
     const key = `sum-${algorithm}`;
     await s3.client().send(new PutObjectCommand({ Bucket: 'uploads', Key: key, Body: 'old' }));
     const malformed = await raw(s3.server.endpoint, { method: 'PUT', path: `/uploads/${key}`, headers: { [`x-amz-checksum-${algorithm}`]: `${value}AAAA` }, body: data });
-    expect([malformed.status, errorCode(malformed)]).toEqual([400, 'InvalidRequest']);
+    expect([malformed.status, errorCode(malformed)]).toEqual([400, 'BadDigest']);
     const mismatch = await raw(s3.server.endpoint, {
       method: 'PUT',
       path: `/uploads/${key}`,

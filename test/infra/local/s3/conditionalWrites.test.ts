@@ -57,9 +57,15 @@ describe('conditional PUT', () => {
     expect(await text('cond.txt')).toBe('original');
   });
 
-  it('refuses If-None-Match values other than * on writes (501, as S3)', async () => {
-    const res = await raw(s3.server.endpoint, { method: 'PUT', path: '/uploads/cond2.txt', headers: { 'if-none-match': '"abc"' }, body: 'x' });
-    expect([res.status, errorCode(res)]).toEqual([501, 'NotImplemented']);
+  it('takes If-None-Match with ETags on writes: 412 when the object has one of them, written otherwise', async () => {
+    const first = await raw(s3.server.endpoint, { method: 'PUT', path: '/uploads/cond2.txt', headers: { 'if-none-match': '"abc"' }, body: 'x' });
+    expect(first.status).toBe(200);
+    const etag = first.headers.etag as string;
+    const same = await raw(s3.server.endpoint, { method: 'PUT', path: '/uploads/cond2.txt', headers: { 'if-none-match': etag }, body: 'y' });
+    expect([same.status, errorCode(same)]).toEqual([412, 'PreconditionFailed']);
+    const other = await raw(s3.server.endpoint, { method: 'PUT', path: '/uploads/cond2.txt', headers: { 'if-none-match': '"badetag"' }, body: 'z' });
+    expect(other.status).toBe(200);
+    expect(await text('cond2.txt')).toBe('z');
   });
 
   it('applies If-None-Match and If-Match to CopyObject destinations', async () => {
@@ -95,7 +101,7 @@ describe('conditional GET and HEAD', () => {
     expect(await outcome(client.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'read.txt', IfMatch: '"0123"' })))).toMatch(/^412/);
     expect(await outcome(client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'read.txt', IfMatch: ETag })))).toBe('ok');
     const unquoted = await raw(s3.server.endpoint, { method: 'GET', path: '/uploads/read.txt', headers: { 'if-none-match': ETag!.replace(/"/g, '') } });
-    expect(unquoted.status).toBe(304);
+    expect([unquoted.status, unquoted.headers.etag, typeof unquoted.headers['last-modified']]).toEqual([304, ETag, 'string']);
     const past = new Date(Date.now() - 3_600_000);
     expect(await outcome(client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'read.txt', IfUnmodifiedSince: past })))).toBe('412 PreconditionFailed');
   });

@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,5 +113,22 @@ describe('every operation answers correctly or 501 NotImplemented, never a wrong
     const attributes = await raw(s3.server.endpoint, { method: 'GET', path: '/uploads/obj', query: { attributes: '' }, headers: { 'x-amz-object-attributes': 'ETag,ObjectSize' } });
     expect(attributes.body).toContain('<ObjectSize>4</ObjectSize>');
     expect(attributes.body).not.toContain('body');
+  });
+});
+
+describe('a client that half-closes after a complete request', () => {
+  it('still gets the answer', async () => {
+    const { port } = s3.server;
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end(`GET /uploads/obj HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+      let data = '';
+      socket.on('data', (chunk) => {
+        data += chunk.toString();
+      });
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 403 /);
+    expect(reply).toContain('<Code>AccessDenied</Code>');
   });
 });
