@@ -156,8 +156,8 @@ export function registerOperationsRoutes(app: ApiApp, deps: ApiDeps): void {
       const items = await Promise.all(
         page.entries.map((e) =>
           limit(async () => {
-            const record = JSON.parse((await deps.gateway.getBytes({ bucket: derived, key: e.key })).bytes.toString('utf8')) as { reason?: { code?: string; message?: string }; quarantinedAt?: string };
-            return { key: e.key.slice(root.length, -'.json'.length), reason: { code: String(record.reason?.code ?? 'unknown'), message: String(record.reason?.message ?? '') }, quarantinedAt: record.quarantinedAt ?? null };
+            const record = JSON.parse((await deps.gateway.getBytes({ bucket: derived, key: e.key })).bytes.toString('utf8')) as { source?: { key?: string }; reason?: { code?: string; message?: string }; quarantinedAt?: string };
+            return { key: record.source?.key ?? e.key.slice(root.length, -'.json'.length), reason: { code: String(record.reason?.code ?? 'unknown'), message: String(record.reason?.message ?? '') }, quarantinedAt: record.quarantinedAt ?? null };
           }),
         ),
       );
