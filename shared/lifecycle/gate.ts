@@ -2,7 +2,8 @@
  * The feature-complete gate: an original never moves to a colder class until its asset card is
  * complete. Complete means: the card is `done` and describes these bytes (size, etag), every
  * rendition it lists exists with the size and checksums the card recorded (one HEAD each), and,
- * when features are required, `features.status` is `done`. Otherwise the reason, which the plan
+ * when features are required (STRATA_LIFECYCLE_REQUIRE_FEATURES, default true), `features.status`
+ * is `done` (or `skipped`: nothing to extract for the type). Otherwise the reason, which the plan
  * lists under `held`. Derived data is not gated (it moves only when a rule on its bucket says so).
  */
 import type { StorageGateway } from '@strata/core';
@@ -46,7 +47,8 @@ export async function cardIncomplete(card: AssetCard | null, version: ObjectVers
   }
   if (options.requireFeatures) {
     const features = card.features as { status?: unknown } | undefined;
-    if (features?.status !== 'done') return `held by the feature-complete gate: features not extracted (${features ? `status ${String(features.status)}` : 'no features on the card'})`;
+    // `skipped`: the features function had nothing to extract for this type.
+    if (features?.status !== 'done' && features?.status !== 'skipped') return `held by the feature-complete gate: features not extracted (${features ? `status ${String(features.status)}` : 'no features on the card'})`;
   }
   return null;
 }

@@ -4,10 +4,10 @@
  */
 export { parseLifecycleRules, matchesFilter, type LifecycleRules, type Rule, type LifecycleInput } from './rules';
 export { parseState, parseVersion, groupByKey, type LifecycleState, type ObjectVersion, type IncompleteUpload, type Versioning } from './state';
-export { createPlanner, planLifecycle, planVersionStream, DEFAULT_MIN_TRANSITION_SIZE, type Plan, type PlanAction, type HeldAction, type PlanOptions, type ActionKind, type KeyPlanner } from './planner';
+export { createPlanner, planLifecycle, planVersionStream, planVersionBatches, DEFAULT_MIN_TRANSITION_SIZE, type Plan, type PlanAction, type HeldAction, type PlanOptions, type ActionKind, type KeyPlanner } from './planner';
 export { classProfile, S3_PROFILE, COS_PROFILE, type ClassProfile, type ProfileName } from './classes';
 export { dueAt } from './days';
-export { parseManifest, readInventory, splitCsvLine, type InventoryManifest } from './inventory';
+export { parseManifest, readInventory, readInventoryBatches, splitCsvLine, type InventoryManifest } from './inventory';
 export { listVersions, inventoryVersions } from './sources';
 export { cardIncomplete, gateOriginal, type GateOptions } from './gate';
 export { runLifecycle, readCheckpoint, defaultApplier, type RunDeps, type RunOptions, type RunReport, type Checkpoint, type ActionApplier, type ActionCounts } from './run';
@@ -15,3 +15,5 @@ export { lifecycleRulesKey, lifecycleCheckpointKey, lifecycleReportKey, accessLo
 export { runLifecycleJob, type JobOptions, type JobResult } from './job';
 export { archiveProtected, type ProtectArchiveOptions, type ProtectArchiveResult } from './protect';
 export { restoreStatus, startRestore, archivedReadStatus, completeProtectedRestore, type RestoreReport, type RestoreDeps, type RestoreTier } from './restore';
+export { createCostAccumulator, parsePriceTable, DEFAULT_PRICES, type PriceTable, type CostReport, type ClassCost } from './cost';
+export { createAccessLog, lastReads, holdRecentlyRead, withAccessLog, type AccessLog } from './access';

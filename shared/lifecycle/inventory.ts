@@ -5,7 +5,6 @@
  * Rows stream out one at a time (memory stays flat at any size); the report lists a bucket
  * sorted by key, versions of a key together, as the planner's stream form needs.
  */
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { StrataError } from '@strata/core/errors';
@@ -71,6 +70,7 @@ export function splitCsvLine(line: string): string[] {
 }
 
 function decodeKey(s: string): string {
+  if (!s.includes('%') && !s.includes('+')) return s;
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '));
   } catch {
@@ -80,48 +80,68 @@ function decodeKey(s: string): string {
 
 /** One inventory row as an object version (no zod on this path: a bench reads a million). */
 export function rowToVersion(fields: readonly string[], col: Readonly<Record<string, number>>, where: string): ObjectVersion {
-  const get = (name: string): string | undefined => {
-    const i = col[name];
-    return i === undefined ? undefined : fields[i];
-  };
-  const key = decodeKey(get('Key') ?? '');
-  const lastModified = new Date(get('LastModifiedDate') ?? '');
-  const sizeText = get('Size') ?? '';
+  // Plain lookups, no helper closure: this runs once per row of reports with millions of rows.
+  const ki = col.Key;
+  const key = decodeKey((ki === undefined ? undefined : fields[ki]) ?? '');
+  const mi = col.LastModifiedDate;
+  const lastModified = new Date((mi === undefined ? undefined : fields[mi]) ?? '');
+  const si = col.Size;
+  const sizeText = (si === undefined ? undefined : fields[si]) ?? '';
   const size = sizeText === '' ? 0 : Number(sizeText);
   if (!key || Number.isNaN(lastModified.getTime()) || !Number.isInteger(size) || size < 0) {
     throw new StrataError('InvalidInventory', `inventory row ${where}: needs Key, an integer Size and an ISO LastModifiedDate`);
   }
-  const versionId = get('VersionId');
-  const isLatest = get('IsLatest');
-  const isDeleteMarker = get('IsDeleteMarker');
+  const vi = col.VersionId;
+  const versionId = vi === undefined ? undefined : fields[vi];
+  const li = col.IsLatest;
+  const isLatest = li === undefined ? undefined : fields[li];
+  const di = col.IsDeleteMarker;
+  const ci = col.StorageClass;
   return {
     key,
     size,
     lastModified,
-    storageClass: get('StorageClass') || 'STANDARD',
+    storageClass: (ci === undefined ? undefined : fields[ci]) || 'STANDARD',
     tags: null,
     versionId: versionId === undefined || versionId === '' ? null : versionId,
     isLatest: isLatest === undefined ? true : isLatest === 'true',
-    isDeleteMarker: isDeleteMarker === 'true',
+    isDeleteMarker: di !== undefined && fields[di] === 'true',
     noncurrentSince: null,
   };
 }
 
-/** Streams the versions of every file of a report; `open` returns a file's bytes. */
-export async function* readInventory(manifest: InventoryManifest, open: (key: string) => Promise<Readable>): AsyncGenerator<ObjectVersion> {
+/**
+ * Streams the versions of every file of a report in batches (one per chunk read: no per-row
+ * async step, which would cost more than the row itself); `open` returns a file's bytes.
+ */
+export async function* readInventoryBatches(manifest: InventoryManifest, open: (key: string) => Promise<Readable>): AsyncGenerator<ObjectVersion[]> {
   const col: Record<string, number> = {};
   manifest.fileSchema.forEach((name, i) => {
     col[name] = i;
   });
   for (const file of manifest.files) {
     const raw = await open(file.key);
-    const text = file.key.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-    const lines = createInterface({ input: text, crlfDelay: Infinity });
+    const text = file.key.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+    text.setEncoding('utf8');
+    let rest = '';
     let n = 0;
-    for await (const line of lines) {
-      n++;
-      if (!line) continue;
-      yield rowToVersion(splitCsvLine(line), col, `${file.key}:${n}`);
+    for await (const chunk of text as AsyncIterable<string>) {
+      const data = rest + chunk;
+      const lines = data.split('\n');
+      rest = lines.pop() ?? '';
+      const batch: ObjectVersion[] = [];
+      for (const line of lines) {
+        n++;
+        const l = line.endsWith('\r') ? line.slice(0, -1) : line;
+        if (l) batch.push(rowToVersion(splitCsvLine(l), col, `${file.key}:${n}`));
+      }
+      if (batch.length > 0) yield batch;
     }
+    if (rest) yield [rowToVersion(splitCsvLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest), col, `${file.key}:${n + 1}`)];
   }
+}
+
+/** The same, one version at a time. */
+export async function* readInventory(manifest: InventoryManifest, open: (key: string) => Promise<Readable>): AsyncGenerator<ObjectVersion> {
+  for await (const batch of readInventoryBatches(manifest, open)) yield* batch;
 }

@@ -7,6 +7,7 @@ import { hasCode, type StorageGateway } from '@strata/core';
 import type { Config } from '../config';
 import { classProfile } from './classes';
 import { gateOriginal } from './gate';
+import { holdRecentlyRead, lastReads } from './access';
 import { lifecycleRulesKey } from '../contracts/derivedKeys';
 import { parseLifecycleRules, type LifecycleRules } from './rules';
 import { runLifecycle, type ActionApplier, type RunReport } from './run';
@@ -54,6 +55,15 @@ export async function runLifecycleJob(config: Config, gateway: StorageGateway, o
     }
     const rules: LifecycleRules = parseLifecycleRules(input, classProfile(profile));
     const gateOptions = { gateway, derivedBucket: derived, requireFeatures: config.lifecycle.requireFeatures };
+    const now = options.now ?? new Date();
+    const days = config.lifecycle.accessDays;
+    // Access-based tiering: recently read objects stay warm (reads from the batched access logs).
+    const recent = days > 0 ? holdRecentlyRead(await lastReads(gateway, derived, bucket, new Date(now.getTime() - days * 86_400_000)), now, days) : null;
+    const isOriginals = bucket === config.buckets.upload;
+    const gate =
+      recent || isOriginals
+        ? async (v: Parameters<typeof gateOriginal>[0], b: string) => recent?.(v) ?? (isOriginals ? gateOriginal(v, b, gateOptions) : null)
+        : undefined;
     const report = await runLifecycle(
       {
         gateway,
@@ -62,7 +72,7 @@ export async function runLifecycleJob(config: Config, gateway: StorageGateway, o
         deadline: options.deadline,
         ratePerSecond: options.ratePerSecond ?? config.lifecycle.ratePerSecond,
         // Originals wait for a complete card; derived data is not gated.
-        ...(bucket === config.buckets.upload ? { gate: (v, b) => gateOriginal(v, b, gateOptions) } : {}),
+        ...(gate ? { gate } : {}),
         ...(options.apply ? { apply: options.apply } : {}),
         ...(options.onAction ? { onAction: options.onAction } : {}),
         ...(options.checkpointEveryMs !== undefined ? { checkpointEveryMs: options.checkpointEveryMs } : {}),

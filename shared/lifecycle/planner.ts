@@ -17,7 +17,7 @@
  *   128 KB unless the rule filters on size (`TransitionDefaultMinimumObjectSize`).
  */
 import { classProfile, type ClassProfile, type ProfileName } from './classes';
-import { ageInDays, dueAt, isoDay } from './days';
+import { ageInDays, dueMs, isoDay } from './days';
 import { matchesFilter, parseLifecycleRules, type LifecycleRules, type Rule } from './rules';
 import { groupByKey, sortNewestFirst, type IncompleteUpload, type LifecycleState, type ObjectVersion, type Versioning } from './state';
 
@@ -63,17 +63,57 @@ export interface Plan {
 /** 128 KB: the default minimum size for transitions. */
 export const DEFAULT_MIN_TRANSITION_SIZE = 128 * 1024;
 
+/** A due action of one rule; its reason is written only for the one that wins. */
 interface Candidate {
   readonly rule: Rule;
-  readonly due: Date;
-  readonly what: string;
+  /** ms since epoch. */
+  readonly due: number;
+  readonly kind: 'transition' | 'noncurrent-transition' | 'expiration' | 'marker' | 'noncurrent-expiration' | 'abort';
   readonly target?: string;
+  readonly days?: number | undefined;
+  readonly date?: Date | undefined;
+  readonly newer?: number | undefined;
+  readonly newerCount?: number;
+  readonly since?: Date;
 }
 
-function earliest(cands: readonly Candidate[]): Candidate | undefined {
-  let best: Candidate | undefined;
-  for (const c of cands) if (!best || c.due.getTime() < best.due.getTime()) best = c;
-  return best;
+const NO_TAGS: readonly { Key: string; Value: string }[] = [];
+
+/** YYYY-MM-DD of a midnight (cached: a plan names few distinct days). */
+const dayCache = new Map<number, string>();
+const day = (ms: number): string => {
+  let d = dayCache.get(ms);
+  if (d === undefined) {
+    d = isoDay(new Date(ms));
+    if (dayCache.size < 100_000) dayCache.set(ms, d);
+  }
+  return d;
+};
+
+/** The rule element and due date behind a candidate, as the reason's first part. */
+function describe(c: Candidate): string {
+  const newer = c.newer !== undefined ? `, NewerNoncurrentVersions=${c.newer} (${c.newerCount} newer)` : '';
+  switch (c.kind) {
+    case 'transition':
+    case 'noncurrent-transition': {
+      const nc = c.kind === 'noncurrent-transition';
+      const when = c.days !== undefined ? `${nc ? 'NoncurrentDays' : 'Days'}=${c.days}` : `Date=${day((c.date as Date).getTime())}`;
+      return `${nc ? 'NoncurrentVersionTransition' : 'Transition'} to ${c.target} (${when}${newer}) due ${day(c.due)}`;
+    }
+    case 'expiration':
+      return c.days !== undefined ? `Expiration Days=${c.days} due ${day(c.due)}` : `Expiration Date=${day(c.due)}`;
+    case 'marker':
+      return c.days !== undefined ? `Expiration Days=${c.days} (cleans up expired delete markers) due ${day(c.due)}` : 'ExpiredObjectDeleteMarker';
+    case 'noncurrent-expiration':
+      return `NoncurrentVersionExpiration (NoncurrentDays=${c.days}${newer}) due ${day(c.due)}, noncurrent since ${(c.since as Date).toISOString()}`;
+    case 'abort':
+      return `AbortIncompleteMultipartUpload (DaysAfterInitiation=${c.days}) due ${day(c.due)}, initiated ${(c.since as Date).toISOString()}`;
+  }
+}
+
+/** The earlier of two candidates (the first on a tie: configuration order). */
+function earlier(a: Candidate | undefined, b: Candidate): Candidate {
+  return !a || b.due < a.due ? b : a;
 }
 
 function transitionAllowedBySize(rules: LifecycleRules, profile: ClassProfile, rule: Rule, size: number, target: string): boolean {
@@ -81,24 +121,15 @@ function transitionAllowedBySize(rules: LifecycleRules, profile: ClassProfile, r
   return rules.defaultMinimumSize === 'varies_by_storage_class' && profile.smallObjectClasses.has(target);
 }
 
-/** The winning transition among due candidates, or undefined when it would not move the object. */
-function pickTransition(profile: ClassProfile, current: string, cands: readonly Candidate[]): Candidate | undefined {
-  if (cands.length === 0) return undefined;
-  const target = profile.preferred(cands.map((c) => c.target as string));
-  const from = profile.normalize(current);
-  if (target === from || !profile.canTransition(from, target)) return undefined;
-  return earliest(cands.filter((c) => profile.normalize(c.target as string) === target));
-}
-
 function action(v: { key: string; versionId?: string | null }, kind: ActionKind, c: Candidate, reason: string, storageClass: string | null = null, uploadId: string | null = null): PlanAction {
   return { key: v.key, versionId: v.versionId ?? null, uploadId, action: kind, storageClass, ruleId: c.rule.id, reason };
 }
 
-const day = (d: Date) => isoDay(d);
-
 export interface KeyPlanner {
   /** Plans one key: its versions (any order). */
   planKey(versions: ObjectVersion[]): Plan;
+  /** The same, adding to `plan` (no allocation per key: the streaming forms use it). */
+  planInto(versions: readonly ObjectVersion[], plan: Plan): void;
   planUpload(upload: IncompleteUpload): PlanAction | null;
 }
 
@@ -108,121 +139,129 @@ export function createPlanner(rules: LifecycleRules, options: PlanOptions): KeyP
   const now = options.now;
   const nowMs = now.getTime();
 
-  function transitionCandidates(v: ObjectVersion, applicable: readonly Rule[], base: Date, noncurrent: boolean, newerCount: number): Candidate[] {
-    const out: Candidate[] = [];
+  /**
+   * The winning due transition of `v` over the rules that apply: the profile's preferred class
+   * (then the earliest due); undefined when none is due or the winner would not move it.
+   */
+  function bestTransition(v: ObjectVersion, applicable: readonly Rule[], base: Date, noncurrent: boolean, newerCount: number): Candidate | undefined {
+    const baseMs = base.getTime();
+    let best: Candidate | undefined;
+    let bestRank = Number.POSITIVE_INFINITY;
     for (const rule of applicable) {
-      const specs = noncurrent
-        ? rule.noncurrentTransitions.filter((t) => t.newer === undefined || newerCount >= t.newer).map((t) => ({ days: t.days, date: undefined, storageClass: t.storageClass, newer: t.newer }))
-        : rule.transitions.map((t) => ({ ...t, newer: undefined }));
+      const specs: readonly { days?: number; date?: Date; storageClass: string; newer?: number }[] = noncurrent ? rule.noncurrentTransitions : rule.transitions;
       for (const t of specs) {
-        const due = t.days !== undefined ? dueAt(base, t.days) : (t.date as Date);
-        if (due.getTime() > nowMs) continue;
+        if (noncurrent && t.newer !== undefined && newerCount < t.newer) continue;
+        const due = t.days !== undefined ? dueMs(baseMs, t.days) : (t.date as Date).getTime();
+        if (due > nowMs) continue;
         if (!transitionAllowedBySize(rules, profile, rule, v.size, t.storageClass)) continue;
         if (profile.thirtyDayMinimum.has(t.storageClass) && ageInDays(v.lastModified, now) < 30) continue;
-        const when = t.days !== undefined ? `${noncurrent ? 'NoncurrentDays' : 'Days'}=${t.days}` : `Date=${day(t.date as Date)}`;
-        const newer = t.newer !== undefined ? `, NewerNoncurrentVersions=${t.newer} (${newerCount} newer)` : '';
-        out.push({ rule, due, target: t.storageClass, what: `${noncurrent ? 'NoncurrentVersionTransition' : 'Transition'} to ${t.storageClass} (${when}${newer}) due ${day(due)}` });
+        const target = profile.normalize(t.storageClass);
+        const rank = profile.rank(target);
+        if (best && (rank > bestRank || (rank === bestRank && due >= best.due))) continue;
+        bestRank = rank;
+        best = { rule, due, kind: noncurrent ? 'noncurrent-transition' : 'transition', target, days: t.days, date: t.date, newer: t.newer, newerCount };
       }
     }
-    return out;
+    if (!best) return undefined;
+    const from = profile.normalize(v.storageClass);
+    return best.target === from || !profile.canTransition(from, best.target as string) ? undefined : best;
   }
 
   function planCurrent(v: ObjectVersion, hasOthers: boolean, versioning: Versioning, plan: Plan): void {
-    const applicable = rules.rules.filter((r) => matchesFilter(r.filter, v.key, v.isDeleteMarker ? null : v.size, v.isDeleteMarker ? null : (v.tags ?? [])));
+    const applicable = rules.rules.filter((r) => matchesFilter(r.filter, v.key, v.isDeleteMarker ? null : v.size, v.isDeleteMarker ? null : (v.tags ?? NO_TAGS)));
+    if (applicable.length === 0) return;
     if (v.isDeleteMarker) {
       // Only an expired object delete marker (the key's only version) is ever removed.
       if (hasOthers) return;
-      const cands: Candidate[] = [];
+      let c: Candidate | undefined;
       for (const rule of applicable) {
         const e = rule.expiration;
-        if (e?.expiredObjectDeleteMarker) cands.push({ rule, due: v.lastModified, what: 'ExpiredObjectDeleteMarker' });
+        if (e?.expiredObjectDeleteMarker) c = earlier(c, { rule, due: v.lastModified.getTime(), kind: 'marker' });
         else if (e?.days !== undefined) {
-          const due = dueAt(v.lastModified, e.days);
-          if (due.getTime() <= nowMs) cands.push({ rule, due, what: `Expiration Days=${e.days} (cleans up expired delete markers) due ${day(due)}` });
+          const due = dueMs(v.lastModified.getTime(), e.days);
+          if (due <= nowMs) c = earlier(c, { rule, due, kind: 'marker', days: e.days });
         }
       }
-      const c = earliest(cands);
-      if (c) plan.actions.push(action(v, 'remove-delete-marker', c, `${c.what}: the delete marker is the only version left`));
+      if (c) plan.actions.push(action(v, 'remove-delete-marker', c, `${describe(c)}: the delete marker is the only version left`));
       return;
     }
-    const expirations: Candidate[] = [];
+    let exp: Candidate | undefined;
     for (const rule of applicable) {
       const e = rule.expiration;
       if (!e || e.expiredObjectDeleteMarker) continue;
-      const due = e.days !== undefined ? dueAt(v.lastModified, e.days) : (e.date as Date);
-      if (due.getTime() <= nowMs) expirations.push({ rule, due, what: e.days !== undefined ? `Expiration Days=${e.days} due ${day(due)}` : `Expiration Date=${day(due)}` });
+      const due = e.days !== undefined ? dueMs(v.lastModified.getTime(), e.days) : (e.date as Date).getTime();
+      if (due <= nowMs) exp = earlier(exp, { rule, due, kind: 'expiration', days: e.days });
     }
-    const exp = earliest(expirations);
-    const tr = pickTransition(profile, v.storageClass, transitionCandidates(v, applicable, v.lastModified, false, 0));
+    const tr = bestTransition(v, applicable, v.lastModified, false, 0);
     const permanent = versioning === 'Unversioned' || (versioning === 'Suspended' && v.versionId === 'null');
     if (exp && permanent) {
-      const how = versioning === 'Unversioned' ? 'deletes the object (unversioned bucket)' : "replaces the null version with a delete marker (versioning suspended)";
-      plan.actions.push(action(v, 'expire', exp, `${exp.what}: ${how}${tr ? `; permanent deletion beats the transition to ${tr.target}` : ''}`));
+      const how = versioning === 'Unversioned' ? 'deletes the object (unversioned bucket)' : 'replaces the null version with a delete marker (versioning suspended)';
+      plan.actions.push(action(v, 'expire', exp, `${describe(exp)}: ${how}${tr ? `; permanent deletion beats the transition to ${tr.target}` : ''}`));
       return;
     }
     if (tr) {
       const heldReason = options.hold?.(v, tr.target as string, tr.rule.id) ?? null;
       if (heldReason === null) {
-        plan.actions.push(action(v, 'transition', tr, `${tr.what}, from ${v.storageClass}${exp ? '; transition beats the creation of a delete marker' : ''}`, tr.target as string));
+        plan.actions.push(action(v, 'transition', tr, `${describe(tr)}, from ${v.storageClass}${exp ? '; transition beats the creation of a delete marker' : ''}`, tr.target as string));
         return;
       }
       plan.held.push({ key: v.key, versionId: v.versionId, storageClass: tr.target as string, ruleId: tr.rule.id, reason: heldReason });
     }
-    if (exp) plan.actions.push(action(v, 'expire', exp, `${exp.what}: adds a delete marker (versioning ${versioning === 'Suspended' ? 'suspended, not the null version' : 'enabled'}); the version becomes noncurrent`));
+    if (exp) plan.actions.push(action(v, 'expire', exp, `${describe(exp)}: adds a delete marker (versioning ${versioning === 'Suspended' ? 'suspended, not the null version' : 'enabled'}); the version becomes noncurrent`));
   }
 
   function planNoncurrent(v: ObjectVersion, since: Date, newerCount: number, plan: Plan): void {
-    const applicable = rules.rules.filter((r) => matchesFilter(r.filter, v.key, v.size, v.tags ?? []));
-    const expirations: Candidate[] = [];
+    const applicable = rules.rules.filter((r) => matchesFilter(r.filter, v.key, v.size, v.tags ?? NO_TAGS));
+    let exp: Candidate | undefined;
     for (const rule of applicable) {
       const e = rule.noncurrentExpiration;
       if (!e || (e.newer !== undefined && newerCount < e.newer)) continue;
-      const due = dueAt(since, e.days);
-      if (due.getTime() <= nowMs) {
-        const newer = e.newer !== undefined ? `, NewerNoncurrentVersions=${e.newer} (${newerCount} newer)` : '';
-        expirations.push({ rule, due, what: `NoncurrentVersionExpiration (NoncurrentDays=${e.days}${newer}) due ${day(due)}, noncurrent since ${since.toISOString()}` });
-      }
+      const due = dueMs(since.getTime(), e.days);
+      if (due <= nowMs) exp = earlier(exp, { rule, due, kind: 'noncurrent-expiration', days: e.days, newer: e.newer, newerCount, since });
     }
-    const exp = earliest(expirations);
     if (exp) {
-      plan.actions.push(action(v, 'delete-noncurrent', exp, exp.what));
+      plan.actions.push(action(v, 'delete-noncurrent', exp, describe(exp)));
       return;
     }
-    const tr = pickTransition(profile, v.storageClass, transitionCandidates(v, applicable, since, true, newerCount));
+    const tr = bestTransition(v, applicable, since, true, newerCount);
     if (!tr) return;
     const heldReason = options.hold?.(v, tr.target as string, tr.rule.id) ?? null;
     if (heldReason !== null) plan.held.push({ key: v.key, versionId: v.versionId, storageClass: tr.target as string, ruleId: tr.rule.id, reason: heldReason });
-    else plan.actions.push(action(v, 'transition', tr, `${tr.what}, from ${v.storageClass}`, tr.target as string));
+    else plan.actions.push(action(v, 'transition', tr, `${describe(tr)}, from ${v.storageClass}`, tr.target as string));
+  }
+
+  function planInto(input: readonly ObjectVersion[], plan: Plan): void {
+    const versions = input.length === 1 ? input : sortNewestFirst([...input]);
+    let newerNoncurrent = 0;
+    for (let i = 0; i < versions.length; i++) {
+      const v = versions[i] as ObjectVersion;
+      const versioning: Versioning = options.versioning ?? (v.versionId === null ? 'Unversioned' : 'Enabled');
+      if (v.isLatest || versioning === 'Unversioned') {
+        planCurrent(v, versions.length > 1, versioning, plan);
+        continue;
+      }
+      if (v.isDeleteMarker) continue;
+      const since = v.noncurrentSince ?? versions[i - 1]?.lastModified ?? v.lastModified;
+      planNoncurrent(v, since, newerNoncurrent, plan);
+      newerNoncurrent++;
+    }
   }
 
   return {
+    planInto,
     planKey(input) {
       const plan: Plan = { actions: [], held: [] };
-      const versions = sortNewestFirst([...input]);
-      let newerNoncurrent = 0;
-      for (let i = 0; i < versions.length; i++) {
-        const v = versions[i] as ObjectVersion;
-        const versioning: Versioning = options.versioning ?? (v.versionId === null ? 'Unversioned' : 'Enabled');
-        if (v.isLatest || versioning === 'Unversioned') {
-          planCurrent(v, versions.length > 1, versioning, plan);
-          continue;
-        }
-        if (v.isDeleteMarker) continue;
-        const since = v.noncurrentSince ?? versions[i - 1]?.lastModified ?? v.lastModified;
-        planNoncurrent(v, since, newerNoncurrent, plan);
-        newerNoncurrent++;
-      }
+      planInto(input, plan);
       return plan;
     },
     planUpload(u) {
-      const cands: Candidate[] = [];
+      let c: Candidate | undefined;
       for (const rule of rules.rules) {
         if (rule.abortDays === undefined || rule.hasSizeFilter || !matchesFilter(rule.filter, u.key, null, null)) continue;
-        const due = dueAt(u.initiated, rule.abortDays);
-        if (due.getTime() <= nowMs) cands.push({ rule, due, what: `AbortIncompleteMultipartUpload (DaysAfterInitiation=${rule.abortDays}) due ${day(due)}, initiated ${u.initiated.toISOString()}` });
+        const due = dueMs(u.initiated.getTime(), rule.abortDays);
+        if (due <= nowMs) c = earlier(c, { rule, due, kind: 'abort', days: rule.abortDays, since: u.initiated });
       }
-      const c = earliest(cands);
-      return c ? action(u, 'abort-multipart-upload', c, c.what, null, u.uploadId) : null;
+      return c ? action(u, 'abort-multipart-upload', c, describe(c), null, u.uploadId) : null;
     },
   };
 }
@@ -256,6 +295,27 @@ export async function* planVersionStream(rules: LifecycleRules, versions: AsyncI
       group = [];
     }
     group.push(v);
+  }
+  if (group.length > 0) yield planner.planKey(group);
+}
+
+/**
+ * Plans batches of versions sorted by key (an inventory read chunk by chunk): one Plan per
+ * batch, keys never split across plans; memory holds one batch and one key's versions.
+ */
+export async function* planVersionBatches(rules: LifecycleRules, batches: AsyncIterable<readonly ObjectVersion[]>, options: PlanOptions): AsyncGenerator<Plan> {
+  const planner = createPlanner(rules, options);
+  const group: ObjectVersion[] = [];
+  for await (const batch of batches) {
+    const plan: Plan = { actions: [], held: [] };
+    for (const v of batch) {
+      if (group.length > 0 && (group[0] as ObjectVersion).key !== v.key) {
+        planner.planInto(group, plan);
+        group.length = 0;
+      }
+      group.push(v);
+    }
+    if (plan.actions.length > 0 || plan.held.length > 0) yield plan;
   }
   if (group.length > 0) yield planner.planKey(group);
 }

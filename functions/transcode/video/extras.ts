@@ -3,6 +3,7 @@
  * seek into the source), and the progressive MP4 fallback, remuxed (no re-encode) from one
  * rung's uploaded segments streamed back through ffmpeg's stdin.
  */
+import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { StorageGateway } from '@strata/core';
 import type { MediaTools } from '../media/ffmpeg';
@@ -48,6 +49,31 @@ export async function extractPosterAndPreview(o: FrameGrab & {
     stallTimeoutMs: o.stallTimeoutMs,
   });
   assertSucceeded(result, o.preview ? 'poster and preview' : 'poster frame');
+}
+
+/**
+ * More poster candidates when the sprite tiles offer no usable frame (a short clip has one tile, at
+ * 0 s, often black): `count` small frames spread evenly over the clip, from one decode. Returns
+ * the frames written, in time order.
+ */
+export async function samplePosterCandidates(o: FrameGrab & { durationSeconds: number; count: number; width: number; height: number; dir: string }): Promise<Array<{ index: number; timeSeconds: number; path: string }>> {
+  const duration = Math.max(o.durationSeconds, 0.04);
+  const times = Array.from({ length: o.count }, (_, i) => (duration * (i + 0.5)) / o.count);
+  const pre = o.prefilters.length ? `${o.prefilters.join(',')},` : '';
+  const pick = times.map((t, i) => `[s${i}]select='gte(t\\,${t.toFixed(3)})',trim=end_frame=1,scale=${o.width}:${o.height},setsar=1,format=yuvj420p[c${i}]`);
+  const graph = `[0:${o.videoStreamIndex}]${pre}split=${o.count}${times.map((_, i) => `[s${i}]`).join('')};${pick.join(';')}`;
+  const result = await runTool({
+    tool: o.tools.ffmpeg,
+    args: [
+      '-v', 'error', ...inputOptions(o.input), '-t', (duration + 1).toFixed(3), '-i', o.input, '-filter_complex', graph,
+      ...times.flatMap((_, i) => ['-map', `[c${i}]`, '-frames:v', '1', '-q:v', '4', '-f', 'image2', '-update', '1', '-y', `${o.dir}/c-${i}.jpg`]),
+    ],
+    stallTimeoutMs: o.stallTimeoutMs,
+  });
+  assertSucceeded(result, 'poster candidates');
+  const frames: Array<{ index: number; timeSeconds: number; path: string }> = [];
+  for (const [i, t] of times.entries()) if (await stat(`${o.dir}/c-${i}.jpg`).then((s) => s.size > 0, () => false)) frames.push({ index: i, timeSeconds: t, path: `${o.dir}/c-${i}.jpg` });
+  return frames;
 }
 
 /** Streams the objects one after another (MPEG-TS segments concatenate byte-wise). */

@@ -10,12 +10,15 @@ import type { Logger } from '../../../shared/log';
 import type { MediaJob } from '../media/job';
 import type { VideoStreamInfo } from '../media/probe';
 import type { ProcessorResult } from '../types';
-import { PREVIEW, buildFallbackMp4, extractPosterAndPreview } from './extras';
+import { PREVIEW, buildFallbackMp4, extractPosterAndPreview, samplePosterCandidates } from './extras';
 import { AAC_LC_CODEC, avcCodecString, measureBandwidth, writeMasterPlaylist, writeMediaPlaylist, type VariantStream } from './hls';
 import type { FrameRatePlan } from './ladder';
 import { fitLongSide, type VideoPlan } from './plan';
 import type { VideoState } from './state';
 import { buildSprite, choosePoster, spriteLayout, spriteVtt, type Tile } from './thumbs';
+
+/** Frames looked at for a poster when no sprite tile is usable. */
+const POSTER_CANDIDATES = 8;
 
 export interface FinalizeDeps {
   /** Progress: phase `finalize` at `percent`. */
@@ -84,7 +87,15 @@ export async function finalizeVideo(job: MediaJob, plan: VideoPlan, state: Video
   const usable = tiles.filter((t) => t.timeSeconds < total || t.index === 0).sort((x, y) => x.index - y.index);
 
   // Poster and animated WebP preview (one short decode).
-  const poster = await choosePoster(usable, total);
+  let poster = await choosePoster(usable, total);
+  if (poster.flat) {
+    // No usable tile (a short clip has one, at 0 s, often black): look at frames spread over the clip.
+    const dir = workspace.path('poster-candidates');
+    await mkdir(dir, { recursive: true });
+    const candidates = await samplePosterCandidates({ tools, input: job.input.input, videoStreamIndex: plan.video.index, prefilters: plan.prefilters, stallTimeoutMs: config.stallTimeoutMs, durationSeconds: total, count: POSTER_CANDIDATES, ...plan.tileSize, dir });
+    poster = await choosePoster([...usable, ...candidates.map((c) => ({ ...c, index: -1 - c.index }))], total);
+    await rm(dir, { recursive: true, force: true });
+  }
   const posterPath = workspace.path('poster.jpg');
   const previewSize = fitLongSide(top.width, top.height, PREVIEW.longSide);
   const previewStart = Math.max(0, Math.min(poster.timeSeconds, total - PREVIEW.seconds));

@@ -36,7 +36,7 @@ const PLAN_USAGE =
 const RUN_USAGE = 'usage: strata lifecycle run [--bucket B]… [--rules RULES.json] [--mode apply|plan] [--now ISO] [--rate N] [--json]';
 const USAGE = `${PLAN_USAGE}\n       ${RUN_USAGE}`;
 
-function readJsonFile(path: string, what: string): unknown {
+export function readJsonFile(path: string, what: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

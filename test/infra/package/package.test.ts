@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -51,6 +51,9 @@ function unzip(file: string, into: string): Promise<void> {
     });
   });
 }
+
+/** Packages only the local stack, the CLI, the benchmarks or the tests use: never in a production install. */
+const LOCAL_ONLY = ['s3rver', 'croner', 'cli-progress', 'yazl', 'hash-wasm', '@aws-sdk/lib-storage', 'tsx', 'typescript', 'esbuild', 'vitest', 'serverless', '@biomejs/biome'];
 
 interface Report {
   artifacts: { name: string; kind: string; path: string; ok: boolean }[];
@@ -118,16 +121,65 @@ describe('npm run package', () => {
     expect(out.crc).toBe('ae8b14860a799888');
   });
 
-  it('gives an image-function context whose server transcodes with the role keys SCF sends per invocation', async () => {
-    const dir = join(root, 'dist/images/transcode');
-    expect(await readFile(join(dir, 'Dockerfile'), 'utf8')).toMatch(/EXPOSE 9000/);
+  it('gives zip functions that, each unpacked alone with only the layer on NODE_PATH, answer a sample event', async () => {
+    const opt = join(scratch, 'opt-events');
+    await unzip(join(root, 'dist/layers/core.zip'), opt);
+    const s3 = await startTestS3(['uploads', 'derived']);
+    try {
+      const cos = JSON.parse(await readFile(join(root, 'test/fixtures/events/cos/scf-plugin-doc.json'), 'utf8')) as unknown;
+      const timer = { Type: 'Timer', TriggerName: 'sample', Time: '2026-01-01T03:00:00Z', Message: '' };
+      const zips = report.artifacts.filter((a) => a.kind === 'zip-function');
+      expect(zips.map((z) => z.name)).toContain('on-upload');
+      for (const fn of zips) {
+        const user = join(scratch, `alone-${fn.name}`);
+        await unzip(join(root, fn.path), user);
+        const event = fn.name === 'on-upload' ? cos : timer;
+        const probe = `require('./index.js').main_handler(${JSON.stringify(event)}, { request_id: 'sample' }).then((r) => console.log(JSON.stringify({ result: r })), (e) => console.log(JSON.stringify({ error: String(e && e.message) })));`;
+        const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(STRATA_|TENCENTCLOUD_|NODE_OPTIONS$)/.test(k)));
+        const r = await runProcess(process.execPath, ['-e', probe], {
+          cwd: user,
+          env: { ...env, NODE_PATH: join(opt, 'node_modules'), STRATA_S3_ENDPOINT: s3.server.endpoint, STRATA_ACCESS_KEY: TEST_KEYS.accessKey, STRATA_SECRET_KEY: TEST_KEYS.secretKey, STRATA_LOG_LEVEL: 'silent', STRATA_SCRUB_BUCKETS: 'uploads' },
+        });
+        const answer = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { result?: unknown; error?: string };
+        expect(answer.error, `${fn.name}: ${r.stderr}`).toBeUndefined();
+        expect(answer.result, fn.name).toBeTruthy();
+        if (fn.name === 'on-upload') expect(answer.result).toEqual({ status: 'ok', records: [{ key: 'testfile', outcome: 'ignored' }] });
+      }
+    } finally {
+      await s3.close();
+    }
+  }, 120_000);
+
+  it('gives an image context that, unpacked alone, installs production packages only and transcodes with plain node as the local code does', async () => {
+    // An empty folder, as `docker build` sees the context: the Dockerfile's own install step.
+    const dir = join(scratch, 'image');
+    await unzip(join(root, 'dist/images/transcode.zip'), dir);
+    const dockerfile = await readFile(join(dir, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/EXPOSE 9000/);
+    expect(dockerfile).toMatch(/^CMD \["node", "server\.mjs"\]$/m);
+    expect(dockerfile).not.toMatch(/tsx|openssl-legacy-provider/);
+    expect(existsSync(join(dir, 'functions')) || existsSync(join(dir, 'shared'))).toBe(false); // no TypeScript sources
+    const ci = await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], {}, dir);
+    expect(ci.code, ci.stderr).toBe(0);
+    // Nothing only the local stack, the CLI, the benchmarks or the tests use.
+    const tree = await run('npm', ['ls', '--omit=dev', '--all', '--parseable'], {}, dir);
+    const installed = new Set(tree.stdout.split('\n').map((p) => p.split('/node_modules/').at(-1)!).filter(Boolean));
+    expect(installed.size).toBeGreaterThan(20);
+    expect(installed.has('sharp') && installed.has('tencentcloud-sdk-nodejs-scf')).toBe(true);
+    for (const local of LOCAL_ONLY) {
+      expect(installed.has(local), local).toBe(false);
+      expect(existsSync(join(dir, 'node_modules', local)), local).toBe(false);
+    }
+
     const s3 = await startTestS3(['uploads', 'derived']);
     // As on SCF: no keys in the environment; they come with each event, in X-Scf-* headers.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(STRATA_|TENCENTCLOUD_)/.test(k)));
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(STRATA_|TENCENTCLOUD_|NODE_OPTIONS$|NODE_PATH$)/.test(k)));
     const server = spawn(process.execPath, ['server.mjs'], {
       cwd: dir,
       env: { ...env, PORT: '0', HOST: '127.0.0.1', STRATA_LOG_LEVEL: 'silent', TENCENTCLOUD_RUNENV: 'SCF', STRATA_S3_ENDPOINT: s3.server.endpoint },
     });
+    let stderr = '';
+    server.stderr.on('data', (d: Buffer) => (stderr += d));
     try {
       const port = await new Promise<number>((resolve, reject) => {
         let out = '';
@@ -136,7 +188,7 @@ describe('npm run package', () => {
           const m = /listening on (\d+)/.exec(out);
           if (m) resolve(Number(m[1]));
         });
-        server.on('exit', (code) => reject(new Error(`server exited ${code}`)));
+        server.on('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
       });
       const invoke = (event: unknown, headers: Record<string, string> = {}) =>
         fetch(`http://127.0.0.1:${port}/event-invoke`, {
@@ -161,16 +213,26 @@ describe('npm run package', () => {
       expect(((await keyless.json()) as { errorMessage: string }).errorMessage).toMatch(/X-Scf-Secret-Id/);
 
       const done = await invoke(job, { 'x-scf-secret-id': TEST_KEYS.accessKey, 'x-scf-secret-key': TEST_KEYS.secretKey });
-      expect(done.status).toBe(200);
+      expect(done.status, stderr).toBe(200);
       expect(await done.json()).toEqual({ status: 'done' });
-      const card = await readCard(s3.gateway, 'derived', source);
-      expect(card?.status).toBe('done');
-      expect(card?.outputs.length).toBeGreaterThan(0);
+      const fromImage = await readCard(s3.gateway, 'derived', source);
+      expect(fromImage?.status).toBe('done');
+      expect(fromImage?.outputs.length).toBeGreaterThan(0);
+
+      // The same job through the TypeScript handler the local stack runs gives the same card.
+      await writeCard(s3.gateway, 'derived', { source, idempotencyKey: 'ik-image-fn', status: 'pending', reason: null, outputs: [] });
+      for (const [k, v] of Object.entries({ STRATA_S3_ENDPOINT: s3.server.endpoint, STRATA_ACCESS_KEY: TEST_KEYS.accessKey, STRATA_SECRET_KEY: TEST_KEYS.secretKey, STRATA_LOG_LEVEL: 'silent' })) process.env[k] = v;
+      const local = (await import('../../../functions/transcode/index')) as { main_handler: (e: unknown) => Promise<unknown> };
+      expect(await local.main_handler(job)).toEqual({ status: 'done' });
+      const fromLocal = await readCard(s3.gateway, 'derived', source);
+      const outputs = (card: typeof fromImage) => card!.outputs.map((o) => ({ key: o.key, sha256: o.checksum.sha256, kind: o.kind })).sort((a, b) => a.key.localeCompare(b.key));
+      expect(outputs(fromLocal)).toEqual(outputs(fromImage));
+      expect({ status: fromLocal?.status, reason: fromLocal?.reason, sections: Object.keys(fromLocal!).sort() }).toEqual({ status: 'done', reason: null, sections: Object.keys(fromImage!).sort() });
     } finally {
       server.kill();
       await s3.close();
     }
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('npm run sls -- package', () => {

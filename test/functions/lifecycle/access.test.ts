@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../shared/config';
+import { accessLogPrefix } from '../../../shared/contracts';
+import { createAccessLog, lastReads, runLifecycleJob, withAccessLog } from '../../../shared/lifecycle';
+import { startTestS3, TEST_KEYS, type LocalS3Fixture } from '../../helpers/localS3';
+
+let s3: LocalS3Fixture;
+beforeAll(async () => {
+  s3 = await startTestS3(['uploads', 'derived', 'media']);
+});
+afterAll(async () => s3?.close());
+
+describe('access-based tiering', () => {
+  it('records reads in batches (one object per flush, not one write per read) and keeps recently read objects warm', async () => {
+    for (const k of ['a', 'b', 'c']) await s3.gateway.put({ bucket: 'media', key: k }, `bytes of ${k}`);
+    const log = createAccessLog(s3.gateway, 'derived', 'test');
+    const reading = withAccessLog(s3.gateway, log);
+    for (let i = 0; i < 25; i++) await reading.getBytes({ bucket: 'media', key: i % 2 ? 'a' : 'b' });
+    const before = s3.events.length;
+    expect(await log.flush()).toBe(2);
+    const writes = s3.events.slice(before).filter((e) => e.bucket === 'derived');
+    expect(writes).toHaveLength(1);
+    const logs: string[] = [];
+    for await (const e of s3.gateway.list('derived', accessLogPrefix('media'))) logs.push(e.key);
+    expect(logs).toHaveLength(1);
+    const reads = await lastReads(s3.gateway, 'derived', 'media', new Date(Date.now() - 86_400_000));
+    expect([...reads.keys()].sort()).toEqual(['a', 'b']);
+
+    const env = { STRATA_S3_ENDPOINT: s3.server.endpoint, STRATA_ACCESS_KEY: TEST_KEYS.accessKey, STRATA_SECRET_KEY: TEST_KEYS.secretKey, STRATA_LIFECYCLE_MODE: 'apply', STRATA_LIFECYCLE_ACCESS_DAYS: '60' };
+    const rules = { LifecycleConfiguration: { Rules: [{ ID: 'ia', Status: 'Enabled', Filter: { ObjectSizeGreaterThan: 0 }, Transitions: [{ Days: 30, StorageClass: 'STANDARD_IA' }] }] } };
+    const result = await runLifecycleJob(loadConfig(env), s3.gateway, { buckets: ['media'], rules, now: new Date(Date.now() + 40 * 86_400_000), deadline: Date.now() + 60_000, ratePerSecond: 100 });
+    expect(result.reports[0]?.actions.map((a) => a.key)).toEqual(['c']);
+    expect(result.reports[0]?.held.map((h) => [h.key, h.reason.replace(/read [^,]+/, 'read T')])).toEqual([
+      ['a', 'held by access-based tiering: read T, within 60 days'],
+      ['b', 'held by access-based tiering: read T, within 60 days'],
+    ]);
+  });
+});
