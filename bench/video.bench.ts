@@ -38,7 +38,7 @@ const SCF = { timeoutSeconds: 900, memoryMb: 3072, tmpMb: 512 };
 const PRESET = 'veryfast';
 
 /** CPU seconds used so far by this process (`self`) and with its finished children (`all`). */
-function cpuSeconds(): { self: number; all: number } {
+export function cpuSeconds(): { self: number; all: number } {
   const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
   // After "pid (comm) ": state is field 3; utime, stime, cutime, cstime are fields 14-17.
   const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]) / 100) as [number, number, number, number];

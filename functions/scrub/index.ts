@@ -2,6 +2,7 @@ import { describeError, StrataError } from '@strata/core';
 import { loadConfig } from '../../shared/config';
 import { parseEvent } from '../../shared/events';
 import { createLogger } from '../../shared/log';
+import { sweepVideoJobs } from '../../shared/media/videoJobs';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import { parseScrubMessage, runScheduledScrub } from './run';
 
@@ -31,7 +32,12 @@ export const main_handler = async (event: unknown, context: ScfContext = {}) => 
     return { status: 'invalid', reason: describeError(err) };
   }
   const remaining = context.getRemainingTimeInMillis?.() ?? 900_000;
+  // Chunked video jobs: finished records removed, abandoned ones (asset marked failed) swept.
+  const videoJobs = await sweepVideoJobs({ gateway, derivedBucket: config.buckets.derived, maxAgeMs: config.media.video.jobMaxAgeMs, log }).catch((err: unknown) => {
+    log.warn({ err: describeError(err) }, 'chunked video job sweep failed');
+    return null;
+  });
   const { reportBucket, reportKey, report } = await runScheduledScrub(message, { config, gateway, log, deadline: Date.now() + Math.max(1000, remaining - REPORT_MARGIN_MS) });
   const broken = report.counts.unrecoverable + report.counts.damaged + report.counts.error;
-  return { status: broken > 0 ? 'problems' : 'ok', report: `s3://${reportBucket}/${reportKey}`, counts: report.counts, healedShards: report.healedShards, truncated: report.truncated };
+  return { status: broken > 0 ? 'problems' : 'ok', report: `s3://${reportBucket}/${reportKey}`, counts: report.counts, healedShards: report.healedShards, truncated: report.truncated, videoJobs };
 };

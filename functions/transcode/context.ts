@@ -58,6 +58,7 @@ export function createJobContext(deps: {
   log: Logger;
   tmpDir: string;
   deadlineMs: number;
+  handOff?: (job: TranscodeJob) => Promise<void>;
 }): JobContext {
   const { job, config, gateway, tmpDir } = deps;
   const source: ObjectRef = { bucket: job.source.bucket, key: job.source.key };

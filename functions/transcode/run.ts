@@ -16,8 +16,8 @@ export interface RunDeps {
   readonly tmpDir: string;
   readonly deadlineMs: number;
   /**
-   * Hands the same job to a new invocation (SCF async invoke of transcode) when a processor
-   * suspends a long job. Without it, a suspension is thrown as `JobSuspended` so the platform's
+   * Hands a job to a new invocation (SCF async invoke of transcode): the same job when a processor
+   * suspends a long job, or a chunk of a video split over parallel invocations. Without it, a suspension is thrown as `JobSuspended` so the platform's
    * async retry resumes the job (at most its retry count of times).
    */
   readonly resume?: (job: TranscodeJob) => Promise<void>;
@@ -48,7 +48,7 @@ export async function runTranscode(job: TranscodeJob, deps: RunDeps): Promise<Ru
   const previousOutputs = card?.outputs ?? [];
   await writeCard(gateway, derived, { ...identity, status: 'processing', reason: null, outputs: previousOutputs });
 
-  const ctx = createJobContext({ job, config, gateway, log, tmpDir: deps.tmpDir, deadlineMs: deps.deadlineMs });
+  const ctx = createJobContext({ job, config, gateway, log, tmpDir: deps.tmpDir, deadlineMs: deps.deadlineMs, ...(deps.resume ? { handOff: deps.resume } : {}) });
   const rollback = async (): Promise<void> => {
     for (const key of ctx.written) await gateway.delete({ bucket: derived, key }).catch((e: unknown) => log.warn({ key, err: describeError(e) }, 'rollback: could not delete output'));
   };
@@ -58,6 +58,7 @@ export async function runTranscode(job: TranscodeJob, deps: RunDeps): Promise<Ru
     const result = await (await load())(ctx);
     if (isSuspension(result)) {
       log.info({ percent: result.suspend.percent }, `suspended: ${result.suspend.message}`);
+      if (result.suspend.handedOff) return 'suspended';
       if (deps.resume) {
         try {
           await deps.resume(job);

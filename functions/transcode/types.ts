@@ -29,6 +29,8 @@ export interface ProcessorContext {
   readonly tmpDir: string;
   /** Epoch ms at which the platform kills the invocation. */
   readonly deadlineMs: number;
+  /** Hands a job to a new async invocation of transcode (absent where none can be made: then work stays in this one). */
+  readonly handOff?: (job: TranscodeJob) => Promise<void>;
   /** Streams the source; the stream errors with SourceChanged if the bytes are not the job's. */
   openSource(): Promise<Readable>;
   /** The whole source in memory (images). */
@@ -53,7 +55,8 @@ export interface ProcessorResult {
  * job to a new invocation, which resumes where this one stopped.
  */
 export interface ProcessorSuspension {
-  readonly suspend: { readonly percent: number; readonly message: string };
+  /** `handedOff`: the job carries on in invocations already handed work (chunks): nothing to resume. */
+  readonly suspend: { readonly percent: number; readonly message: string; readonly handedOff?: boolean };
 }
 
 export function isSuspension(x: ProcessorResult | ProcessorSuspension): x is ProcessorSuspension {

@@ -72,6 +72,10 @@ export const mediaEnvSchema = {
   STRATA_VIDEO_FALLBACK_SHORT_SIDE: positiveInt.default(720),
   STRATA_VIDEO_PREVIEW: bool.default(true),
   STRATA_VIDEO_SPRITE_MAX_TILES: positiveInt.default(100),
+  /** Target chunk length (source seconds) of a video split over parallel invocations; 0 = never split. */
+  STRATA_VIDEO_CHUNK_SECONDS: nonNegativeInt.default(60),
+  /** A chunked video's job record untouched this long is swept by the scrub timer (asset marked failed). */
+  STRATA_VIDEO_JOB_MAX_AGE_HOURS: positiveInt.default(24),
   // Audio jobs run in one invocation (not split): 10 min of stereo took 29 CPU-s (48 with loudness
   // normalisation), so 2 h is ~6-10 CPU-minutes, inside the 900 s timeout.
   STRATA_AUDIO_MAX_DURATION_SECONDS: positiveInt.default(7_200),
@@ -106,6 +110,8 @@ export interface MediaConfig {
     readonly fallbackShortSide: number;
     readonly preview: boolean;
     readonly spriteMaxTiles: number;
+    readonly chunkSeconds: number;
+    readonly jobMaxAgeMs: number;
   };
   readonly audio: {
     readonly maxDurationSeconds: number;
@@ -137,6 +143,8 @@ export function mediaConfigFrom(e: MediaEnv): MediaConfig {
       fallbackShortSide: e.STRATA_VIDEO_FALLBACK_SHORT_SIDE,
       preview: e.STRATA_VIDEO_PREVIEW,
       spriteMaxTiles: e.STRATA_VIDEO_SPRITE_MAX_TILES,
+      chunkSeconds: e.STRATA_VIDEO_CHUNK_SECONDS,
+      jobMaxAgeMs: e.STRATA_VIDEO_JOB_MAX_AGE_HOURS * 3_600_000,
     },
     audio: {
       maxDurationSeconds: e.STRATA_AUDIO_MAX_DURATION_SECONDS,

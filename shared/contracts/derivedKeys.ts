@@ -12,7 +12,8 @@ import { StrataError, type ObjectRef } from '@strata/core';
  * | `quarantine/`     | why an upload was quarantined                                         |
  * | `progress/`       | a media job's progress and resume state                               |
  * | `assets/`         | content-addressed outputs (thumbnails, renditions, HLS, …)            |
- * | `work/`           | content-addressed intermediate files a long job keeps between slices  |
+ * | `work/`           | content-addressed intermediate files a long job keeps between slices, |
+ * |                   | and chunked video jobs' records (`work/<sha>/chunked@<plan>/`)        |
  * | `features/`       | extracted features of each source object                              |
  * | `index/`          | the vector store's files                                              |
  * | `scrub-reports/`  | scrub reports (named by the core: `scrubReportKey`)                   |
@@ -133,6 +134,14 @@ export function outputKey(sourceSha256: string, recipe: RecipeRef, name: string)
  */
 export function workKey(sourceSha256: string, recipe: RecipeRef, name: string): string {
   return `${DERIVED_PREFIXES.work}${sourceSha256}/${recipe.name}@${recipe.version}/${name}`;
+}
+
+/**
+ * `work/<sha256>/chunked@<plan>/<name>`: the job record of a video split over parallel
+ * invocations (plan, chunk markers, stitch claim, parked sprite tiles); `name` '' gives the folder.
+ */
+export function videoJobKey(sourceSha256: string, plan: string, name: string): string {
+  return workKey(sourceSha256, { name: 'chunked', version: plan }, name);
 }
 
 /** `scrub-reports/YYYY/MM/DD/<startedAt>.json`: named by the core, which cannot import shared/. */

@@ -26,6 +26,8 @@ export const transcodeJobSchema = z.object({
   idempotencyKey: z.string().min(1),
   /** Set by `strata reprocess`: run even when the card is already final. */
   reprocess: z.boolean().optional(),
+  /** One part of a video split over parallel invocations: the chunk `index` of the plan `plan`. */
+  part: z.object({ kind: z.literal('chunk'), plan: z.string().min(1), index: z.number().int().nonnegative() }).optional(),
 });
 
 export type JobSource = z.infer<typeof jobSourceSchema>;

@@ -55,6 +55,11 @@ export interface LadderPassSpec {
   readonly outDir: string;
   /** Sprite tiles from the same decode, or null. */
   readonly tiles: { readonly intervalSeconds: number; readonly width: number; readonly height: number } | null;
+  /**
+   * Video frames each rung gets at most (a chunk of a split video: exactly its range, so the fps
+   * filter's end-of-stream frame does not spill a one-frame segment into the next chunk's numbers).
+   */
+  readonly maxFrames?: number | null;
   /** `event` playlists are rewritten after each segment (lets Strata upload as it goes); `vod` only at the end. */
   readonly playlistType?: 'event' | 'vod';
 }
@@ -105,6 +110,11 @@ export function aacOptions(audio: AudioPlan, kbps: number): string[] {
     '-af', `asetpts=PTS+${AAC_PRIMING_SAMPLES}/${audio.sampleRate}/TB`,
     '-c:a', 'aac', '-b:a', `${kbps}k`, '-ac', String(audio.channels), '-ar', String(audio.sampleRate),
   ];
+}
+
+/** Frames of a constant-rate stream whose times fall in [start, end): those from ⌈start·fps⌉ to before ⌈end·fps⌉. */
+export function framesBetween(startSeconds: number, endSeconds: number, fps: number): number {
+  return Math.ceil(endSeconds * fps - 1e-6) - Math.ceil(startSeconds * fps - 1e-6);
 }
 
 /** Where the input is seeked to: half a frame before a resume point, so the boundary frame is kept. */
@@ -165,6 +175,7 @@ export function ladderArgs(spec: LadderPassSpec): string[] {
     args.push('-map', `[v${i}]`, '-map_metadata', '-1');
     if (spec.audio) args.push('-map', `0:${spec.audio.streamIndex}`);
     args.push(...x264Options(rung, spec));
+    if (spec.maxFrames) args.push('-frames:v', String(spec.maxFrames));
     if (spec.audio) args.push(...aacOptions(spec.audio, rung.audioKbps));
     args.push(...hlsOutputArgs(spec, rung.name));
   });
@@ -198,5 +209,38 @@ export function hlsOutputArgs(spec: Pick<LadderPassSpec, 'segmentSeconds' | 'sta
     '-start_number', String(spec.startSegment),
     '-hls_segment_filename', `${spec.outDir}/${rungName}/seg-%05d.ts`,
     `${spec.outDir}/${rungName}/index.m3u8`,
+  ];
+}
+
+/**
+ * The audio rendition of a chunked video: the whole soundtrack encoded once (one AAC encoder, so
+ * nothing restarts at chunk joins), cut into segments on the same grid as the video (an audio-only
+ * HLS output cuts at the first AAC frame at or after each multiple of the segment length).
+ */
+export function audioHlsArgs(spec: {
+  readonly input: string;
+  readonly inputOptions: readonly string[];
+  readonly audio: AudioPlan;
+  readonly kbps: number;
+  readonly segmentSeconds: number;
+  readonly capSeconds: number | null;
+  readonly outDir: string;
+  readonly name: string;
+}): string[] {
+  return [
+    ...spec.inputOptions,
+    ...(spec.capSeconds !== null ? ['-t', spec.capSeconds.toFixed(6)] : []),
+    '-i', spec.input,
+    '-map', `0:${spec.audio.streamIndex}`, '-vn', '-map_metadata', '-1',
+    ...aacOptions(spec.audio, spec.kbps),
+    ...NO_TIMESTAMP_SHIFT,
+    '-f', 'hls',
+    '-hls_time', String(spec.segmentSeconds),
+    '-hls_playlist_type', 'event',
+    '-hls_flags', 'temp_file',
+    '-hls_segment_type', 'mpegts',
+    '-start_number', '0',
+    '-hls_segment_filename', `${spec.outDir}/${spec.name}/seg-%05d.ts`,
+    `${spec.outDir}/${spec.name}/index.m3u8`,
   ];
 }

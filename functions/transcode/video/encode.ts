@@ -46,6 +46,11 @@ export interface LadderPassOptions {
   readonly onProgress?: (encodedSeconds: number) => void;
   readonly uploadConcurrency?: number;
   readonly pollMs?: number;
+  /**
+   * Another HLS command than the ladder (the audio rendition of a chunked video): its arguments and
+   * the names of its output folders under `spec.outDir` (each with an `index.m3u8`).
+   */
+  readonly command?: { readonly args: readonly string[]; readonly outputs: readonly string[] };
 }
 
 export interface LadderPassResult {
@@ -67,7 +72,7 @@ const INPUT_FAULT = /invalid data found|corrupt|error while decoding|moov atom|t
 
 export async function runLadderPass(options: LadderPassOptions): Promise<LadderPassResult> {
   const { spec } = options;
-  const rungs = spec.rungs;
+  const rungs = (options.command?.outputs ?? spec.rungs.map((r) => r.name)).map((name) => ({ name }));
   const limit = pLimit(options.uploadConcurrency ?? 3);
   const queued = rungs.map(() => new Set<number>());
   const uploads: Array<Promise<void>> = [];
@@ -130,7 +135,7 @@ export async function runLadderPass(options: LadderPassOptions): Promise<LadderP
   try {
     result = await runTool({
       tool: options.tools.ffmpeg,
-      args: ladderArgs(spec),
+      args: options.command ? [...options.command.args] : ladderArgs(spec),
       stallTimeoutMs: options.stallTimeoutMs,
       signal: abort.signal,
       onProgress: (p) => {

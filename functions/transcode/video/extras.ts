@@ -3,8 +3,11 @@
  * seek into the source), and the progressive MP4 fallback, remuxed (no re-encode) from one
  * rung's uploaded segments streamed back through ffmpeg's stdin.
  */
-import { stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { StorageGateway } from '@strata/core';
 import type { MediaTools } from '../media/ffmpeg';
 import { assertSucceeded, runTool } from '../media/runner';
@@ -88,20 +91,39 @@ function concatObjects(gateway: StorageGateway, bucket: string, keys: readonly s
   );
 }
 
-/** Progressive MP4 (moov first) from one rung's TS segments, by stream copy. */
+/**
+ * Progressive MP4 (moov first) from one rung's TS segments, by stream copy; with a separate audio
+ * rendition (chunked videos) its segments are gathered into one local file and muxed beside them.
+ */
 export async function buildFallbackMp4(o: {
   tools: MediaTools;
   gateway: StorageGateway;
   bucket: string;
   segmentKeys: readonly string[];
+  audioSegmentKeys?: readonly string[] | null;
+  /** Where the audio segments are gathered (the job's workspace). */
+  workDir?: string;
   outPath: string;
   stallTimeoutMs: number;
 }): Promise<void> {
-  const result = await runTool({
-    tool: o.tools.ffmpeg,
-    args: ['-v', 'error', ...inputOptions('pipe:0'), '-f', 'mpegts', '-i', 'pipe:0', '-map', '0:v:0', '-map', '0:a:0?', '-map_metadata', '-1', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', '-y', o.outPath],
-    stdin: concatObjects(o.gateway, o.bucket, o.segmentKeys),
-    stallTimeoutMs: o.stallTimeoutMs,
-  });
-  assertSucceeded(result, 'MP4 fallback remux');
+  let audioPath: string | null = null;
+  if (o.audioSegmentKeys?.length) {
+    audioPath = join(o.workDir ?? dirname(o.outPath), 'fallback-audio.ts');
+    await pipeline(concatObjects(o.gateway, o.bucket, o.audioSegmentKeys), createWriteStream(audioPath));
+  }
+  try {
+    const result = await runTool({
+      tool: o.tools.ffmpeg,
+      args: [
+        '-v', 'error', ...inputOptions('pipe:0'), '-f', 'mpegts', '-i', 'pipe:0',
+        ...(audioPath ? [...inputOptions(audioPath), '-f', 'mpegts', '-i', audioPath, '-map', '0:v:0', '-map', '1:a:0'] : ['-map', '0:v:0', '-map', '0:a:0?']),
+        '-map_metadata', '-1', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', '-y', o.outPath,
+      ],
+      stdin: concatObjects(o.gateway, o.bucket, o.segmentKeys),
+      stallTimeoutMs: o.stallTimeoutMs,
+    });
+    assertSucceeded(result, 'MP4 fallback remux');
+  } finally {
+    if (audioPath) await rm(audioPath, { force: true });
+  }
 }

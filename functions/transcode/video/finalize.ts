@@ -14,6 +14,7 @@ import { PREVIEW, buildFallbackMp4, extractPosterAndPreview, samplePosterCandida
 import { AAC_LC_CODEC, avcCodecString, measureBandwidth, writeMasterPlaylist, writeMediaPlaylist, type VariantStream } from './hls';
 import type { FrameRatePlan } from './ladder';
 import { fitLongSide, type VideoPlan } from './plan';
+import { AUDIO_RENDITION } from './soundtrack';
 import type { VideoState } from './state';
 import { buildSprite, choosePoster, spriteLayout, spriteVtt, type Tile } from './thumbs';
 
@@ -43,6 +44,23 @@ export async function finalizeVideo(job: MediaJob, plan: VideoPlan, state: Video
   const hlsPrefix = outputKey(ctx.job.source.sha256, recipes.hls, 'x').slice(0, -1);
   const rel = (key: string) => key.slice(hlsPrefix.length);
   const variants: Array<VariantStream & { name: string }> = [];
+  // A separate audio rendition (chunked videos): its own media playlist, referenced by every variant.
+  const track = state.audioTrack ?? null;
+  let audioBw = { peak: 0, average: 0 };
+  if (track) {
+    const files = track.segments.map((x) => ({ uri: rel(x.file.key).slice(AUDIO_RENDITION.name.length + 1), durationSeconds: x.durationSeconds, bytes: x.file.bytes }));
+    outputs.push(
+      await ctx.writeOutput({
+        name: `${AUDIO_RENDITION.name}/index.m3u8`,
+        body: Buffer.from(writeMediaPlaylist(files)),
+        contentType: 'application/vnd.apple.mpegurl',
+        kind: 'hls-playlist',
+        recipe: recipes.hls,
+        extra: { rung: AUDIO_RENDITION.name, audioOnly: true, segments: files.length },
+      }),
+    );
+    audioBw = measureBandwidth(files, vc.segmentSeconds);
+  }
   for (const [r, rung] of rungs.entries()) {
     const files = segments.map((s) => ({ uri: rel(s.files[r]!.key).slice(rung.name.length + 1), durationSeconds: s.durationSeconds, discontinuity: s.discontinuity, bytes: s.files[r]!.bytes }));
     outputs.push(
@@ -57,9 +75,11 @@ export async function finalizeVideo(job: MediaJob, plan: VideoPlan, state: Video
     );
     const bw = measureBandwidth(files, vc.segmentSeconds);
     const codecs = [state.codecs[r] ?? avcCodecString('High', null), ...(plan.audio ? [AAC_LC_CODEC] : [])].join(',');
-    variants.push({ name: rung.name, uri: `${rung.name}/index.m3u8`, bandwidth: bw.peak, averageBandwidth: bw.average, width: rung.width, height: rung.height, codecs, frameRate: plan.fps.value });
+    // With a separate audio rendition a variant's BANDWIDTH covers its video and the audio together.
+    variants.push({ name: rung.name, uri: `${rung.name}/index.m3u8`, bandwidth: bw.peak + audioBw.peak, averageBandwidth: bw.average + audioBw.average, width: rung.width, height: rung.height, codecs, frameRate: plan.fps.value });
   }
-  const master = await ctx.writeOutput({ name: 'master.m3u8', body: Buffer.from(writeMasterPlaylist(variants)), contentType: 'application/vnd.apple.mpegurl', kind: 'hls-master', recipe: recipes.hls, extra: { rungs: variants.length } });
+  const audioRendition = track ? { groupId: AUDIO_RENDITION.groupId, name: 'audio', uri: `${AUDIO_RENDITION.name}/index.m3u8`, channels: track.channels } : null;
+  const master = await ctx.writeOutput({ name: 'master.m3u8', body: Buffer.from(writeMasterPlaylist(variants, audioRendition)), contentType: 'application/vnd.apple.mpegurl', kind: 'hls-master', recipe: recipes.hls, extra: { rungs: variants.length } });
   outputs.unshift(master);
   const manifest = {
     version: 1,
@@ -71,8 +91,11 @@ export async function finalizeVideo(job: MediaJob, plan: VideoPlan, state: Video
       playlist: `${rung.name}/index.m3u8`,
       segments: segments.map((s) => ({ uri: rel(s.files[r]!.key), durationSeconds: s.durationSeconds, bytes: s.files[r]!.bytes, sha256: s.files[r]!.sha256 })),
     })),
+    ...(track
+      ? { audio: { name: AUDIO_RENDITION.name, playlist: `${AUDIO_RENDITION.name}/index.m3u8`, segments: track.segments.map((x) => ({ uri: rel(x.file.key), durationSeconds: x.durationSeconds, bytes: x.file.bytes, sha256: x.file.sha256 })) } }
+      : {}),
   };
-  outputs.push(await ctx.writeOutput({ name: 'manifest.json', body: Buffer.from(JSON.stringify(manifest)), contentType: 'application/json', kind: 'hls-manifest', recipe: recipes.hls, extra: { segments: segments.length * rungs.length } }));
+  outputs.push(await ctx.writeOutput({ name: 'manifest.json', body: Buffer.from(JSON.stringify(manifest)), contentType: 'application/json', kind: 'hls-manifest', recipe: recipes.hls, extra: { segments: segments.length * rungs.length + (track?.segments.length ?? 0) } }));
   await deps.report(88);
 
   // Tiles: this invocation's plus those parked by earlier ones.
@@ -131,13 +154,23 @@ export async function finalizeVideo(job: MediaJob, plan: VideoPlan, state: Video
   await deps.report(94);
 
   // Progressive MP4 fallback: the largest rung within the fallback size that fits /tmp.
-  const candidates = rungs.map((rung, r) => ({ rung, r, bytes: segments.reduce((s, x) => s + x.files[r]!.bytes, 0) })).filter((c) => c.rung.shortSide <= vc.fallbackShortSide || c.r === 0);
+  const audioBytes = track ? track.segments.reduce((s, x) => s + x.file.bytes, 0) : 0;
+  const candidates = rungs.map((rung, r) => ({ rung, r, bytes: segments.reduce((s, x) => s + x.files[r]!.bytes, 0) + audioBytes * 2 })).filter((c) => c.rung.shortSide <= vc.fallbackShortSide || c.r === 0);
   let fallbackInfo: Record<string, unknown> = { omitted: 'no rung fits the /tmp budget' };
   const room = await workspace.roomBytes();
   const pick = [...candidates].reverse().find((c) => c.bytes * 1.05 + 8 * 1024 * 1024 < room);
   if (pick) {
     const mp4Path = workspace.path('video.mp4');
-    await buildFallbackMp4({ tools, gateway: ctx.gateway, bucket: derived, segmentKeys: segments.map((s) => s.files[pick.r]!.key), outPath: mp4Path, stallTimeoutMs: config.stallTimeoutMs });
+    await buildFallbackMp4({
+      tools,
+      gateway: ctx.gateway,
+      bucket: derived,
+      segmentKeys: segments.map((s) => s.files[pick.r]!.key),
+      audioSegmentKeys: track ? track.segments.map((x) => x.file.key) : null,
+      workDir: workspace.path(),
+      outPath: mp4Path,
+      stallTimeoutMs: config.stallTimeoutMs,
+    });
     outputs.push(await ctx.writeOutput({ name: 'video.mp4', body: { path: mp4Path }, contentType: 'video/mp4', kind: 'mp4', recipe: recipes.mp4, extra: { width: pick.rung.width, height: pick.rung.height, rung: pick.rung.name, codecs: variants[pick.r]!.codecs } }));
     await rm(mp4Path, { force: true });
     fallbackInfo = { rung: pick.rung.name };
@@ -152,6 +185,7 @@ export async function finalizeVideo(job: MediaJob, plan: VideoPlan, state: Video
       master: master.key,
       segmentSeconds: vc.segmentSeconds,
       segments: segments.length,
+      ...(track ? { audio: { playlist: `${AUDIO_RENDITION.name}/index.m3u8`, segments: track.segments.length, bandwidth: Math.ceil(audioBw.peak) } } : {}),
       rungs: variants.map(({ name, width, height, bandwidth, averageBandwidth, codecs }) => ({ name, width, height, bandwidth: Math.ceil(bandwidth), averageBandwidth: Math.ceil(averageBandwidth), codecs })),
     },
     poster: { timeSeconds: poster.timeSeconds, flat: poster.flat },

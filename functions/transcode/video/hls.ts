@@ -60,11 +60,22 @@ export interface VariantStream {
   readonly frameRate: number;
 }
 
-export function writeMasterPlaylist(variants: readonly VariantStream[]): string {
+/** A separate audio rendition every variant refers to (`AUDIO=` group). */
+export interface AudioRendition {
+  readonly groupId: string;
+  readonly name: string;
+  readonly uri: string;
+  readonly channels: number;
+}
+
+export function writeMasterPlaylist(variants: readonly VariantStream[], audio: AudioRendition | null = null): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  if (audio) {
+    lines.push(`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${audio.groupId}",NAME="${audio.name}",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="${audio.channels}",URI="${audio.uri}"`);
+  }
   for (const v of [...variants].sort((a, b) => a.bandwidth - b.bandwidth)) {
     lines.push(
-      `#EXT-X-STREAM-INF:BANDWIDTH=${Math.ceil(v.bandwidth)},AVERAGE-BANDWIDTH=${Math.ceil(v.averageBandwidth)},RESOLUTION=${v.width}x${v.height},FRAME-RATE=${v.frameRate.toFixed(3)},CODECS="${v.codecs}"`,
+      `#EXT-X-STREAM-INF:BANDWIDTH=${Math.ceil(v.bandwidth)},AVERAGE-BANDWIDTH=${Math.ceil(v.averageBandwidth)},RESOLUTION=${v.width}x${v.height},FRAME-RATE=${v.frameRate.toFixed(3)},CODECS="${v.codecs}"${audio ? `,AUDIO="${audio.groupId}"` : ''}`,
       v.uri,
     );
   }

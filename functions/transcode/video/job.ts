@@ -10,39 +10,21 @@ import { describeError } from '@strata/core/errors';
 import { workKey } from '../../../shared/contracts';
 import type { Logger } from '../../../shared/log';
 import { QuarantineError } from '../../../shared/pipeline/errors';
-import { analyzeAudio } from '../audio/analyze';
-import { audioSection } from '../audio/index';
 import type { MediaJob } from '../media/job';
 import { decodeCapSeconds } from '../media/limits';
-import { primaryAudio } from '../media/probe';
 import { readProgress, type ProgressRecord } from '../media/progress';
-import { runTool } from '../media/runner';
 import { inputOptions } from '../media/source';
 import type { ProcessorResult, ProcessorSuspension } from '../types';
 import type { LadderPassSpec } from './args';
 import { runLadderPass } from './encode';
 import { finalizeVideo } from './finalize';
-import { avcCodecFromSegment, avcCodecString } from './hls';
 import { planVideo, type VideoPlan } from './plan';
+import { codecOfSegment, measureSoundtrack } from './soundtrack';
 import { doneSeconds, ladderPercent, startingState, type VideoState } from './state';
 import type { Tile } from './thumbs';
 
 /** Why an invocation stops before the job is done: its deadline is near, or it finished a slice. */
 export type SuspendReason = 'deadline' | 'slice';
-
-/** CODECS for a rung from its first segment: the SPS bytes, or ffprobe's profile/level if the scan finds none. */
-async function codecOfSegment(job: MediaJob, path: string): Promise<string | null> {
-  const fromSps = avcCodecFromSegment((await readFile(path)).subarray(0, 64 * 1024));
-  if (fromSps) return fromSps;
-  const result = await runTool({ tool: job.tools.ffprobe, args: ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=profile,level', '-of', 'json', path], timeoutMs: 15_000 });
-  if (result.exitCode !== 0) return null;
-  try {
-    const s = (JSON.parse(result.stdout) as { streams?: Array<{ profile?: string; level?: number }> }).streams?.[0];
-    return s ? avcCodecString(s.profile ?? null, s.level ?? null) : null;
-  } catch {
-    return null;
-  }
-}
 
 const tileName = (index: number) => `t-${String(index).padStart(6, '0')}.jpg`;
 
@@ -98,19 +80,8 @@ export class VideoJob {
   /** Step 1: loudness, silence and levels from an audio-only decode, once per job (a no-op without audio). */
   async measureAudio(): Promise<void> {
     const { job, state } = this;
-    const a = primaryAudio(job.probe);
-    if (!a || state.audio) return;
-    const analysis = await analyzeAudio({
-      tools: job.tools,
-      input: job.input.input,
-      streamIndex: a.index,
-      sampleRate: a.sampleRate,
-      durationSeconds: this.plan.duration,
-      capSeconds: decodeCapSeconds('video', job.config),
-      stallTimeoutMs: job.config.stallTimeoutMs,
-      waveform: false,
-    });
-    state.audio = audioSection(job, analysis);
+    if (!this.plan.audio || state.audio) return;
+    state.audio = await measureSoundtrack(job);
     await this.save('running', state.phase, this.percent(), true);
   }
 

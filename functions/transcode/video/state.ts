@@ -25,6 +25,11 @@ export interface VideoState {
   parkedTiles: Array<{ index: number; timeSeconds: number; key: string }>;
   /** The card's `audio` section, measured once per job. */
   audio: Record<string, unknown> | null;
+  /**
+   * A separate audio rendition (chunked videos: the soundtrack encoded once, cut on the video's
+   * grid); absent when the audio is muxed into every rung.
+   */
+  audioTrack?: { kbps: number; channels: number; segments: Array<{ index: number; durationSeconds: number; file: EncodedFile }> } | null;
   invocations: number;
   encodeMs: number;
 }

@@ -37,6 +37,8 @@ export class FunctionPool {
   private readonly all = new Set<FunctionProcess>();
   private active = 0;
   private closed = false;
+  /** The instance serving each running invocation, by request id. */
+  private readonly running = new Map<string, FunctionProcess>();
   /** Processes started so far (for stats and tests). */
   coldStarts = 0;
 
@@ -127,6 +129,7 @@ export class FunctionPool {
           return finish(this.closed ? { kind: 'interrupted', error: 'interrupted: the stack stopped' } : failure);
         }
       }
+      this.running.set(request.requestId, instance);
       const result = await instance.invoke({
         requestId: request.requestId,
         event: request.event,
@@ -141,8 +144,17 @@ export class FunctionPool {
       if (this.closed && result.kind !== 'ok' && result.kind !== 'error') return finish({ kind: 'interrupted', error: 'interrupted: the stack stopped' });
       return finish(result);
     } finally {
+      this.running.delete(request.requestId);
       await rm(tmpDir, { recursive: true, force: true });
     }
+  }
+
+  /** Kills a running invocation as its time or memory limit would; false when it is not running. */
+  expire(requestId: string, kind: 'timeout' | 'out of memory'): boolean {
+    const instance = this.running.get(requestId);
+    if (!instance) return false;
+    instance.expire(kind);
+    return true;
   }
 
   /** Stops every instance of this function (in-flight invocations end as `interrupted`). */

@@ -135,6 +135,20 @@ export class FunctionProcess {
     return { kind: 'error', error: `${reply.error.name}: ${reply.error.message}`, stack: reply.error.stack };
   }
 
+  /**
+   * Ends the running invocation the way the platform's limits do (tests use it to kill one
+   * invocation mid-work): the process group is killed and the invocation fails as a timeout or
+   * an out-of-memory kill, with the same messages the real limits give.
+   */
+  expire(kind: 'timeout' | 'out of memory'): void {
+    void this.kill();
+    this.settle(
+      kind === 'timeout'
+        ? { kind, error: `timeout: still running after the function's ${this.spec.timeoutMs} ms time limit` }
+        : { kind, error: `out of memory: RSS passed the function's ${this.spec.memoryMb} MB memory size` },
+    );
+  }
+
   /** SIGKILLs the whole process group; resolves once the child has exited. */
   kill(): Promise<void> {
     // Even after the child exited, processes it spawned may live on in its group.

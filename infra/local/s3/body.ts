@@ -38,9 +38,10 @@ function bodyChecksumApplies(operation: Operation): boolean {
 
 /** Reads and validates the body-related headers; throws the S3 error for malformed ones. */
 export function planBody(headers: IncomingHttpHeaders, operation: Operation, auth: Authenticated | null): BodyPlan {
-  const encoding = (single(headers, 'content-encoding') ?? '').toLowerCase();
   const payloadHash = auth?.payloadHash ?? 'UNSIGNED-PAYLOAD';
-  const isChunked = encoding.split(',').some((e) => e.trim() === 'aws-chunked') || payloadHash.startsWith('STREAMING-');
+  // A Content-Encoding naming aws-chunked over a plain (hashed or unsigned) payload is a plain
+  // body: S3 stores it and drops aws-chunked from the stored encoding (stripAwsChunked).
+  const isChunked = payloadHash.startsWith('STREAMING-');
 
   let chunked: ChunkedOptions | null = null;
   if (isChunked) {
@@ -116,13 +117,16 @@ function planChecksum(headers: IncomingHttpHeaders, chunked: boolean): BodyPlan[
 /** Headers s3rver should see: aws-chunked framing removed, lengths of the decoded body. */
 export function forwardedHeaders(headers: IncomingHttpHeaders, plan: BodyPlan): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = { ...headers };
-  if (plan.chunked) {
-    const rest = (single(headers, 'content-encoding') ?? '')
+  const encoding = single(headers, 'content-encoding') ?? '';
+  if (encoding.split(',').some((e) => e.trim().toLowerCase() === 'aws-chunked')) {
+    const rest = encoding
       .split(',')
       .map((e) => e.trim())
       .filter((e) => e && e.toLowerCase() !== 'aws-chunked');
     if (rest.length > 0) out['content-encoding'] = rest.join(',');
     else delete out['content-encoding'];
+  }
+  if (plan.chunked) {
     out['content-length'] = String(plan.chunked.decodedLength);
     delete out['transfer-encoding'];
     delete out['x-amz-decoded-content-length'];

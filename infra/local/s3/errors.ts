@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type { ServerResponse } from 'node:http';
+import { currentRequest } from './context';
 
 const require = createRequire(import.meta.url);
 
@@ -20,6 +21,14 @@ const S3ErrorClass = require('s3rver/lib/models/error') as new (
   message: string,
   detail?: Record<string, unknown>,
 ) => S3ErrorLike;
+
+/** S3 puts the request's ID in every error body (the same as the x-amz-request-id header). */
+const renderXml = S3ErrorClass.prototype.toXML;
+S3ErrorClass.prototype.toXML = function (this: S3ErrorLike): string {
+  const requestId = currentRequest()?.requestId;
+  if (requestId && this.detail.RequestId === undefined) (this.detail as Record<string, unknown>).RequestId = requestId;
+  return renderXml.call(this);
+};
 
 /** Status codes S3 uses that s3rver's table lacks (it would answer 500 for them). */
 const EXTRA_STATUS: Record<string, number> = {
@@ -51,6 +60,8 @@ export function sendS3Error(res: ServerResponse, err: S3ErrorLike, method: strin
     res.destroy();
     return;
   }
+  const requestId = res.getHeader('x-amz-request-id');
+  if (typeof requestId === 'string' && err.detail.RequestId === undefined) (err.detail as Record<string, unknown>).RequestId = requestId;
   const body = method === 'HEAD' ? '' : err.toXML();
   res.statusCode = err.status;
   res.setHeader('content-type', 'application/xml');

@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   'JobSuspended',
   'MediaToolFailed',
   'MediaToolsMissing',
+  'ChunkFailed',
   'TmpBudgetExceeded',
   'Timeout',
   'NotImplemented',
@@ -138,6 +139,8 @@ export const ERROR_TABLE: { readonly [C in ErrorCode]: ErrorCodeEdges } = {
   JobSuspended: { http: 503, exit: FAILED },
   MediaToolFailed: { http: 500, exit: FAILED },
   MediaToolsMissing: { http: 500, exit: FAILED },
+  /** One chunk of a video split over parallel invocations failed (the message names the chunk). */
+  ChunkFailed: { http: 500, exit: FAILED },
   TmpBudgetExceeded: { http: 507, exit: FAILED },
   Timeout: { http: 504, exit: TIMED_OUT },
   NotImplemented: { http: 501, exit: FAILED },

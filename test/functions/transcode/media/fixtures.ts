@@ -26,6 +26,8 @@ export interface ClipOptions {
   readonly container?: 'mp4' | 'mkv' | 'mov';
   /** Container metadata, e.g. a phone's `location`. */
   readonly tags?: Readonly<Record<string, string>>;
+  /** Draw the test pattern at this smaller size and scale it up (a cheap large clip). */
+  readonly render?: { readonly width: number; readonly height: number };
 }
 
 /** Generates a test clip and returns its path. */
@@ -36,13 +38,13 @@ export async function makeClip(dir: string, name: string, o: ClipOptions = {}): 
   const fps = o.fps ?? 30;
   const seconds = o.seconds ?? 2;
   const out = join(dir, `${name}.${o.container ?? 'mp4'}`);
-  const inputs = ['-f', 'lavfi', '-i', `testsrc2=s=${w}x${h}:r=${fps}:d=${seconds}`];
+  const inputs = ['-f', 'lavfi', '-i', `testsrc2=s=${o.render ? `${o.render.width}x${o.render.height}` : `${w}x${h}`}:r=${fps}:d=${seconds}`];
   const audio = o.audio === undefined ? {} : o.audio;
   if (audio) {
     const a = audio === true ? {} : audio;
     inputs.push('-f', 'lavfi', '-i', `sine=f=${a.frequency ?? 440}:r=${a.sampleRate ?? 48000}:d=${seconds}`);
   }
-  const vf: string[] = [];
+  const vf: string[] = o.render ? [`scale=${w}:${h}:flags=neighbor`] : [];
   if (o.blackSeconds) vf.push(`drawbox=t=fill:c=black:enable='lt(t,${o.blackSeconds})'`);
   if (o.variableFrameRate) vf.push(`select='lt(n\\,${fps})+not(mod(n\\,3))'`, `setpts='if(lt(N,${fps}),N/${fps},1+(N-${fps})*3/${fps})/TB'`);
   const args = [

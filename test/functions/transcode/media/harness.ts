@@ -38,41 +38,61 @@ export async function uploadFile(gateway: StorageGateway, key: string, bytes: Bu
   return { kind: 'transcode', family: fam, source, idempotencyKey: `test:${key}` };
 }
 
+export interface InvocationRun {
+  /** `planner`/`job`, or `chunk N` for a chunk of a split video. */
+  readonly part: string;
+  readonly outcome: RunOutcome | 'error';
+  readonly error: unknown;
+  readonly ms: number;
+}
+
+/**
+ * Runs the job and every job it hands off (resumes, chunks of a split video) as SCF would, one
+ * invocation at a time, each in its own tmp dir; with `retries`, a failed invocation is retried
+ * (SCF's async retry policy), otherwise the first failure stops the run.
+ */
 export async function runJob(
   gateway: StorageGateway,
   job: TranscodeJob,
-  options: { env?: Record<string, string>; config?: Config; maxInvocations?: number; deadlineMs?: number } = {},
-): Promise<JobRun> {
+  options: { env?: Record<string, string>; config?: Config; maxInvocations?: number; deadlineMs?: number; retries?: number; beforeInvocation?: (job: TranscodeJob, attempt: number) => void } = {},
+): Promise<JobRun & { invocations: InvocationRun[] }> {
   const config = options.config ?? loadConfig({ ...SMALL_LADDER_ENV, ...(options.env ?? {}) });
   const log = createLogger({ test: 'media' }, { level: 'silent' });
   const outcomes: RunOutcome[] = [];
+  const invocations: InvocationRun[] = [];
   const leftovers: string[] = [];
   let error: unknown = null;
-  for (let i = 0; i < (options.maxInvocations ?? 10); i++) {
+  const queue: Array<{ job: TranscodeJob; attempt: number }> = [{ job, attempt: 1 }];
+  for (let i = 0; i < (options.maxInvocations ?? 10) && queue.length > 0; i++) {
+    const next = queue.shift()!;
     const tmp = await mkdtemp(join(tmpdir(), 'strata-invocation-'));
-    let resumed = false;
+    const started = Date.now();
+    const part = next.job.part ? `chunk ${next.job.part.index + 1}` : 'job';
+    options.beforeInvocation?.(next.job, next.attempt);
     try {
-      outcomes.push(
-        await runTranscode(job, {
-          config,
-          gateway,
-          log,
-          tmpDir: tmp,
-          deadlineMs: options.deadlineMs ?? Date.now() + 600_000,
-          resume: async () => {
-            resumed = true;
-          },
-        }),
-      );
+      const outcome = await runTranscode(next.job, {
+        config,
+        gateway,
+        log,
+        tmpDir: tmp,
+        deadlineMs: options.deadlineMs ?? Date.now() + 600_000,
+        resume: async (handed) => {
+          queue.push({ job: handed, attempt: 1 });
+        },
+      });
+      outcomes.push(outcome);
+      invocations.push({ part, outcome, error: null, ms: Date.now() - started });
     } catch (err) {
-      error = err;
+      invocations.push({ part, outcome: 'error', error: err, ms: Date.now() - started });
+      if (next.attempt <= (options.retries ?? 0)) queue.push({ job: next.job, attempt: next.attempt + 1 });
+      else error = err;
     }
     leftovers.push(...(await readdir(tmp, { recursive: true })).map((f) => join(tmp, String(f))));
     await rm(tmp, { recursive: true, force: true });
-    if (!resumed || error) break;
+    if (error) break;
   }
   const card = (await readCard(gateway, 'derived', job.source))!;
-  return { outcomes, card, job, leftovers, error };
+  return { outcomes, card, job, leftovers, error, invocations };
 }
 
 /** Downloads every object under the output's recipe folder into `dir`, keeping relative paths. */

@@ -181,4 +181,13 @@ describe('aws-chunked uploads', () => {
     const head = await s3.client().send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'gz.bin' }));
     expect([head.ContentEncoding, head.ContentLength]).toEqual(['gzip', 5]);
   });
+
+  it('a plain body labelled aws-chunked is stored as sent, aws-chunked dropped from its encoding', async () => {
+    for (const [sent, stored] of [['gzip, aws-chunked', 'gzip'], ['aws-chunked', undefined], ['deflate, gzip', 'deflate, gzip']] as const) {
+      const res = await raw(s3.server.endpoint, { method: 'PUT', path: '/uploads/labelled.bin', headers: { 'content-encoding': sent }, body: 'plain' });
+      expect([sent, res.status]).toEqual([sent, 200]);
+      const head = await s3.client().send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'labelled.bin' }));
+      expect([sent, head.ContentEncoding, head.ContentLength]).toEqual([sent, stored, 5]);
+    }
+  });
 });

@@ -110,6 +110,8 @@ describe('every operation answers correctly or 501 NotImplemented, never a wrong
     expect(versions.body).toMatch(/<Version><Key>obj<\/Key><VersionId>null<\/VersionId><IsLatest>true<\/IsLatest>/);
     const versioning = await raw(s3.server.endpoint, { method: 'GET', path: '/uploads', query: { versioning: '' } });
     expect(versioning.body).not.toContain('<Status>');
+    const missing = await raw(s3.server.endpoint, { method: 'GET', path: '/uploads/missing' });
+    expect([missing.status, /<RequestId>([^<]+)<\/RequestId>/.exec(missing.body)?.[1]]).toEqual([404, missing.headers['x-amz-request-id']]);
     const attributes = await raw(s3.server.endpoint, { method: 'GET', path: '/uploads/obj', query: { attributes: '' }, headers: { 'x-amz-object-attributes': 'ETag,ObjectSize' } });
     expect(attributes.body).toContain('<ObjectSize>4</ObjectSize>');
     expect(attributes.body).not.toContain('body');

@@ -1,0 +1,107 @@
+/**
+ * A chunked video on the real local stack (S3 server, SCF emulator with its async retry policy):
+ * one chunk's invocation is killed mid-encode as the function's time limit would kill it; the
+ * platform retries that chunk alone, and the final outputs are byte for byte those of an
+ * uninterrupted run of the same upload (made in-process against another S3 server).
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StorageGateway } from '@strata/core';
+import type { AssetCard } from '../../shared/contracts';
+import { readCard } from '../../shared/pipeline/cards';
+import { makeClip } from '../functions/transcode/media/fixtures';
+import { runJob, uploadFile } from '../functions/transcode/media/harness';
+import { startTestS3, type LocalS3Fixture } from '../helpers/localS3';
+import { startE2eStack, type E2eStack } from './localStack';
+
+const SETTINGS = {
+  STRATA_VIDEO_LADDER: '144:300,240:500,360:800',
+  STRATA_HLS_SEGMENT_SECONDS: '2',
+  STRATA_VIDEO_PRESET: 'ultrafast',
+  STRATA_VIDEO_CHUNK_SECONDS: '12',
+};
+
+let e2e: E2eStack;
+let reference: LocalS3Fixture;
+
+beforeAll(async () => {
+  e2e = await startE2eStack('e2e-chunked', { ...SETTINGS, STRATA_RETRY_INTERVAL_MS: '300' });
+  reference = await startTestS3(['uploads', 'derived']);
+}, 120_000);
+
+afterAll(async () => {
+  await e2e?.close();
+  await reference?.close();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Every output's name and sha256 (names relative to the recipe folder, recipe included). */
+function outputsOf(card: AssetCard): string[] {
+  return card.outputs.map((o) => `${o.key.split('/').slice(3).join('/')} ${o.checksum.sha256}`).sort();
+}
+
+describe('chunked video through the local stack', () => {
+  it('retries only the chunk whose invocation was killed mid-encode, and ends with the same outputs as an uninterrupted run', async () => {
+    const clip = await makeClip(e2e.dataDir, 'chunked', { seconds: 40, width: 640, height: 360, render: { width: 320, height: 180 } });
+    const bytes = readFileSync(clip);
+
+    // The uninterrupted run, in-process against its own S3 server.
+    const refJob = await uploadFile(reference.gateway, 'clips/chunked.mp4', bytes);
+    const ref = await runJob(reference.gateway, refJob, { env: SETTINGS });
+    expect(ref.error).toBeNull();
+    expect(ref.card.status).toBe('done');
+    expect(ref.invocations.filter((i) => i.part.startsWith('chunk'))).toHaveLength(4);
+
+    // The same upload through the stack; chunk 2's first invocation is killed once it has made a segment.
+    const gateway: StorageGateway = e2e.gateway;
+    const { emulator } = e2e.stack;
+    await gateway.put({ bucket: 'uploads', key: 'clips/chunked.mp4' }, bytes);
+    const target = await waitFor('chunk 2 to start', 600_000, async () => {
+      const { events } = await emulator.store.list();
+      return events.find((e) => e.function === 'transcode' && (e.payload as { part?: { index: number } }).part?.index === 1 && e.status === 'running');
+    });
+    // Chunk 2 covers 12-24 s: its segments are numbered from 6.
+    await waitFor('chunk 2 to upload a segment', 60_000, async () => {
+      for await (const o of gateway.list('derived', 'assets/')) if (o.key.endsWith('/seg-00006.ts')) return true;
+      return false;
+    });
+    expect(emulator.pools.get('transcode')!.expire(target.id, 'timeout')).toBe(true);
+
+    const card = await waitFor('the card to be final', 600_000, async () => {
+      const c = await readCard(gateway, 'derived', { bucket: 'uploads', key: 'clips/chunked.mp4' });
+      return c && ['done', 'quarantined'].includes(c.status) ? c : null;
+    });
+    expect(card.status, JSON.stringify(card.reason)).toBe('done');
+
+    // The card is written before the stitching invocation returns: wait for every event to settle.
+    const transcode = await waitFor('every transcode event to finish', 120_000, async () => {
+      const list = (await emulator.store.list()).events.filter((e) => e.function === 'transcode');
+      return list.every((e) => e.status === 'done' || e.status === 'dead') ? list : null;
+    });
+    const byPart = transcode.map((e) => {
+      const part = (e.payload as { part?: { index: number } }).part;
+      return { part: part ? `chunk ${part.index + 1}` : 'planner', status: e.status, attempts: e.history.map((h) => h.outcome) };
+    });
+    expect(byPart.sort((a, b) => a.part.localeCompare(b.part))).toEqual([
+      { part: 'chunk 1', status: 'done', attempts: ['ok'] },
+      { part: 'chunk 2', status: 'done', attempts: ['timeout', 'ok'] },
+      { part: 'chunk 3', status: 'done', attempts: ['ok'] },
+      { part: 'chunk 4', status: 'done', attempts: ['ok'] },
+      { part: 'planner', status: 'done', attempts: ['ok'] },
+    ]);
+    // The same final outputs, byte for byte (the manifest lists every segment's sha256).
+    expect(outputsOf(card)).toEqual(outputsOf(ref.card));
+    expect(card.video).toMatchObject({ processing: { chunks: 4 } });
+  }, 900_000);
+});

@@ -1,0 +1,162 @@
+/**
+ * A long video split into chunks encoded by separate invocations and stitched without
+ * re-encoding, through runTranscode against a real local S3 server (every handed-off chunk runs as
+ * its own invocation in its own tmp dir). The outputs are checked as a player reads them.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StrataError, type StorageGateway } from '@strata/core';
+import { createLogger } from '../../../../shared/log';
+import { sweepVideoJobs, videoJobKeys, writeJson } from '../../../../shared/media/videoJobs';
+import { readCard, writeCard } from '../../../../shared/pipeline/cards';
+import { planChunks } from '../../../../functions/transcode/video/chunks';
+import { parseMediaPlaylist } from '../../../../functions/transcode/video/hls';
+import { startTestS3, type LocalS3Fixture } from '../../../helpers/localS3';
+import { ffprobeJson, makeClip } from '../media/fixtures';
+import { fetchRecipeFolder, outputOf, runJob, uploadFile } from '../media/harness';
+import { expectPlayableVideo, keyframeTimes, maxKeyframeGap, segmentTimings } from './checks';
+
+let s3: LocalS3Fixture;
+let dir: string;
+beforeAll(async () => {
+  s3 = await startTestS3(['uploads', 'derived']);
+  dir = await mkdtemp(join(tmpdir(), 'strata-chunked-'));
+});
+afterAll(async () => {
+  await s3?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Samples the source's audio packets carry (AAC in MP4), as the rendition's are counted. */
+async function sourceAudioSamples(path: string): Promise<number> {
+  const probe = await ffprobeJson(path, ['-select_streams', 'a:0', '-show_entries', 'stream=sample_rate:packet=duration_time']);
+  const rate = Number(probe.streams[0]!.sample_rate);
+  return Math.round((probe.packets ?? []).reduce((s, p) => s + Number(p.duration_time), 0) * rate);
+}
+
+describe('chunk plan (pure)', () => {
+  it('cuts on the segment grid, folds a tiny tail into the last chunk, and keeps short videos whole', () => {
+    const base = { segmentSeconds: 4, invocationSeconds: 840, encodeSecondsPerSourceSecond: 1 };
+    expect(planChunks({ ...base, durationSeconds: 180, targetSeconds: 48 }).map((c) => [c.startSeconds, c.seconds, c.startSegment])).toEqual([
+      [0, 48, 0],
+      [48, 48, 12],
+      [96, 48, 24],
+      [144, null, 36],
+    ]);
+    expect(planChunks({ ...base, durationSeconds: 97, targetSeconds: 48 })).toHaveLength(2); // 1 s over 96: folded
+    expect(planChunks({ ...base, durationSeconds: 60, targetSeconds: 60 })).toEqual([]);
+    expect(planChunks({ ...base, durationSeconds: 600, targetSeconds: 0 })).toEqual([]);
+    expect(planChunks({ ...base, durationSeconds: null, targetSeconds: 60 })).toEqual([]);
+    // A chunk must fit half the invocation's time at the estimated speed: 840 s × 0.5 / 10 → 40 s.
+    expect(planChunks({ ...base, durationSeconds: 600, targetSeconds: 60, encodeSecondsPerSourceSecond: 10 })[1]!.startSeconds).toBe(40);
+  });
+});
+
+describe('chunked video (through runTranscode, real local S3)', () => {
+  it('encodes a 3-minute 1080p30 clip as 4 chunks that play as one stream', async () => {
+    const clip = await makeClip(dir, 'long', { seconds: 180, width: 1920, height: 1080, render: { width: 320, height: 180 } });
+    const job = await uploadFile(s3.gateway, 'videos/long.mp4', readFileSync(clip));
+    const run = await runJob(s3.gateway, job, { env: { STRATA_VIDEO_CHUNK_SECONDS: '48', STRATA_HLS_SEGMENT_SECONDS: '4' } });
+    expect(run.error).toBeNull();
+    // The planner, then each chunk in its own invocation; the last one stitched.
+    expect(run.invocations.map((i) => `${i.part} ${i.outcome}`)).toEqual(['job suspended', 'chunk 1 suspended', 'chunk 2 suspended', 'chunk 3 suspended', 'chunk 4 done']);
+    expect(run.leftovers).toEqual([]);
+    expect(run.card.video).toMatchObject({ processing: { chunks: 4, stitchedBy: 'chunk 4' }, hls: { audio: { playlist: 'audio/index.m3u8' } } });
+    await expectPlayableVideo(s3.gateway, run.card, 180);
+
+    const local = await fetchRecipeFolder(s3.gateway, outputOf(run.card, 'hls-master').key, join(dir, 'long-hls'));
+    const fps = 30;
+    const rungs = ((run.card.video as any).hls.rungs as Array<{ name: string }>).map((r) => r.name);
+    const boundaries: string[] = [];
+    for (const rung of rungs) {
+      const playlist = join(local, rung, 'index.m3u8');
+      expect(await readFile(playlist, 'utf8')).not.toContain('#EXT-X-DISCONTINUITY');
+      const segments = await segmentTimings(playlist);
+      // 45 segments of 4 s; a 46th may hold the one frame the fps filter adds at the very end.
+      expect(segments.length, rung).toBeGreaterThanOrEqual(45);
+      expect(segments.length, rung).toBeLessThanOrEqual(46);
+      if (segments.length === 46) expect(segments[45]!.videoEnd! - segments[45]!.videoStart!).toBeLessThanOrEqual(1 / fps + 1e-6);
+      // Continuous across every join (chunk joins at segments 12, 24, 36): no gap or overlap over a frame.
+      for (let i = 1; i < segments.length; i++) {
+        expect(Math.abs(segments[i]!.videoStart! - segments[i - 1]!.videoEnd!), `${rung} segment ${i}`).toBeLessThanOrEqual(1 / fps + 1e-6);
+        expect(segments[i]!.firstIsKeyframe, `${rung} segment ${i}`).toBe(true);
+      }
+      const span = segments.at(-1)!.videoEnd! - segments[0]!.videoStart!;
+      expect(Math.abs(span - 180), `${rung} spans ${span}`).toBeLessThanOrEqual(0.1);
+      const listed = parseMediaPlaylist(await readFile(playlist, 'utf8')).segments.reduce((s, x) => s + x.durationSeconds, 0);
+      expect(Math.abs(listed - 180), `${rung} lists ${listed}`).toBeLessThanOrEqual(0.1);
+      expect(maxKeyframeGap(await keyframeTimes(playlist), segments.at(-1)!.videoEnd!)).toBeLessThanOrEqual(2 + 1e-3);
+      boundaries.push(segments.map((x) => x.videoStart!.toFixed(3)).join(','));
+    }
+    // All rungs share segment boundaries.
+    expect(new Set(boundaries).size).toBe(1);
+
+    // The audio rendition: one encode, segmented on the same grid, as many samples as the source.
+    const audio = await segmentTimings(join(local, 'audio', 'index.m3u8'));
+    expect(audio.length).toBeGreaterThanOrEqual(45);
+    const videoStarts = boundaries[0]!.split(',').map(Number);
+    audio.slice(0, 45).forEach((a, i) => expect(Math.abs(a.audioStart! - videoStarts[i]!), `audio segment ${i}`).toBeLessThanOrEqual(1024 / 48000 + 1e-6));
+    for (let i = 1; i < audio.length; i++) expect(Math.abs(audio[i]!.audioStart! - audio[i - 1]!.audioEnd!)).toBeLessThanOrEqual(1e-6);
+    expect(Math.abs(audio[0]!.audioStart! - videoStarts[0]!)).toBeLessThanOrEqual(1 / fps);
+    const samples = audio.reduce((s, a) => s + a.audioSamples, 0);
+    expect(Math.abs(samples - (await sourceAudioSamples(clip))), `audio ${samples} samples`).toBeLessThanOrEqual(1024);
+
+    // Job record marked done; parked tiles gone once the sprite exists.
+    expect((run.card.video as any).sprite.tiles).toBe(90);
+  }, 1_500_000);
+
+  it('names the chunk that keeps failing on the card, and a redelivered chunk event does nothing twice', async () => {
+    const clip = await makeClip(dir, 'faulty', { seconds: 40, width: 320, height: 180 });
+    const job = await uploadFile(s3.gateway, 'videos/faulty.mp4', readFileSync(clip));
+    // Storage refuses chunk 2's first segment (12-24 s → segments 6-11) every time.
+    const faulty: StorageGateway = new Proxy(s3.gateway, {
+      get(target, prop, receiver) {
+        if (prop === 'put' || prop === 'putFile') {
+          const original = Reflect.get(target, prop, receiver) as (ref: { key: string }, ...rest: unknown[]) => Promise<unknown>;
+          return (ref: { key: string }, ...rest: unknown[]) =>
+            /\/seg-00006\.ts$/.test(ref.key) ? Promise.reject(new StrataError('StorageUnavailable', 'injected: the store is down for this key')) : original.call(target, ref, ...rest);
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const env = { STRATA_VIDEO_CHUNK_SECONDS: '12', STRATA_HLS_SEGMENT_SECONDS: '2' };
+    const run = await runJob(faulty, job, { env, retries: 2 });
+    // Chunk 2 tried three times (the platform's retry count is 2), every other part once; no stitch.
+    expect(run.invocations.map((i) => `${i.part} ${i.outcome}`)).toEqual([
+      'job suspended', 'chunk 1 suspended', 'chunk 2 error', 'chunk 3 suspended', 'chunk 4 suspended', 'chunk 2 error', 'chunk 2 error',
+    ]);
+    expect(run.card.status).toBe('failed');
+    expect(run.card.reason?.message).toMatch(/^chunk 2 of 4 \(12 s to 24 s\) failed \(attempt 3, the platform's last: the asset stays failed\): .*injected/);
+    expect(run.leftovers).toEqual([]);
+
+    // Chunk 1's event delivered again: its marker is there, so it encodes nothing and writes no output.
+    const before: string[] = [];
+    for await (const o of s3.gateway.list('derived', 'assets/')) before.push(`${o.key} ${o.etag}`);
+    const plan = String(JSON.parse((await s3.gateway.getBytes({ bucket: 'derived', key: `progress/uploads/videos/faulty.mp4.json` })).bytes.toString()).plan);
+    const again = await runJob(s3.gateway, { ...job, part: { kind: 'chunk', plan, index: 0 } }, { env, maxInvocations: 1 });
+    expect(again.invocations.map((i) => `${i.part} ${i.outcome}`)).toEqual(['chunk 1 suspended']);
+    const after: string[] = [];
+    for await (const o of s3.gateway.list('derived', 'assets/')) after.push(`${o.key} ${o.etag}`);
+    expect(after).toEqual(before);
+
+    // The scrub timer's sweep, once the record is older than the set age: the asset failed, naming the chunk; the record gone.
+    const log = createLogger({ test: 'sweep' }, { level: 'silent' });
+    await writeCard(s3.gateway, 'derived', { ...run.card, status: 'processing', reason: null });
+    const kept = await sweepVideoJobs({ gateway: s3.gateway, derivedBucket: 'derived', maxAgeMs: 3_600_000, log });
+    expect(kept).toMatchObject({ removed: 0, failedAssets: 0 });
+    const swept = await sweepVideoJobs({ gateway: s3.gateway, derivedBucket: 'derived', maxAgeMs: 3_600_000, log, now: Date.now() + 2 * 3_600_000 });
+    expect(swept).toMatchObject({ removed: 1, failedAssets: 1 });
+    const card = (await readCard(s3.gateway, 'derived', job.source))!;
+    expect(card.status).toBe('failed');
+    expect(card.reason?.message).toMatch(/abandoned.*chunk 2 of 4 \(12 s to 24 s\): 3 attempt\(s\), last failed/);
+    const work: string[] = [];
+    for await (const o of s3.gateway.list('derived', `work/${job.source.sha256}/chunked@`)) work.push(o.key);
+    expect(work).toEqual([]);
+    // A finished record is swept at once.
+    await writeJson(s3.gateway, { bucket: 'derived', key: videoJobKeys.job(job.source.sha256, 'p') }, { version: 1, plan: 'p', source: job.source, idempotencyKey: 'x', status: 'done', chunks: [], createdAt: '', updatedAt: new Date().toISOString(), handedOff: true });
+    expect(await sweepVideoJobs({ gateway: s3.gateway, derivedBucket: 'derived', maxAgeMs: 3_600_000, log })).toMatchObject({ removed: 1, failedAssets: 0 });
+  }, 600_000);
+});
