@@ -4,7 +4,7 @@
  * 2014-01-19T00:00Z (https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html,
  * "Lifecycle rules: Based on an object's age").
  */
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 /** `base + days`, rounded up to the next midnight UTC (an exact midnight stays). */
 export function dueAt(base: Date, days: number): Date {

@@ -17,7 +17,7 @@
  *   128 KB unless the rule filters on size (`TransitionDefaultMinimumObjectSize`).
  */
 import { classProfile, type ClassProfile, type ProfileName } from './classes';
-import { ageInDays, dueMs, isoDay } from './days';
+import { DAY_MS, dueMs, isoDay } from './days';
 import { matchesFilter, parseLifecycleRules, type LifecycleRules, type Rule } from './rules';
 import { groupByKey, sortNewestFirst, type IncompleteUpload, type LifecycleState, type ObjectVersion, type Versioning } from './state';
 
@@ -75,7 +75,11 @@ interface Candidate {
   readonly newer?: number | undefined;
   readonly newerCount?: number;
   readonly since?: Date;
+  /** The rule element behind a candidate whose description depends only on it and `due` (cache key). */
+  readonly spec?: object;
 }
+
+type TransitionSpec = Rule['transitions'][number] & { readonly newer?: number };
 
 const NO_TAGS: readonly { Key: string; Value: string }[] = [];
 
@@ -111,6 +115,26 @@ function describe(c: Candidate): string {
   }
 }
 
+/**
+ * describe(), cached per (rule element, due day) for the candidates whose text depends on
+ * nothing else: most objects of a bucket share a few hundred due days, so the plan's hot path
+ * builds no new text beyond the per-object suffix.
+ */
+function describeCached(cache: Map<object, Map<number, string>>, c: Candidate): string {
+  if (c.spec === undefined) return describe(c);
+  let byDue = cache.get(c.spec);
+  if (byDue === undefined) {
+    byDue = new Map();
+    cache.set(c.spec, byDue);
+  }
+  let text = byDue.get(c.due);
+  if (text === undefined) {
+    text = describe(c);
+    if (byDue.size < 10_000) byDue.set(c.due, text);
+  }
+  return text;
+}
+
 /** The earlier of two candidates (the first on a tie: configuration order). */
 function earlier(a: Candidate | undefined, b: Candidate): Candidate {
   return !a || b.due < a.due ? b : a;
@@ -138,6 +162,34 @@ export function createPlanner(rules: LifecycleRules, options: PlanOptions): KeyP
   const profile = classProfile(options.profile ?? 's3');
   const now = options.now;
   const nowMs = now.getTime();
+  const reasons = new Map<object, Map<number, string>>();
+  const text = (c: Candidate) => describeCached(reasons, c);
+  // Class names and ranks are a handful: memoised so the per-object path does no lookups twice.
+  const normalizedCache = new Map<string, string>();
+  const normalized = (cls: string): string => {
+    let n = normalizedCache.get(cls);
+    if (n === undefined) {
+      n = profile.normalize(cls);
+      normalizedCache.set(cls, n);
+    }
+    return n;
+  };
+  const rankCache = new Map<string, number>();
+  const rankOf = (cls: string): number => {
+    let r = rankCache.get(cls);
+    if (r === undefined) {
+      r = profile.rank(cls);
+      rankCache.set(cls, r);
+    }
+    return r;
+  };
+  /** The rules whose filter matches (one reused buffer: no array per object). */
+  const matched: Rule[] = [];
+  const applicableTo = (key: string, size: number | null, tags: readonly { Key: string; Value: string }[] | null): Rule[] => {
+    matched.length = 0;
+    for (const r of rules.rules) if (matchesFilter(r.filter, key, size, tags)) matched.push(r);
+    return matched;
+  };
 
   /**
    * The winning due transition of `v` over the rules that apply: the profile's preferred class
@@ -145,30 +197,41 @@ export function createPlanner(rules: LifecycleRules, options: PlanOptions): KeyP
    */
   function bestTransition(v: ObjectVersion, applicable: readonly Rule[], base: Date, noncurrent: boolean, newerCount: number): Candidate | undefined {
     const baseMs = base.getTime();
-    let best: Candidate | undefined;
+    const ageDays = (nowMs - v.lastModified.getTime()) / DAY_MS;
+    let bestRule: Rule | undefined;
+    let bestSpec: TransitionSpec | undefined;
+    let bestTarget = '';
+    let bestDue = 0;
     let bestRank = Number.POSITIVE_INFINITY;
-    for (const rule of applicable) {
-      const specs: readonly { days?: number; date?: Date; storageClass: string; newer?: number }[] = noncurrent ? rule.noncurrentTransitions : rule.transitions;
-      for (const t of specs) {
+    for (let i = 0; i < applicable.length; i++) {
+      const rule = applicable[i] as Rule;
+      const specs: readonly TransitionSpec[] = noncurrent ? rule.noncurrentTransitions : rule.transitions;
+      for (let j = 0; j < specs.length; j++) {
+        const t = specs[j] as TransitionSpec;
         if (noncurrent && t.newer !== undefined && newerCount < t.newer) continue;
         const due = t.days !== undefined ? dueMs(baseMs, t.days) : (t.date as Date).getTime();
         if (due > nowMs) continue;
         if (!transitionAllowedBySize(rules, profile, rule, v.size, t.storageClass)) continue;
-        if (profile.thirtyDayMinimum.has(t.storageClass) && ageInDays(v.lastModified, now) < 30) continue;
-        const target = profile.normalize(t.storageClass);
-        const rank = profile.rank(target);
-        if (best && (rank > bestRank || (rank === bestRank && due >= best.due))) continue;
+        if (ageDays < 30 && profile.thirtyDayMinimum.has(t.storageClass)) continue;
+        const target = normalized(t.storageClass);
+        const rank = rankOf(target);
+        if (bestRule && (rank > bestRank || (rank === bestRank && due >= bestDue))) continue;
         bestRank = rank;
-        best = { rule, due, kind: noncurrent ? 'noncurrent-transition' : 'transition', target, days: t.days, date: t.date, newer: t.newer, newerCount };
+        bestRule = rule;
+        bestSpec = t;
+        bestTarget = target;
+        bestDue = due;
       }
     }
-    if (!best) return undefined;
-    const from = profile.normalize(v.storageClass);
-    return best.target === from || !profile.canTransition(from, best.target as string) ? undefined : best;
+    if (!bestRule || !bestSpec) return undefined;
+    const from = normalized(v.storageClass);
+    if (bestTarget === from || !profile.canTransition(from, bestTarget)) return undefined;
+    const t = bestSpec;
+    return { rule: bestRule, due: bestDue, kind: noncurrent ? 'noncurrent-transition' : 'transition', target: bestTarget, days: t.days, date: t.date, newer: t.newer, newerCount, ...(t.newer === undefined ? { spec: t } : {}) };
   }
 
   function planCurrent(v: ObjectVersion, hasOthers: boolean, versioning: Versioning, plan: Plan): void {
-    const applicable = rules.rules.filter((r) => matchesFilter(r.filter, v.key, v.isDeleteMarker ? null : v.size, v.isDeleteMarker ? null : (v.tags ?? NO_TAGS)));
+    const applicable = applicableTo(v.key, v.isDeleteMarker ? null : v.size, v.isDeleteMarker ? null : (v.tags ?? NO_TAGS));
     if (applicable.length === 0) return;
     if (v.isDeleteMarker) {
       // Only an expired object delete marker (the key's only version) is ever removed.
@@ -190,28 +253,28 @@ export function createPlanner(rules: LifecycleRules, options: PlanOptions): KeyP
       const e = rule.expiration;
       if (!e || e.expiredObjectDeleteMarker) continue;
       const due = e.days !== undefined ? dueMs(v.lastModified.getTime(), e.days) : (e.date as Date).getTime();
-      if (due <= nowMs) exp = earlier(exp, { rule, due, kind: 'expiration', days: e.days });
+      if (due <= nowMs && (!exp || due < exp.due)) exp = { rule, due, kind: 'expiration', days: e.days, spec: e };
     }
     const tr = bestTransition(v, applicable, v.lastModified, false, 0);
     const permanent = versioning === 'Unversioned' || (versioning === 'Suspended' && v.versionId === 'null');
     if (exp && permanent) {
       const how = versioning === 'Unversioned' ? 'deletes the object (unversioned bucket)' : 'replaces the null version with a delete marker (versioning suspended)';
-      plan.actions.push(action(v, 'expire', exp, `${describe(exp)}: ${how}${tr ? `; permanent deletion beats the transition to ${tr.target}` : ''}`));
+      plan.actions.push(action(v, 'expire', exp, `${text(exp)}: ${how}${tr ? `; permanent deletion beats the transition to ${tr.target}` : ''}`));
       return;
     }
     if (tr) {
       const heldReason = options.hold?.(v, tr.target as string, tr.rule.id) ?? null;
       if (heldReason === null) {
-        plan.actions.push(action(v, 'transition', tr, `${describe(tr)}, from ${v.storageClass}${exp ? '; transition beats the creation of a delete marker' : ''}`, tr.target as string));
+        plan.actions.push(action(v, 'transition', tr, `${text(tr)}, from ${v.storageClass}${exp ? '; transition beats the creation of a delete marker' : ''}`, tr.target as string));
         return;
       }
       plan.held.push({ key: v.key, versionId: v.versionId, storageClass: tr.target as string, ruleId: tr.rule.id, reason: heldReason });
     }
-    if (exp) plan.actions.push(action(v, 'expire', exp, `${describe(exp)}: adds a delete marker (versioning ${versioning === 'Suspended' ? 'suspended, not the null version' : 'enabled'}); the version becomes noncurrent`));
+    if (exp) plan.actions.push(action(v, 'expire', exp, `${text(exp)}: adds a delete marker (versioning ${versioning === 'Suspended' ? 'suspended, not the null version' : 'enabled'}); the version becomes noncurrent`));
   }
 
   function planNoncurrent(v: ObjectVersion, since: Date, newerCount: number, plan: Plan): void {
-    const applicable = rules.rules.filter((r) => matchesFilter(r.filter, v.key, v.size, v.tags ?? NO_TAGS));
+    const applicable = applicableTo(v.key, v.size, v.tags ?? NO_TAGS);
     let exp: Candidate | undefined;
     for (const rule of applicable) {
       const e = rule.noncurrentExpiration;
@@ -227,7 +290,7 @@ export function createPlanner(rules: LifecycleRules, options: PlanOptions): KeyP
     if (!tr) return;
     const heldReason = options.hold?.(v, tr.target as string, tr.rule.id) ?? null;
     if (heldReason !== null) plan.held.push({ key: v.key, versionId: v.versionId, storageClass: tr.target as string, ruleId: tr.rule.id, reason: heldReason });
-    else plan.actions.push(action(v, 'transition', tr, `${describe(tr)}, from ${v.storageClass}`, tr.target as string));
+    else plan.actions.push(action(v, 'transition', tr, `${text(tr)}, from ${v.storageClass}`, tr.target as string));
   }
 
   function planInto(input: readonly ObjectVersion[], plan: Plan): void {
