@@ -1,6 +1,6 @@
 // Preloaded by `npm run sls`: serverless-tencent-scf reports telemetry on every command with a
-// request that has no error handler, so offline the DNS failure crashes `sls package`
-// (see ../shared/notes/scf-platform.md §2.5). This turns the report into a no-op.
+// request that has no error handler, so offline the DNS failure crashes `sls package`. This
+// turns the report into a no-op.
 const Module = require('node:module');
 
 const originalLoad = Module._load;

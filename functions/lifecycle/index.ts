@@ -1,7 +1,7 @@
-import { describeError, StrataError } from '@strata/core';
+import { describeError, } from '@strata/core';
 import { z } from 'zod';
 import { loadConfig } from '../../shared/config';
-import { parseEvent } from '../../shared/events';
+import { timerMessageOf } from '../../shared/events/timerMessage';
 import { runLifecycleJob } from '../../shared/lifecycle';
 import { createLogger } from '../../shared/log';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
@@ -16,18 +16,6 @@ const MARGIN_MS = 20_000;
 /** A timer's Message may narrow a run: `{"buckets":["uploads"],"mode":"plan"}`. */
 const messageSchema = z.object({ buckets: z.array(z.string().min(3)).min(1).optional(), mode: z.enum(['apply', 'plan']).optional() }).strict();
 
-function parseMessage(message: string | null): z.infer<typeof messageSchema> {
-  if (!message?.trim()) return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(message);
-  } catch {
-    throw new StrataError('InvalidEvent', 'timer Message must be empty or JSON like {"buckets":["uploads"]}');
-  }
-  const parsed = messageSchema.safeParse(json);
-  if (!parsed.success) throw new StrataError('InvalidEvent', `timer Message: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ')}`);
-  return parsed.data;
-}
 
 interface ScfContext {
   request_id?: string;
@@ -39,9 +27,7 @@ export const main_handler = async (event: unknown, context: ScfContext = {}) => 
   const log = logger.child({ requestId: context.request_id });
   let message;
   try {
-    const parsed = parseEvent(event);
-    if (parsed.kind !== 'timer') throw new StrataError('InvalidEvent', `lifecycle runs on timer events, got a ${parsed.kind} event`);
-    message = parseMessage(parsed.message);
+    message = timerMessageOf(event, 'lifecycle', messageSchema, '{"buckets":["uploads"]}');
   } catch (err) {
     log.error({ err: describeError(err) }, 'invalid lifecycle event');
     return { status: 'invalid', reason: describeError(err) };

@@ -1,10 +1,10 @@
-import { describeError, StrataError } from '@strata/core';
+import { describeError, } from '@strata/core';
 import { loadConfig } from '../../shared/config';
-import { parseEvent } from '../../shared/events';
+import { timerMessageOf } from '../../shared/events/timerMessage';
 import { createLogger } from '../../shared/log';
 import { sweepVideoJobs } from '../../shared/media/videoJobs';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
-import { parseScrubMessage, runScheduledScrub } from './run';
+import { runScheduledScrub, SCRUB_MESSAGE_EXAMPLE, scrubMessageSchema } from './run';
 
 const config = loadConfig(process.env);
 const gateway = gatewayFromConfig(config);
@@ -23,9 +23,7 @@ export const main_handler = async (event: unknown, context: ScfContext = {}) => 
   const log = logger.child({ requestId: context.request_id });
   let message;
   try {
-    const parsed = parseEvent(event);
-    if (parsed.kind !== 'timer') throw new StrataError('InvalidEvent', `scrub runs on timer events, got a ${parsed.kind} event`);
-    message = parseScrubMessage(parsed.message);
+    message = timerMessageOf(event, 'scrub', scrubMessageSchema, SCRUB_MESSAGE_EXAMPLE);
   } catch (err) {
     // A malformed event cannot succeed on retry: report it and return.
     log.error({ err: describeError(err) }, 'invalid scrub event');

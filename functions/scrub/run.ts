@@ -4,9 +4,10 @@
  * `scrub-reports/YYYY/MM/DD/<started-at>.json`.
  */
 import { z } from 'zod';
-import { maintenance, StrataError, type ScrubReport, type StorageGateway } from '@strata/core';
+import { maintenance, type ScrubReport, type StorageGateway } from '@strata/core';
 import { scrubReportKey } from '../../shared/contracts';
 import type { Config } from '../../shared/config';
+import { parseTimerMessage } from '../../shared/events/timerMessage';
 import type { Logger } from '../../shared/log';
 
 /** A timer's Message may narrow one run: `{"sample":0.5,"prefix":"photos/","buckets":["uploads"]}`. */
@@ -19,17 +20,10 @@ export const scrubMessageSchema = z
   .strict();
 export type ScrubMessage = z.infer<typeof scrubMessageSchema>;
 
+export const SCRUB_MESSAGE_EXAMPLE = '{"sample":0.5,"prefix":"photos/"}';
+
 export function parseScrubMessage(message: string | null): ScrubMessage {
-  if (!message?.trim()) return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(message);
-  } catch {
-    throw new StrataError('InvalidEvent', 'timer Message must be empty or JSON like {"sample":0.5,"prefix":"photos/"}');
-  }
-  const parsed = scrubMessageSchema.safeParse(json);
-  if (!parsed.success) throw new StrataError('InvalidEvent', `timer Message: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ')}`);
-  return parsed.data;
+  return parseTimerMessage(scrubMessageSchema, message, SCRUB_MESSAGE_EXAMPLE);
 }
 
 export interface ScrubRunDeps {

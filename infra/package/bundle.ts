@@ -1,20 +1,23 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { cp, mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { StrataError } from '@strata/core/errors';
 
 const root = resolve('.');
 
-/** The package directory under node_modules for a bare import (`@scope/name/sub` → its root). */
+/**
+ * The directory of package `name` as Node resolves it from `from`, found along Node's own lookup
+ * paths (`require.resolve.paths`): its package.json need not be exported, nor its main resolvable.
+ */
 function packageDir(name: string, from: string): string | null {
-  let dir = from;
-  for (;;) {
-    const candidate = join(dir, 'node_modules', name);
+  const paths = createRequire(join(from, 'index.js')).resolve.paths(name) ?? [];
+  for (const dir of paths) {
+    const candidate = join(dir, name);
     if (existsSync(join(candidate, 'package.json'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
   }
+  return null;
 }
 
 function packageName(spec: string): string {
@@ -117,7 +120,7 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   // The core's WebAssembly kernels travel beside the bundle (see layers/core/src/wasm/load.ts).
   const wasmDir = join(root, 'layers', 'core', 'wasm');
   if (options.withCoreWasm) {
-    if (!existsSync(wasmDir)) throw new Error('layers/core/wasm is missing: run `npm run build:wasm` first');
+    if (!existsSync(wasmDir)) throw new StrataError('InvalidConfig', 'layers/core/wasm is missing: run `npm run build:wasm` first');
     await cp(wasmDir, join(options.outDir, 'wasm'), { recursive: true });
   }
   if (options.copyExternalPackages === false) return { files: ['index.js'], copiedPackages: [], externalPackages: [...binaryPackages].sort() };

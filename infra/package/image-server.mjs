@@ -1,6 +1,5 @@
 // Entry of a Strata container-image function on SCF (WebServer image): SCF posts each event to
-// POST /event-invoke on port 9000, with the invocation context in X-Scf-* headers
-// (../shared/notes/scf-runtime-2026.md §2.2). It runs the function's esbuild bundle (index.cjs,
+// POST /event-invoke on port 9000, with the invocation context in X-Scf-* headers. It runs the function's esbuild bundle (index.cjs,
 // CommonJS) with plain node: no TypeScript and no tsx at run time.
 import http from 'node:http';
 import { createRequire } from 'node:module';

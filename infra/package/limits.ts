@@ -1,6 +1,6 @@
 export const MiB = 1024 * 1024;
 
-/** SCF limits (../shared/notes/scf-platform.md §5, scf-runtime-2026.md §2.2). */
+/** SCF's deployment limits: zip ≤ 50 MiB by API, code + layers ≤ 500 MiB unzipped, image < 1 GiB. */
 export const LIMITS = {
   /** API ZipFile upload; larger zips go through COS. */
   zipUploadBytes: 50 * MiB,

@@ -1,3 +1,4 @@
+import { ConfigError } from '@strata/core/errors';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -107,7 +108,7 @@ export function loadRecipeSet(options: { inline?: string; file?: string; avifWid
     try {
       raw = JSON.parse(options.inline);
     } catch (e) {
-      throw new Error(`${where}: not valid JSON (${(e as Error).message})`);
+      throw new ConfigError(`${where}: not valid JSON (${(e as Error).message})`);
     }
   } else if (options.file) {
     where = `STRATA_IMAGE_RECIPES_FILE (${options.file})`;
@@ -115,19 +116,19 @@ export function loadRecipeSet(options: { inline?: string; file?: string; avifWid
     try {
       text = readFileSync(options.file, 'utf8');
     } catch (e) {
-      throw new Error(`${where}: cannot read (${(e as Error).message})`);
+      throw new ConfigError(`${where}: cannot read (${(e as Error).message})`);
     }
     try {
       raw = /\.ya?ml$/i.test(options.file) ? parseYaml(text) : JSON.parse(text);
     } catch (e) {
-      throw new Error(`${where}: cannot parse (${(e as Error).message})`);
+      throw new ConfigError(`${where}: cannot parse (${(e as Error).message})`);
     }
   } else {
     return defaultRecipeSet(options.avifWidths);
   }
   const parsed = recipeSetSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`${where}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'recipes'}: ${i.message}`).join('; ')}`);
+    throw new ConfigError(`${where}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'recipes'}: ${i.message}`).join('; ')}`);
   }
   return parsed.data;
 }

@@ -48,7 +48,7 @@ export const envSchema = z.object({
   STRATA_SCRUB_BUCKETS: bucketList.optional(),
   STRATA_SCRUB_PREFIX: z.string().default(''),
   STRATA_GC_GRACE_SECONDS: z.coerce.number().int().min(0).default(900),
-  // Images (issue 12): limits checked before decode, and the recipes (see docs/images.md).
+  // Images: limits checked before decode, and the recipes (see docs/images.md).
   STRATA_IMAGE_MAX_INPUT_BYTES: positiveInt.default(64 * 1024 ** 2),
   STRATA_IMAGE_MAX_PIXELS: positiveInt.default(50_000_000),
   STRATA_IMAGE_MAX_FRAMES: positiveInt.default(1_000),
@@ -75,7 +75,7 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-/** The SCF execution role's temporary keys as they are now, from TENCENTCLOUD_* (scf-platform.md §4.3). */
+/** The SCF execution role's temporary keys as they are now: SCF sets TENCENTCLOUD_SECRETID/SECRETKEY/SESSIONTOKEN in a function's environment. */
 function roleCredentials(env: NodeJS.ProcessEnv): StorageCredentials {
   const accessKeyId = env.TENCENTCLOUD_SECRETID;
   const secretAccessKey = env.TENCENTCLOUD_SECRETKEY;
@@ -124,7 +124,7 @@ export interface Config {
     readonly requestTimeoutMs: number;
   };
   readonly limits: { readonly maxInputBytes: number };
-  /** Video and audio processing (issue 13): limits, ladder, loudness; see shared/config/media.ts. */
+  /** Video and audio processing: limits, ladder, loudness; see shared/config/media.ts. */
   readonly media: MediaConfig;
   /** Lifecycle runs (docs/lifecycle.md). */
   readonly lifecycle: LifecycleConfig;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Video and audio settings (issue 13). Merged into the main env schema by `./index.ts`;
+ * Video and audio settings. Merged into the main env schema by `./index.ts`;
  * every default is documented in docs/video-audio.md.
  */
 const positiveInt = z.coerce.number().int().positive();

@@ -1,5 +1,5 @@
 /**
- * The JSON contract of `strata events parse FILE --json` (issue 9): exactly these fields, in this
+ * The JSON contract of `strata events parse FILE --json`: exactly these fields, in this
  * order, `null` where the payload has no value. Handler-only fields of the model are left out.
  */
 import type { CanonicalEvent, StorageRecord } from './types';

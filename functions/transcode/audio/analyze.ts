@@ -10,6 +10,7 @@ import { classifyDecodeFailure } from '../media/probe';
 import { lastErrorLine, runTool } from '../media/runner';
 import { inputOptions } from '../media/source';
 import { WaveformBuilder, samplesPerPixelFor, type WaveformJson } from './waveform';
+import { StrataError } from '@strata/core/errors';
 
 export interface Loudness {
   /** Integrated loudness (LUFS); null when nothing passes the absolute gate (silence, < 400 ms). */
@@ -205,14 +206,14 @@ export async function analyzeAudio(o: AnalysisOptions): Promise<AnalysisResult> 
   if (result.stopped === 'stall') {
     throw new QuarantineError('decode-timeout', `decoding the audio made no progress for ${o.stallTimeoutMs} ms (at ${decoded.toFixed(1)} s)`);
   }
-  if (result.stopped) throw new Error(`audio analysis stopped: ${result.stopped}`);
+  if (result.stopped) throw new StrataError('MediaToolFailed', `audio analysis stopped: ${result.stopped}`);
   if (result.exitCode !== 0) {
     const line = lastErrorLine(result.stderrTail);
-    if (/no space left/i.test(result.stderrTail)) throw new Error(`ffmpeg ran out of /tmp space: ${line}`);
+    if (/no space left/i.test(result.stderrTail)) throw new StrataError('TmpBudgetExceeded', `ffmpeg ran out of /tmp space: ${line}`);
     throw new QuarantineError(classifyDecodeFailure(result.stderrTail), `the audio could not be decoded: ${line || `ffmpeg exit ${result.exitCode}`}`);
   }
   const loudness = parseEbur128Summary(result.stderrTail);
-  if (!loudness) throw new Error(`ebur128 printed no summary: ${lastErrorLine(result.stderrTail)}`);
+  if (!loudness) throw new StrataError('MediaToolFailed', `ebur128 printed no summary: ${lastErrorLine(result.stderrTail)}`);
   const end = Math.max(decoded, o.durationSeconds ?? 0);
   const spans = silences.finish(end);
   return {

@@ -12,6 +12,7 @@ import { primaryAudio } from '../media/probe';
 import { recipe } from '../media/recipes';
 import { analyzeAudio, MAX_SILENCE_SPANS, type AnalysisResult } from './analyze';
 import { encodeNormalised, planRenditions, renditionOutputs, type NormalisedResult } from './renditions';
+import { StrataError } from '@strata/core/errors';
 
 /** Measurements of an audio stream as they appear on the card's `audio` section. */
 export function audioSection(job: Pick<MediaJob, 'probe'>, analysis: AnalysisResult): Record<string, unknown> {
@@ -101,7 +102,7 @@ export async function processAudio(job: MediaJob): Promise<ProcessorResult> {
 
   let normalised: NormalisedResult | null = null;
   if (target) {
-    if (!analysis.loudnorm) throw new Error('loudnorm printed no measurement');
+    if (!analysis.loudnorm) throw new StrataError('MediaToolFailed', 'loudnorm printed no measurement');
     await report('normalise', 50, 0, true);
     normalised = await encodeNormalised({
       tools,

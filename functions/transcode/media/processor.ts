@@ -15,6 +15,7 @@ import { probeMedia } from './probe';
 import { ProgressWriter } from './progress';
 import { obtainInput } from './source';
 import { Workspace, mb } from './workspace';
+import { StrataError } from '@strata/core/errors';
 
 export const processMedia: Processor = async (ctx) => {
   const config = ctx.config.media;
@@ -26,7 +27,7 @@ export const processMedia: Processor = async (ctx) => {
   const tools = await getMediaTools();
   if (!tools.ffmpeg.hlsCapable && ctx.job.family === 'video') {
     // Our installation's fault, not the input's: fail (and retry) rather than quarantine.
-    throw new Error(`${tools.ffmpeg.path} (${tools.ffmpeg.version}) cannot write HLS; install FFmpeg >= 5 (npm ci gives 7.0)`);
+    throw new StrataError('MediaToolsMissing', `${tools.ffmpeg.path} (${tools.ffmpeg.version}) cannot write HLS; install FFmpeg >= 5 (npm ci gives 7.0)`);
   }
   const workspace = await Workspace.create(ctx.tmpDir, config.tmpBudgetBytes);
   try {

@@ -1,6 +1,7 @@
 /**
  * Builds the COS trigger payload SCF would deliver, from the local S3 server's object events, so
- * the local SCF emulator invokes handlers with the same shape as production (scf-platform.md §3.1).
+ * the local SCF emulator invokes handlers with the same shape as production (the COS trigger
+ * payload of SCF's documentation).
  */
 import { createHash } from 'node:crypto';
 import { invalidEvent } from '../../../shared/events/invalid';

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { StrataError } from '@strata/core/errors';
 
 export type EventStatus = 'pending' | 'running' | 'done' | 'failed' | 'dead';
 export type EventSource = 'cos' | 'timer' | 'invoke';
@@ -70,7 +71,7 @@ export class EventStore {
   }
 
   private file(id: string): string {
-    if (!isEventId(id)) throw new Error(`not an event id: ${id}`);
+    if (!isEventId(id)) throw new StrataError('InvalidArgument', `not an event id: ${id}`);
     return join(this.dir, `${id}.json`);
   }
 

@@ -1,5 +1,5 @@
 /**
- * SCF Function URL semantics (scf-runtime-2026.md §4): an HTTP request becomes
+ * SCF Function URL semantics: an HTTP request becomes
  * `{ body, headers (lower-case), httpMethod, path, queryString }` with the client IP in
  * `x-scf-remote-addr`; the handler returns `{ statusCode, headers, body, isBase64Encoded }` or
  * any other JSON value (→ 200 application/json).

@@ -2,7 +2,7 @@
  * RSS watchdog for a function's process group, read from /proc (Linux). SCF limits a
  * function's memory as a whole, so children it spawns (ffmpeg…) count too; tsx's esbuild
  * compiler service is ours, not the function's, and is left out. `ulimit -v` is no option: it
- * breaks WebAssembly (facts-checked.md).
+ * breaks WebAssembly in Node 20 (`WebAssembly.Memory(): could not allocate memory`).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 

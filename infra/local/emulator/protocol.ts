@@ -3,7 +3,7 @@
 /** Env var carrying the cold start's temporary directory to child.ts (removed before the handler loads). */
 export const INIT_TMPDIR_VAR = 'STRATA_EMULATOR_INIT_TMPDIR';
 
-/** SCF's context fields (scf-platform.md §4.2); the child adds request_id and the functions. */
+/** SCF's context fields; the child adds request_id and the functions. */
 export interface ContextFields {
   readonly function_name: string;
   readonly function_version: string;
@@ -28,7 +28,7 @@ export interface InvokeMessage {
   readonly deadline: number;
   /** This invocation's temporary directory (SCF's /tmp): TMPDIR while it runs. */
   readonly tmpDir: string;
-  /** SCF's TRIGGER_SRC (`Timer` for timers, scf-platform.md §4.3), when the trigger sets it. */
+  /** SCF's TRIGGER_SRC (`Timer` for timers), when the trigger sets it. */
   readonly triggerSrc: string | null;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The environment and context SCF gives a function (scf-platform.md §4.2–4.3), plus the local
+ * The environment and context SCF gives a function, plus the local
  * stack's STRATA_* settings so functions reach the local S3 server and each other through
  * config, never through hard-coded ports.
  */

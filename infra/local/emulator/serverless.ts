@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { ConfigError, describeError } from '@strata/core/errors';
+import { ConfigError, describeError, StrataError } from '@strata/core/errors';
 import { DEFAULT_RESERVED_CONCURRENCY, type CosTriggerSpec, type FunctionSpec, type StackSpec, type TimerTriggerSpec } from './spec';
 
 const require = createRequire(import.meta.url);
@@ -27,7 +27,7 @@ function serverlessResolver(env: NodeJS.ProcessEnv): { resolveVariables: Resolve
   const envSource: Source = {
     // Same contract as serverless's env source, but reading the env we were given.
     resolve: ({ address }) => {
-      if (typeof address !== 'string' || !address) throw new Error('Missing address argument in variable "env" source');
+      if (typeof address !== 'string' || !address) throw new StrataError('InvalidConfig', 'Missing address argument in variable "env" source');
       return { value: env[address] ?? null };
     },
   };
