@@ -6,7 +6,7 @@
 import { listPage, type StorageGateway } from '@strata/core';
 import pLimit from 'p-limit';
 import { cardKey } from '../../shared/contracts';
-import { readCard } from '../../shared/pipeline/cards';
+import { readCardAt } from '../../shared/pipeline/cards';
 import type { Config } from '../../shared/config';
 import type { PipelineCounts } from './metrics';
 
@@ -39,7 +39,7 @@ export async function countPipeline(config: Config, gateway: StorageGateway, emu
     const page = await listPage(gateway, derived, { prefix: root, startAfter, maxKeys: 1000 });
     const batch = page.entries.slice(0, CARD_SCAN_CAP - scanned);
     scanned += batch.length;
-    const cards = await Promise.all(batch.map((e) => limit(() => readCard(gateway, derived, { bucket: upload, key: e.key.slice(root.length, -'.json'.length) }))));
+    const cards = await Promise.all(batch.map((e) => limit(() => readCardAt(gateway, derived, e.key))));
     for (const card of cards) {
       if (!card) continue;
       cardsByStatus[card.status] = (cardsByStatus[card.status] ?? 0) + 1;

@@ -13,6 +13,9 @@ import { parseLifecycleRules, type LifecycleRules } from './rules';
 import { runLifecycle, type ActionApplier, type RunReport } from './run';
 import type { PlanAction } from './planner';
 
+/** Colder classes an object is moved out of when read again (archive classes need a restore first). */
+const WARM_AGAIN = new Set(['STANDARD_IA', 'ONEZONE_IA', 'GLACIER_IR', 'MAZ_STANDARD_IA']);
+
 export interface JobOptions {
   readonly buckets?: readonly string[];
   /** Rules for every bucket of this pass (else each bucket's stored rules). */
@@ -58,7 +61,16 @@ export async function runLifecycleJob(config: Config, gateway: StorageGateway, o
     const now = options.now ?? new Date();
     const days = config.lifecycle.accessDays;
     // Access-based tiering: recently read objects stay warm (reads from the batched access logs).
-    const recent = days > 0 ? holdRecentlyRead(await lastReads(gateway, derived, bucket, new Date(now.getTime() - days * 86_400_000)), now, days) : null;
+    const reads = days > 0 ? await lastReads(gateway, derived, bucket, new Date(now.getTime() - days * 86_400_000)) : null;
+    const recent = reads ? holdRecentlyRead(reads, now, days) : null;
+    // ...and objects in a colder, non-archive class that were read again move back up.
+    const promote = reads
+      ? (v: { key: string; storageClass: string; isDeleteMarker?: boolean }) => {
+          const last = reads.get(v.key);
+          if (!last || v.isDeleteMarker || !WARM_AGAIN.has(v.storageClass) || last.getTime() < now.getTime() - days * 86_400_000) return null;
+          return `access-based tiering: read ${last.toISOString()}, within ${days} days; moves back up from ${v.storageClass} to STANDARD`;
+        }
+      : null;
     const isOriginals = bucket === config.buckets.upload;
     const gate =
       recent || isOriginals
@@ -73,6 +85,7 @@ export async function runLifecycleJob(config: Config, gateway: StorageGateway, o
         ratePerSecond: options.ratePerSecond ?? config.lifecycle.ratePerSecond,
         // Originals wait for a complete card; derived data is not gated.
         ...(gate ? { gate } : {}),
+        ...(promote ? { promote } : {}),
         ...(options.apply ? { apply: options.apply } : {}),
         ...(options.onAction ? { onAction: options.onAction } : {}),
         ...(options.checkpointEveryMs !== undefined ? { checkpointEveryMs: options.checkpointEveryMs } : {}),

@@ -70,6 +70,11 @@ export interface RunDeps {
   /** Buckets for the shards of erasure-protected archives (rules with `Protect`). */
   readonly protectBuckets?: readonly string[];
   readonly onAction?: (bucket: string, action: PlanAction) => void;
+  /**
+   * Access-based tiering's way up: a reason moves a version that no rule acts on back to
+   * STANDARD (ruleId `access-tiering`); null leaves it.
+   */
+  readonly promote?: (version: ObjectVersion) => string | null;
   /** How often the checkpoint is written while running (default 5 s). */
   readonly checkpointEveryMs?: number;
 }
@@ -86,6 +91,9 @@ export interface RunOptions {
 
 const zeroCounts = (): ActionCounts => ({ transition: 0, expire: 0, 'delete-noncurrent': 0, 'remove-delete-marker': 0, 'abort-multipart-upload': 0, held: 0, failed: 0 });
 const MAX_REPORTED = 10_000;
+
+/** The ruleId of access-based tiering's moves back up to STANDARD. */
+export const ACCESS_TIERING_RULE = 'access-tiering';
 
 const ARCHIVE_CLASSES = new Set(['ARCHIVE', 'GLACIER', 'DEEP_ARCHIVE']);
 
@@ -165,8 +173,12 @@ export async function runLifecycle(deps: RunDeps, options: RunOptions): Promise<
       break;
     }
     const plan = planner.planKey([v]);
+    if (plan.actions.length === 0 && deps.promote) {
+      const reason = deps.promote(v);
+      if (reason) plan.actions.push({ key: v.key, versionId: v.versionId, uploadId: null, action: 'transition', storageClass: 'STANDARD', ruleId: ACCESS_TIERING_RULE, reason });
+    }
     for (const a of plan.actions) {
-      if (a.action === 'transition' && deps.gate) {
+      if (a.action === 'transition' && deps.gate && a.ruleId !== ACCESS_TIERING_RULE) {
         const reason = await deps.gate(v, bucket);
         if (reason) {
           counts.held++;

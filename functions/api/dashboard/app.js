@@ -155,7 +155,7 @@
     $('more-assets').hidden = !page.nextCursor;
     clearTimeout(state.poll);
     if (page.items.some((i) => !FINAL.includes(i.status)) || list.children.length === 0) state.poll = setTimeout(() => loadAssets(true).catch((err) => say(err.message)), 2000);
-    if (reset && page.items.length === 0) say('No assets under this prefix yet.');
+    if (reset) say(page.items.length === 0 ? 'No assets under this prefix yet.' : `${list.children.length} asset(s)${page.nextCursor ? ', more below' : ''}`);
   }
 
   async function showAsset(key) {

@@ -7,7 +7,7 @@ import { listPage } from '@strata/core';
 import pLimit from 'p-limit';
 import { keyPrefixSchema, objectKeySchema } from '../../../shared/api/objectKey';
 import { cardKey, transcodeJobSchema, type AssetCard, type CardOutput } from '../../../shared/contracts';
-import { readCard } from '../../../shared/pipeline/cards';
+import { readCard, readCardAt } from '../../../shared/pipeline/cards';
 import { requireScope } from '../auth';
 import type { ApiApp, ApiDeps, ApiEnv } from '../context';
 import { chooseRendition, signedObjectUrl, signedPlaylistUrl } from '../delivery';
@@ -85,9 +85,10 @@ export function registerAssetRoutes(app: ApiApp, deps: ApiDeps): void {
           .filter((e) => e.key.endsWith('.json'))
           .map((e) =>
             limit(async () => {
-              const key = e.key.slice(cardsRoot.length, -'.json'.length);
-              const card = await readCard(deps.gateway, derived, { bucket: upload, key });
+              // By its listed name: a long source key's card has a hashed name; the card holds the key.
+              const card = await readCardAt(deps.gateway, derived, e.key);
               if (!card) return null;
+              const key = card.source.key;
               const thumb = thumbnailOf(card);
               return {
                 key,

@@ -7,7 +7,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { listPage } from '@strata/core';
 import pLimit from 'p-limit';
 import { keyPrefixSchema, objectKeySchema } from '../../../shared/api/objectKey';
+import { featureRecordKey, featureRecordSchema } from '../../../shared/features/record';
 import { restoreStatus, startRestore, type RestoreDeps } from '../../../shared/lifecycle';
+import { hasCode } from '@strata/core/errors';
 import { requireScope } from '../auth';
 import type { ApiApp, ApiDeps } from '../context';
 import { apiError } from '../errors';
@@ -40,11 +42,36 @@ export function registerOperationsRoutes(app: ApiApp, deps: ApiDeps): void {
       () => notImplemented(summary),
     );
 
-  gone('/v1/assets/features', "An asset's feature record", 'search', keyQuery);
   gone('/v1/assets/similar', 'Assets similar to one asset', 'search', keyQuery.extend({ limit: z.coerce.number().int().min(1).max(100).optional() }));
   gone('/v1/duplicates', 'Duplicate groups', 'search', z.object({ prefix: keyPrefixSchema.optional() }));
   gone('/v1/lifecycle/plan', 'The lifecycle plan (what moves to which storage class when)', 'lifecycle');
   gone('/v1/lifecycle/status', 'Lifecycle status and cost projection', 'lifecycle');
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/assets/features',
+      summary: "An asset's feature record (embedding, perceptual hash, colours, labels, loudness…)",
+      tags: ['search'],
+      security: bearer,
+      middleware: read,
+      request: { query: keyQuery },
+      responses: { ...jsonOk(anyJson, 'The feature record'), ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { key } = c.req.valid('query');
+      let bytes: Buffer;
+      try {
+        ({ bytes } = await deps.gateway.getBytes({ bucket: derived, key: featureRecordKey({ bucket: upload, key }) }));
+      } catch (err) {
+        if (hasCode(err, 'NoSuchKey')) throw apiError('NotFound', `no feature record for ${key} (yet)`);
+        throw err;
+      }
+      const parsed = featureRecordSchema.safeParse(JSON.parse(bytes.toString('utf8')));
+      if (!parsed.success) throw apiError('InvalidState', `the feature record of ${key} does not match its schema`);
+      return c.json(parsed.data, 200);
+    },
+  );
 
   const restoreDeps = (): RestoreDeps => ({
     gateway: deps.gateway,
@@ -129,8 +156,8 @@ export function registerOperationsRoutes(app: ApiApp, deps: ApiDeps): void {
       const items = await Promise.all(
         page.entries.map((e) =>
           limit(async () => {
-            const record = JSON.parse((await deps.gateway.getBytes({ bucket: derived, key: e.key })).bytes.toString('utf8')) as { reason?: { code?: string; message?: string }; quarantinedAt?: string };
-            return { key: e.key.slice(root.length, -'.json'.length), reason: { code: String(record.reason?.code ?? 'unknown'), message: String(record.reason?.message ?? '') }, quarantinedAt: record.quarantinedAt ?? null };
+            const record = JSON.parse((await deps.gateway.getBytes({ bucket: derived, key: e.key })).bytes.toString('utf8')) as { source?: { key?: string }; reason?: { code?: string; message?: string }; quarantinedAt?: string };
+            return { key: record.source?.key ?? e.key.slice(root.length, -'.json'.length), reason: { code: String(record.reason?.code ?? 'unknown'), message: String(record.reason?.message ?? '') }, quarantinedAt: record.quarantinedAt ?? null };
           }),
         ),
       );

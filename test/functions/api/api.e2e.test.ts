@@ -323,7 +323,8 @@ describe('video: signed HLS', () => {
 
 describe('operations', () => {
   it('answers 501 NotImplemented where the backing module is not in this build', async () => {
-    for (const path of ['/v1/assets/features?key=a.png', '/v1/assets/similar?key=a.png', '/v1/duplicates', '/v1/lifecycle/plan', '/v1/lifecycle/status']) {
+    expectError(await api.call('/v1/assets/features?key=api/none.png', { key: keys.read }), 404, 'NotFound');
+    for (const path of ['/v1/assets/similar?key=a.png', '/v1/duplicates', '/v1/lifecycle/plan', '/v1/lifecycle/status']) {
       expectError(await api.call(path, { key: keys.read }), 501, 'NotImplemented');
     }
   });

@@ -39,10 +39,12 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium (${hasChromium ? CHROMIUM :
     key = (await createKey(e2e.gateway, 'derived', ['admin'])).key;
     profile = await mkdtemp(join(tmpdir(), 'strata-chromium-'));
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
+    // A fresh profile directory (playwright passes it as --user-data-dir).
+    browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`],
+      viewport: { width: 390, height: 844 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     mkdirSync(SHOTS, { recursive: true });
   }, 180_000);
@@ -58,10 +60,12 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium (${hasChromium ? CHROMIUM :
     const image = join(dir, 'photo.jpg');
     await sharp({ create: { width: 640, height: 480, channels: 3, background: '#2a6' } }).jpeg().toFile(image);
     const video = await makeClip(dir, 'clip', { seconds: 6, width: 320, height: 180, fps: 24 });
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e: Error) => errors.push(e.message));
-    await page.goto(`${e2e.stack.emulator.httpEndpoint}/api/`);
+    // Each file is a function invocation; on a loaded machine the first ones start cold instances.
+    await fetch(`${e2e.stack.emulator.httpEndpoint}/api/healthz`);
+    await page.goto(`${e2e.stack.emulator.httpEndpoint}/api/`, { timeout: 120_000 });
 
     // key once, by keyboard
     await page.focus('#api-key');
@@ -74,10 +78,13 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium (${hasChromium ? CHROMIUM :
     const tile = (name: string) => `#asset-list li[data-key="browser/${name}"]`;
     await page.waitForSelector(`${tile('photo.jpg')}[data-status="done"]`, { timeout: 120_000 });
     await page.waitForSelector(`${tile('clip.mp4')}[data-status="done"]`, { timeout: 240_000 });
-    // Page-side code is given as strings: the test's TypeScript has no DOM types.
+    // Page-side functions (not strings: the page's CSP forbids eval); the test has no DOM types.
     const thumb = await page.waitForFunction(
-      `(() => { const img = document.querySelector('${tile('photo.jpg')} img'); return img && img.complete && img.naturalWidth > 0 ? { w: img.naturalWidth, h: img.naturalHeight } : null; })()`,
-      undefined,
+      (sel: string) => {
+        const img = (globalThis as any).document.querySelector(`${sel} img`);
+        return img?.complete && img.naturalWidth > 0 ? { w: img.naturalWidth, h: img.naturalHeight } : null;
+      },
+      tile('photo.jpg'),
       { timeout: 30_000 },
     );
     const size = await thumb.jsonValue();
@@ -87,9 +94,14 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium (${hasChromium ? CHROMIUM :
 
     await page.click(`${tile('clip.mp4')} button`);
     await page.waitForSelector('#player-box:not([hidden])');
-    await page.evaluate(`document.getElementById('player').play().catch(() => undefined)`);
+    await page.evaluate(() => (globalThis as any).document.getElementById('player').play().catch(() => undefined));
     const played = await page.waitForFunction(
-      `(() => { const v = document.getElementById('player'); const s = window.strataHls; if (s && s.fatal) return { fatal: s.fatal, t: v.currentTime }; return v.currentTime > 3 ? { fatal: null, t: v.currentTime } : null; })()`,
+      () => {
+        const g = globalThis as any;
+        const v = g.document.getElementById('player');
+        if (g.strataHls?.fatal) return { fatal: g.strataHls.fatal, t: v.currentTime };
+        return v.currentTime > 3 ? { fatal: null, t: v.currentTime } : null;
+      },
       undefined,
       { timeout: 90_000, polling: 250 },
     );

@@ -35,4 +35,22 @@ describe('access-based tiering', () => {
       ['b', 'held by access-based tiering: read T, within 60 days'],
     ]);
   });
+
+  it('moves an object in a colder, non-archive class that was read again back up to STANDARD', async () => {
+    await s3.gateway.put({ bucket: 'media', key: 'cold' }, 'cold bytes');
+    await s3.gateway.changeStorageClass({ bucket: 'media', key: 'cold' }, 'STANDARD_IA');
+    await s3.gateway.put({ bucket: 'media', key: 'cold-unread' }, 'cold bytes too');
+    await s3.gateway.changeStorageClass({ bucket: 'media', key: 'cold-unread' }, 'STANDARD_IA');
+    const log = createAccessLog(s3.gateway, 'derived', 'test-up');
+    await withAccessLog(s3.gateway, log).getBytes({ bucket: 'media', key: 'cold' });
+    await log.flush();
+    const env = { STRATA_S3_ENDPOINT: s3.server.endpoint, STRATA_ACCESS_KEY: TEST_KEYS.accessKey, STRATA_SECRET_KEY: TEST_KEYS.secretKey, STRATA_LIFECYCLE_MODE: 'apply', STRATA_LIFECYCLE_ACCESS_DAYS: '60' };
+    const rules = { LifecycleConfiguration: { Rules: [{ ID: 'tmp', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, Expiration: { Days: 1 } }] } };
+    const result = await runLifecycleJob(loadConfig(env), s3.gateway, { buckets: ['media'], rules, now: new Date(Date.now() + 86_400_000), deadline: Date.now() + 60_000, ratePerSecond: 100 });
+    const up = result.reports[0]?.actions.filter((a) => a.ruleId === 'access-tiering');
+    expect(up?.map((a) => [a.key, a.storageClass])).toEqual([['cold', 'STANDARD']]);
+    expect(up?.[0]?.reason).toMatch(/moves back up from STANDARD_IA to STANDARD/);
+    expect((await s3.gateway.head({ bucket: "media", key: "cold" }))?.storageClass ?? 'STANDARD').toBe('STANDARD');
+    expect((await s3.gateway.head({ bucket: "media", key: "cold-unread" }))?.storageClass).toBe('STANDARD_IA');
+  });
 });
