@@ -1,8 +1,9 @@
 /**
  * A chunked video on the real local stack (S3 server, SCF emulator with its async retry policy):
  * one chunk's invocation is killed mid-encode as the function's time limit would kill it; the
- * platform retries that chunk alone, and the final outputs are byte for byte those of an
- * uninterrupted run of the same upload (made in-process against another S3 server).
+ * platform retries that chunk alone, and the final outputs are those of an uninterrupted run of the
+ * same upload (made in-process against another S3 server): same keys, same playlists and segment
+ * lists, same audio, poster and sprite bytes.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,8 +101,20 @@ describe('chunked video through the local stack', () => {
       { part: 'chunk 4', status: 'done', attempts: ['ok'] },
       { part: 'planner', status: 'done', attempts: ['ok'] },
     ]);
-    // The same final outputs, byte for byte (the manifest lists every segment's sha256).
-    expect(outputsOf(card)).toEqual(outputsOf(ref.card));
+    // The same final outputs: the same keys; byte for byte every playlist, the audio, poster,
+    // preview and sprite. Video segment bytes are not compared: x264 with frame threads and VBV
+    // does not give identical bytes from run to run even uninterrupted (measured: two clean runs
+    // differ in ~half the segments), so the manifest (segment sha256s), the master (BANDWIDTH from
+    // sizes) and the MP4 remux differ too; their segment lists must still match.
+    const names = (c: AssetCard) => outputsOf(c).map((o) => o.split(' ')[0]);
+    expect(names(card)).toEqual(names(ref.card));
+    const stable = (c: AssetCard) => outputsOf(c).filter((o) => !/(manifest\.json|master\.m3u8|video\.mp4) /.test(o));
+    expect(stable(card)).toEqual(stable(ref.card));
+    const segmentsOf = async (g: StorageGateway, c: AssetCard) => {
+      const m = JSON.parse((await g.getBytes({ bucket: 'derived', key: c.outputs.find((o) => o.kind === 'hls-manifest')!.key })).bytes.toString());
+      return [...m.rungs, m.audio].map((r: { name: string; segments: Array<{ uri: string; durationSeconds: number }> }) => `${r.name}: ${r.segments.map((x) => `${x.uri} ${x.durationSeconds}`).join(', ')}`);
+    };
+    expect(await segmentsOf(gateway, card)).toEqual(await segmentsOf(reference.gateway, ref.card));
     expect(card.video).toMatchObject({ processing: { chunks: 4 } });
   }, 900_000);
 });
