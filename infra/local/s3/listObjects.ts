@@ -6,7 +6,7 @@
 import type { RequestContext } from './context';
 import { s3Error } from './errors';
 import { storageClassOf } from './objectMeta';
-import { requireBucket, XMLNS } from './routeHelpers';
+import { listingQuery, requireBucket, XMLNS } from './routeHelpers';
 import type { KoaContext } from './s3rverParts';
 import { uriEncode } from './sigv4';
 import type { AtomicStore } from './store';
@@ -96,15 +96,11 @@ export async function listObjects(ctx: KoaContext, rc: RequestContext, store: At
 export async function listObjectVersions(ctx: KoaContext, rc: RequestContext, store: AtomicStore): Promise<void> {
   const bucket = rc.bucket!;
   await requireBucket(store, bucket);
-  const q = rc.query;
-  const prefix = q.get('prefix') ?? '';
-  const delimiter = q.get('delimiter') ?? '';
-  const keyMarker = q.get('key-marker') ?? '';
-  const maxKeysText = q.get('max-keys');
-  if (maxKeysText !== null && !/^\d+$/.test(maxKeysText)) throw s3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', { ArgumentName: 'max-keys' });
-  const maxKeys = Math.min(1000, maxKeysText === null ? 1000 : Number(maxKeysText));
-  const encodingType = q.get('encoding-type');
-  const enc = (s: string) => (encodingType === 'url' ? uriEncode(s, true) : s);
+  const { prefix, delimiter, keyMarker, max: maxKeys, encodingType, enc } = listingQuery(
+    rc.query,
+    'max-keys',
+    'Provided max-keys not an integer or within integer range',
+  );
   const result =
     maxKeys === 0
       ? { objects: [], commonPrefixes: [], isTruncated: false, nextMarker: null }
@@ -116,7 +112,7 @@ export async function listObjectVersions(ctx: KoaContext, rc: RequestContext, st
       Name: bucket,
       Prefix: enc(prefix),
       KeyMarker: enc(keyMarker),
-      VersionIdMarker: q.get('version-id-marker') ?? '',
+      VersionIdMarker: rc.query.get('version-id-marker') ?? '',
       NextKeyMarker: result.nextMarker !== null ? enc(result.nextMarker) : undefined,
       NextVersionIdMarker: result.nextMarker !== null ? 'null' : undefined,
       MaxKeys: maxKeys,

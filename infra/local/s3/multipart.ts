@@ -15,7 +15,7 @@ import { header, type RequestContext } from './context';
 import { isS3ChecksumAlgorithm, type S3ChecksumAlgorithm } from '@strata/core/checksum';
 import { s3Error } from './errors';
 import { taggingXml } from './objectMeta';
-import { CHECKSUM_ELEMENT, requireBucket, validateStorageClass, XMLNS } from './routeHelpers';
+import { CHECKSUM_ELEMENT, listingQuery, requireBucket, validateStorageClass, XMLNS } from './routeHelpers';
 import { S3Object, type KoaContext } from './s3rverParts';
 import { uriEncode } from './sigv4';
 import { checkCustomerKey, sseFromRequest, sseHeaders } from './sse';
@@ -358,16 +358,12 @@ async function listUploadEntries(store: AtomicStore, bucket: string): Promise<Up
 export async function listMultipartUploads(ctx: KoaContext, rc: RequestContext, store: AtomicStore): Promise<void> {
   const bucket = rc.bucket!;
   await requireBucket(store, bucket);
-  const q = rc.query;
-  const prefix = q.get('prefix') ?? '';
-  const delimiter = q.get('delimiter') ?? '';
-  const keyMarker = q.get('key-marker') ?? '';
-  const uploadIdMarker = q.get('upload-id-marker') ?? '';
-  const maxText = q.get('max-uploads');
-  if (maxText !== null && !/^\d+$/.test(maxText)) throw s3Error('InvalidArgument', 'Argument max-uploads must be an integer between 0 and 2147483647', { ArgumentName: 'max-uploads' });
-  const maxUploads = Math.min(1000, maxText === null ? 1000 : Number(maxText));
-  const encodingType = q.get('encoding-type');
-  const enc = (s: string) => (encodingType === 'url' ? uriEncode(s, true) : s);
+  const { prefix, delimiter, keyMarker, max: maxUploads, encodingType, enc } = listingQuery(
+    rc.query,
+    'max-uploads',
+    'Argument max-uploads must be an integer between 0 and 2147483647',
+  );
+  const uploadIdMarker = rc.query.get('upload-id-marker') ?? '';
   const all = (await listUploadEntries(store, bucket)).filter((u) => u.key.startsWith(prefix));
   const uploads: UploadEntry[] = [];
   const prefixes: string[] = [];

@@ -2,6 +2,7 @@
 import type { S3ChecksumAlgorithm } from '@strata/core/checksum';
 import { s3Error } from './errors';
 import { STORAGE_CLASSES } from './objectMeta';
+import { uriEncode } from './sigv4';
 import type { AtomicStore } from './store';
 
 export const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -23,4 +24,23 @@ export function validateStorageClass(value: string | undefined): void {
   if (value !== undefined && !(STORAGE_CLASSES as readonly string[]).includes(value)) {
     throw s3Error('InvalidStorageClass', 'The storage class you specified is not valid');
   }
+}
+
+/**
+ * The query fields the version and upload listings share: prefix, delimiter, key-marker, a page
+ * size capped at 1,000 (`maxParam`, refused with `maxMessage` when not a whole number) and the key
+ * encoder `encoding-type=url` asks for.
+ */
+export function listingQuery(q: URLSearchParams, maxParam: string, maxMessage: string) {
+  const maxText = q.get(maxParam);
+  if (maxText !== null && !/^\d+$/.test(maxText)) throw s3Error('InvalidArgument', maxMessage, { ArgumentName: maxParam });
+  const encodingType = q.get('encoding-type');
+  return {
+    prefix: q.get('prefix') ?? '',
+    delimiter: q.get('delimiter') ?? '',
+    keyMarker: q.get('key-marker') ?? '',
+    max: Math.min(1000, maxText === null ? 1000 : Number(maxText)),
+    encodingType,
+    enc: (s: string) => (encodingType === 'url' ? uriEncode(s, true) : s),
+  };
 }
