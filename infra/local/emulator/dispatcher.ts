@@ -32,7 +32,8 @@ function truncatedResult(value: unknown): unknown {
 export class AsyncDispatcher {
   /** Events not yet done or dead, by id. */
   private readonly live = new Map<string, EventRecord>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** One wake-up per function, at its earliest retry time. */
+  private readonly timers = new Map<string, { readonly at: number; readonly timer: NodeJS.Timeout }>();
   private readonly inFlight = new Set<Promise<void>>();
   private closing = false;
 
@@ -121,9 +122,14 @@ export class AsyncDispatcher {
     const pool = this.options.pools.get(functionName);
     if (!pool) return;
     const now = Date.now();
-    const ready = [...this.live.values()]
-      .filter((r) => r.function === functionName && (r.status === 'pending' || (r.status === 'failed' && Date.parse(r.nextAttemptAt ?? '') <= now)))
+    const mine = [...this.live.values()].filter((r) => r.function === functionName);
+    const ready = mine
+      .filter((r) => r.status === 'pending' || (r.status === 'failed' && Date.parse(r.nextAttemptAt ?? '') <= now))
       .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
+    // A retry not yet due needs its own wake-up: nothing else may call pump for this function
+    // (timers can fire a millisecond before Date.now() says they are due).
+    const retryTimes = mine.filter((r) => r.status === 'failed').map((r) => Date.parse(r.nextAttemptAt ?? '')).filter((at) => at > now);
+    if (retryTimes.length > 0) this.wakeAt(functionName, Math.min(...retryTimes));
     for (const record of ready) {
       if (!pool.hasCapacity()) break;
       const running: EventRecord = {
@@ -171,7 +177,6 @@ export class AsyncDispatcher {
     } else if (record.attempts <= this.options.retryCount) {
       const nextAttemptAt = new Date(Date.now() + this.options.retryIntervalMs).toISOString();
       next = { ...record, status: 'failed', error, nextAttemptAt, history, updatedAt: finishedAt };
-      this.wakeAt(record.function, this.options.retryIntervalMs);
     } else {
       next = { ...record, status: 'dead', error, finishedAt, history, updatedAt: finishedAt };
     }
@@ -195,18 +200,25 @@ export class AsyncDispatcher {
     await this.options.store.write(next);
   }
 
-  private wakeAt(functionName: string, delayMs: number): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.pump(functionName);
-    }, delayMs);
-    this.timers.add(timer);
+  /** Pumps `functionName` at time `at` (ms since epoch), unless an earlier wake-up is set. */
+  private wakeAt(functionName: string, at: number): void {
+    const current = this.timers.get(functionName);
+    if (current && current.at <= at) return;
+    if (current) clearTimeout(current.timer);
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(functionName);
+        this.pump(functionName);
+      },
+      Math.max(0, at - Date.now()) + 1,
+    );
+    this.timers.set(functionName, { at, timer });
   }
 
   /** Stops scheduling; call before closing the pools, then await `drain()`. */
   stop(): void {
     this.closing = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
 

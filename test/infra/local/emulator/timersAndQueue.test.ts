@@ -46,7 +46,7 @@ describe('the durable event queue', { timeout: 150_000 }, () => {
     history: [],
   });
 
-  it('re-queues events a crashed stack left running, runs events replayed while no stack ran, prunes old done events', async () => {
+  it('re-queues events a crashed stack left running, runs events replayed while no stack ran and retries still due, prunes old done events', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'strata-queue-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
     const store = new EventStore(eventsDir(dataDir));
@@ -55,6 +55,9 @@ describe('the durable event queue', { timeout: 150_000 }, () => {
     const dead = '22222222-2222-4222-8222-222222222222';
     await store.write(event(crashed, 'running', 1));
     await store.write(event(dead, 'dead', 3));
+    // A retry due shortly after the restart: nothing else wakes its function, so the queue must.
+    const retrying = '55555555-5555-4555-8555-555555555555';
+    await store.write({ ...event(retrying, 'failed', 1), error: 'Error: earlier failure', nextAttemptAt: new Date(Date.now() + 4000).toISOString() });
     const oldDone = '33333333-3333-4333-8333-333333333333';
     const recentDone = '44444444-4444-4444-8444-444444444444';
     const daysAgo = (d: number) => new Date(Date.now() - d * 24 * 3600 * 1000).toISOString();
@@ -72,12 +75,12 @@ describe('the durable event queue', { timeout: 150_000 }, () => {
 
     const t = await startFixtureStack({}, dataDir);
     cleanup.push(() => t.close());
-    for (const id of [crashed, dead]) {
+    for (const [id, attempts] of [[crashed, 1], [dead, 1], [retrying, 2]] as const) {
       const done = await waitFor(`${id} done`, async () => {
         const e = await t.stack.emulator.store.read(id);
         return e?.status === 'done' ? e : null;
       });
-      expect(done.attempts).toBe(1);
+      expect(done.attempts).toBe(attempts);
       expect((done.result as { event: unknown }).event).toEqual({ marker: id });
     }
     // done events are kept for 7 days, then pruned at start
