@@ -14,7 +14,7 @@ import type { RestoreScheduler } from './restore';
 import { requireBucket, validateStorageClass } from './routeHelpers';
 import { routeKeysFrom, type KoaContext, type KoaMiddleware } from './s3rverParts';
 import { sseFromRequest } from './sse';
-import { bucketTagging, deleteObjectTagging, putObjectTagging } from './tagging';
+import { bucketTagging, deleteObjectTagging, getObjectTagging, putObjectTagging } from './tagging';
 import type { AtomicStore } from './store';
 import { element, malformedXml, readText } from './xml';
 
@@ -73,6 +73,7 @@ export function strataRoutes(store: AtomicStore, restores: RestoreScheduler): Ko
         if (rc.method === 'GET' && rc.query.has('uploadId')) return listParts(ctx, rc, store);
         if (rc.method === 'DELETE' && rc.query.has('tagging')) return deleteObjectTagging(ctx, rc, store);
         if (rc.method === 'PUT' && rc.query.has('tagging')) return putObjectTagging(ctx, rc, store);
+        if (rc.method === 'GET' && rc.query.has('tagging')) return getObjectTagging(ctx, rc, store);
         if (rc.method === 'GET' && rc.query.has('attributes')) return getObjectAttributes(ctx, rc, store);
         return next();
       default:

@@ -37,6 +37,20 @@ export async function putObjectTagging(ctx: KoaContext, rc: RequestContext, stor
   ctx.body = '';
 }
 
+/** The stored tag set as written (s3rver's reparse-and-render lost the escaping of `<`, `&`). */
+export async function getObjectTagging(ctx: KoaContext, rc: RequestContext, store: AtomicStore): Promise<void> {
+  await requireBucket(store, rc.bucket!);
+  const xml = await store.locks.run(store.lockKey(rc.bucket!, rc.key!), async () => {
+    if (!(await store.readRecord(rc.bucket!, rc.key!))) throw noSuchKey(rc.key!);
+    return readFile(store.paths(rc.bucket!, rc.key!).tags, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return tagSetXml([]).xml;
+      throw err;
+    });
+  });
+  ctx.type = 'application/xml';
+  ctx.body = xml;
+}
+
 export async function deleteObjectTagging(ctx: KoaContext, rc: RequestContext, store: AtomicStore): Promise<void> {
   await requireBucket(store, rc.bucket!);
   await store.locks.run(store.lockKey(rc.bucket!, rc.key!), async () => {
