@@ -3,6 +3,7 @@ import { loadConfig } from '../../shared/config';
 import { invokeAsync } from '../../shared/invoke';
 import { createLogger } from '../../shared/log';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
+import type { ScfContext } from '../../shared/scf';
 import { createApi } from './app';
 import { createMetrics } from './metrics';
 import { countPipeline } from './pipelineCounts';
@@ -37,10 +38,6 @@ function api(): Promise<ApiApp> {
     app = null; // a storage hiccup at first use: the next request tries again
   });
   return app;
-}
-
-interface ScfContext {
-  readonly request_id?: string;
 }
 
 /** SCF entry for Function URL (and legacy API Gateway) events. */
