@@ -1,11 +1,13 @@
 /**
  * Browser form POST (POST Object) authentication: the credentials travel in the form, so the
- * front handler parses a copy of the body alongside s3rver and checks the SigV4 policy
- * signature, the policy's expiration and its conditions (including content-length-range).
+ * front handler parses a copy of the body alongside s3rver and checks the policy signature
+ * (SigV4, or SigV2's base64 HMAC-SHA1 of the policy with `AWSAccessKeyId`, which S3 still takes
+ * for forms), the policy's expiration and its conditions (including content-length-range).
  * The store commits the upload only after this resolves, under the form's key with `${filename}`
  * replaced by the uploaded file's name (the policy's `$key` conditions see that key too).
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html
  */
+import { createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -24,7 +26,7 @@ const Busboy = fromS3rver('busboy') as new (opts: { headers: IncomingHttpHeaders
 
 type Condition = Record<string, string> | [string, string | number, string | number];
 
-const EXEMPT = new Set(['x-amz-signature', 'file', 'policy']);
+const EXEMPT = new Set(['x-amz-signature', 'file', 'policy', 'awsaccesskeyid', 'signature']);
 
 /** What a verified form decided: the key to store under (`${filename}` substituted). */
 export interface VerifiedForm {
@@ -50,7 +52,14 @@ export function verifyFormPost(body: ForwardedRequest, headers: IncomingHttpHead
     let sawFile = false;
     let filename: string | undefined;
     parser.on('field', (name, value) => {
-      if (!sawFile) fields.set(name.toLowerCase(), value);
+      if (sawFile) return;
+      if (name === 'file') {
+        // A file part without a filename arrives as a field (s3rver stores it the same way).
+        sawFile = true;
+        fileBytes = Buffer.byteLength(value);
+        return;
+      }
+      fields.set(name.toLowerCase(), value);
     });
     parser.on('file', (name, file, fileName) => {
       if (name !== 'file' || sawFile) {
@@ -79,17 +88,27 @@ export function verifyFormPost(body: ForwardedRequest, headers: IncomingHttpHead
   });
 }
 
-function checkForm(fields: Map<string, string>, bucket: string, size: number, lookup: SecretLookup, now = new Date()): void {
-  const denied = (message: string) => s3Error('AccessDenied', message);
-  if (fields.has('awsaccesskeyid') || fields.has('signature')) {
-    throw s3Error('InvalidRequest', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
-  }
+const signatureMismatch = () =>
+  s3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
+
+/** SigV2 form: `signature` = base64 HMAC-SHA1 of the base64 policy with the secret of `AWSAccessKeyId`. */
+function checkV2Signature(fields: Map<string, string>, lookup: SecretLookup): void {
+  const accessKey = fields.get('awsaccesskeyid');
+  const signature = fields.get('signature');
+  const policy = fields.get('policy');
+  if (!accessKey || !signature || !policy) throw s3Error('InvalidArgument', 'Bucket POST must contain AWSAccessKeyId, signature and policy fields');
+  const secret = lookup(accessKey);
+  if (secret === undefined) throw s3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+  if (!signaturesEqual(createHmac('sha1', secret).update(policy).digest('base64'), signature)) throw signatureMismatch();
+}
+
+function checkV4Signature(fields: Map<string, string>, lookup: SecretLookup): void {
   const algorithm = fields.get('x-amz-algorithm');
   const credential = fields.get('x-amz-credential');
   const date = fields.get('x-amz-date');
   const signature = fields.get('x-amz-signature');
   const policy = fields.get('policy');
-  if (!algorithm && !credential && !signature) throw denied('Anonymous form uploads are not allowed: the form carries no x-amz-signature.');
+  if (!algorithm && !credential && !signature) throw s3Error('AccessDenied', 'Anonymous form uploads are not allowed: the form carries no x-amz-signature.');
   if (algorithm !== ALGORITHM || !credential || !date || !signature || !policy) {
     throw s3Error('InvalidArgument', 'Bucket POST must contain x-amz-algorithm, x-amz-credential, x-amz-date, x-amz-signature and policy fields');
   }
@@ -100,10 +119,15 @@ function checkForm(fields: Map<string, string>, bucket: string, size: number, lo
   const secret = lookup(accessKey);
   if (secret === undefined) throw s3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
   if (!parseAmzDate(date)) throw s3Error('InvalidArgument', 'x-amz-date is malformed');
-  const expected = sign(signingKey(secret, day, region, service), policy);
-  if (!signaturesEqual(expected, signature)) {
-    throw s3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
-  }
+  if (!signaturesEqual(sign(signingKey(secret, day, region, service), policy), signature)) throw signatureMismatch();
+}
+
+function checkForm(fields: Map<string, string>, bucket: string, size: number, lookup: SecretLookup, now = new Date()): void {
+  const denied = (message: string) => s3Error('AccessDenied', message);
+  const policy = fields.get('policy');
+  if (fields.has('awsaccesskeyid') || fields.has('signature')) checkV2Signature(fields, lookup);
+  else checkV4Signature(fields, lookup);
+  if (!policy) throw s3Error('InvalidArgument', 'Bucket POST must contain a field named policy');
 
   let document: { expiration?: string; conditions?: Condition[] };
   try {

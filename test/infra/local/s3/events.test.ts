@@ -116,6 +116,40 @@ describe('object events', () => {
     expect(outside.status).toBe(403);
   });
 
+  it('takes a form signed with SigV2 (AWSAccessKeyId, base64 HMAC-SHA1 of the policy) and refuses a wrong one', async () => {
+    const v2Form = (key: string, body: string, options: { secret?: string; accessKey?: string; max?: number } = {}) => {
+      const policy = Buffer.from(
+        JSON.stringify({
+          expiration: new Date(Date.now() + 60_000).toISOString(),
+          conditions: [{ bucket: 'uploads' }, ['starts-with', '$key', 'v2/'], { acl: 'private' }, ['starts-with', '$Content-Type', 'text/plain'], ['content-length-range', 0, options.max ?? 1024]],
+        }),
+      ).toString('base64');
+      const form = new FormData();
+      const fields: Record<string, string> = {
+        key,
+        AWSAccessKeyId: options.accessKey ?? KEYS.accessKey,
+        acl: 'private',
+        signature: createHmac('sha1', options.secret ?? KEYS.secretKey).update(policy).digest('base64'),
+        policy,
+        'Content-Type': 'text/plain',
+        file: body, // a file part without a filename, as Ceph's s3-tests send it
+      };
+      for (const [name, value] of Object.entries(fields)) form.append(name, value);
+      return form;
+    };
+    const post = async (form: FormData) => {
+      const res = await fetch(`${s3.server.endpoint}/uploads`, { method: 'POST', body: form });
+      return [res.status, /<Code>(\w+)/.exec(await res.text())?.[1]];
+    };
+    const events = await during(async () => {
+      expect(await post(v2Form('v2/ok.txt', 'bar'))).toEqual([204, undefined]);
+      expect(await post(v2Form('v2/forged.txt', 'bar', { secret: 'wrong-secret' }))).toEqual([403, 'SignatureDoesNotMatch']);
+      expect(await post(v2Form('v2/stranger.txt', 'bar', { accessKey: 'nobody' }))).toEqual([403, 'InvalidAccessKeyId']);
+      expect(await post(v2Form('v2/large.txt', 'bar', { max: 2 }))).toEqual([400, 'EntityTooLarge']);
+    });
+    expect(events.map((e) => [e.op, e.key, e.size])).toEqual([['post', 'v2/ok.txt', 3]]);
+  });
+
   it('reports CompleteMultipartUpload as multipart with the S3 ETag, and copies with their ETag', async () => {
     const client = s3.client();
     const events = await during(async () => {
