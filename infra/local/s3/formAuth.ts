@@ -10,7 +10,7 @@
 import { createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ForwardedRequest } from './body';
 import type { SecretLookup } from './auth';
 import { s3Error } from './errors';
@@ -23,6 +23,94 @@ const Busboy = fromS3rver('busboy') as new (opts: { headers: IncomingHttpHeaders
   on(event: 'file', cb: (name: string, file: Readable, filename: string | undefined) => void): void;
   on(event: 'finish' | 'error', cb: (err?: Error) => void): void;
 };
+
+/**
+ * Reads a POST form as S3 does: every part but `file` is a field, also when the client sent it
+ * with a filename (Python's `requests` does for every part); the `file` part is the upload,
+ * with or without a filename; parts after it are ignored. Returns the parser to feed.
+ */
+export function formParser(
+  headers: IncomingHttpHeaders,
+  onFile: (file: Readable, filename: string | undefined, fields: Map<string, string>) => void,
+  onDone: (err: Error | undefined, fields: Map<string, string>) => void,
+): NodeJS.WritableStream {
+  const parser = new Busboy({ headers });
+  const fields = new Map<string, string>();
+  let sawFile = false;
+  let pending = 0;
+  let finished = false;
+  let failed = false;
+  // The upload part is handed on once the field parts before it have been read in full.
+  let deferredFile: (() => void) | undefined;
+  const settle = () => {
+    if (pending > 0) return;
+    const handOn = deferredFile;
+    deferredFile = undefined;
+    if (handOn) {
+      // The form is complete only once its upload part has been read to the end.
+      pending += 1;
+      handOn();
+      return;
+    }
+    if (finished && !failed) {
+      failed = true; // report once
+      onDone(undefined, fields);
+    }
+  };
+  parser.on('field', (name, value) => {
+    if (sawFile) return;
+    if (name === 'file') {
+      sawFile = true;
+      deferredFile = () => {
+        const file = Readable.from([Buffer.from(value)]);
+        file.once('end', () => {
+          pending -= 1;
+          settle();
+        });
+        onFile(file, undefined, fields);
+      };
+      settle();
+      return;
+    }
+    fields.set(name.toLowerCase(), value);
+  });
+  parser.on('file', (name, file, filename) => {
+    if (sawFile) {
+      file.resume();
+      return;
+    }
+    if (name === 'file') {
+      sawFile = true;
+      deferredFile = () => {
+        file.once('end', () => {
+          pending -= 1;
+          settle();
+        });
+        onFile(file, filename, fields);
+      };
+      settle();
+      return;
+    }
+    pending += 1;
+    const chunks: Buffer[] = [];
+    file.on('data', (c: Buffer) => chunks.push(c));
+    file.on('end', () => {
+      fields.set(name.toLowerCase(), Buffer.concat(chunks).toString('utf8'));
+      pending -= 1;
+      settle();
+    });
+  });
+  parser.on('error', (err) => {
+    if (failed) return;
+    failed = true;
+    onDone(s3Error('MalformedPOSTRequest', `The body of your POST request is not well-formed multipart/form-data: ${err?.message ?? ''}`), fields);
+  });
+  parser.on('finish', () => {
+    finished = true;
+    settle();
+  });
+  return parser;
+}
 
 type Condition = Record<string, string> | [string, string | number, string | number];
 
@@ -46,43 +134,28 @@ export function formKey(key: string | undefined, filename: string | undefined): 
  */
 export function verifyFormPost(body: ForwardedRequest, headers: IncomingHttpHeaders, bucket: string, lookup: SecretLookup): Promise<VerifiedForm> {
   return new Promise<VerifiedForm>((resolve, reject) => {
-    const parser = new Busboy({ headers });
-    const fields = new Map<string, string>();
     let fileBytes = 0;
-    let sawFile = false;
     let filename: string | undefined;
-    parser.on('field', (name, value) => {
-      if (sawFile) return;
-      if (name === 'file') {
-        // A file part without a filename arrives as a field (s3rver stores it the same way).
-        sawFile = true;
-        fileBytes = Buffer.byteLength(value);
-        return;
-      }
-      fields.set(name.toLowerCase(), value);
-    });
-    parser.on('file', (name, file, fileName) => {
-      if (name !== 'file' || sawFile) {
-        file.resume();
-        return;
-      }
-      sawFile = true;
-      filename = fileName;
-      file.on('data', (chunk: Buffer) => {
-        fileBytes += chunk.length;
-      });
-    });
-    parser.on('error', (err) => reject(s3Error('MalformedPOSTRequest', `The body of your POST request is not well-formed multipart/form-data: ${err?.message ?? ''}`)));
-    parser.on('finish', () => {
-      try {
-        const key = formKey(fields.get('key'), filename);
-        if (key !== undefined) fields.set('key', key);
-        checkForm(fields, bucket, fileBytes, lookup);
-        resolve({ key });
-      } catch (err) {
-        reject(err);
-      }
-    });
+    const parser = formParser(
+      headers,
+      (file, name) => {
+        filename = name;
+        file.on('data', (chunk: Buffer) => {
+          fileBytes += chunk.length;
+        });
+      },
+      (err, fields) => {
+        if (err) return reject(err);
+        try {
+          const key = formKey(fields.get('key'), filename);
+          if (key !== undefined) fields.set('key', key);
+          checkForm(fields, bucket, fileBytes, lookup);
+          resolve({ key });
+        } catch (e) {
+          reject(e);
+        }
+      },
+    );
     body.tap = (chunk) => (chunk ? parser.write(chunk) : parser.end());
     body.on('error', (err) => reject(err));
   });
@@ -139,6 +212,20 @@ function checkForm(fields: Map<string, string>, bucket: string, size: number, lo
   if (Number.isNaN(expiration)) throw s3Error('InvalidPolicyDocument', 'Invalid Policy: Policy missing expiration.');
   if (now.getTime() > expiration) throw denied('Invalid according to Policy: Policy expired.');
 
+  const invalidPolicy = (why: string) => s3Error('InvalidPolicyDocument', `Invalid Policy: ${why}`, {}, 400);
+  if (!Array.isArray(document.conditions)) throw invalidPolicy('Policy missing conditions.');
+  for (const condition of document.conditions) {
+    if (Array.isArray(condition)) {
+      const [op, a, b] = condition;
+      if (op === 'content-length-range') {
+        if (condition.length !== 3 || !Number.isInteger(Number(a)) || !Number.isInteger(Number(b)) || Number(a) < 0 || Number(b) < Number(a)) throw invalidPolicy('Invalid content-length-range.');
+      } else if ((op !== 'eq' && op !== 'starts-with') || condition.length !== 3) {
+        throw invalidPolicy(`Invalid condition operator ${JSON.stringify(op)}.`);
+      }
+    } else if (condition === null || typeof condition !== 'object' || Object.keys(condition).length !== 1) {
+      throw invalidPolicy('Each condition must name exactly one field.');
+    }
+  }
   const values = new Map(fields);
   values.set('bucket', bucket);
   const covered = new Set<string>(['bucket']);
