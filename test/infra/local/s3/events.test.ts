@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
@@ -148,6 +149,35 @@ describe('object events', () => {
       expect(await post(v2Form('v2/large.txt', 'bar', { max: 2 }))).toEqual([400, 'EntityTooLarge']);
     });
     expect(events.map((e) => [e.op, e.key, e.size])).toEqual([['post', 'v2/ok.txt', 3]]);
+  });
+
+  it('checks the policy also when the file part arrives in a later packet (every part sent with a filename, as Python requests does)', async () => {
+    const policy = Buffer.from(
+      JSON.stringify({ expiration: new Date(Date.now() - 60_000).toISOString(), conditions: [{ bucket: 'uploads' }, ['starts-with', '$key', 'late/']] }),
+    ).toString('base64');
+    const signature = createHmac('sha1', KEYS.secretKey).update(policy).digest('base64');
+    const boundary = 'strata-boundary';
+    const part = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\n\r\n${value}\r\n`;
+    const head = part('key', 'late/expired.txt') + part('AWSAccessKeyId', KEYS.accessKey) + part('signature', signature) + part('policy', policy);
+    const tail = `${part('file', 'bar')}--${boundary}--\r\n`;
+    const url = new URL(s3.server.endpoint);
+    const events = await during(async () => {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          { host: url.hostname, port: url.port, method: 'POST', path: '/uploads', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': Buffer.byteLength(head + tail) } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.write(head);
+        setTimeout(() => req.end(tail), 300);
+      });
+      expect(status).toBe(403);
+    });
+    expect(events).toEqual([]);
+    expect((await raw(s3.server.endpoint, { method: 'HEAD', path: '/uploads/late/expired.txt' })).status).toBe(404);
   });
 
   it('reports CompleteMultipartUpload as multipart with the S3 ETag, and copies with their ETag', async () => {
