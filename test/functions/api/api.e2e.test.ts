@@ -515,7 +515,7 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium (${hasChromium ? CHROMIUM :
     await page.click('nav button[data-view="storage"]');
     await page.waitForSelector('#storage-chart svg');
     await page.waitForSelector('#cost-chart figure[data-bucket="uploads"] svg');
-    expect(await page.getAttribute('#cost-chart figure[data-bucket="uploads"] svg', 'aria-label')).toMatch(/STANDARD_IA after rules/);
+    expect(await page.getAttribute('#cost-chart figure[data-bucket="uploads"] svg', 'aria-label')).toMatch(/STANDARD now [\d.]+ USD, STANDARD after rules [\d.]+ USD/);
     await page.screenshot({ path: join(SHOTS, 'storage-desktop.png'), fullPage: true });
     expect(errors).toEqual([]);
     expect(readFileSync(join(SHOTS, 'hls-playing.png')).length).toBeGreaterThan(1000);
