@@ -9,6 +9,7 @@ import type { KeySummary } from '../../shared/api/keys';
 import type { Config } from '../../shared/config';
 import type { DuplicateThresholds } from '../../shared/features/duplicates';
 import type { LanceIndex } from '../../shared/features/lance';
+import type { AccessLog } from '../../shared/lifecycle/access';
 import type { Logger } from '../../shared/log';
 import type { ApiMetrics, PipelineCounts } from './metrics';
 import type { RateLimiter } from './rateLimit';
@@ -33,6 +34,8 @@ export interface ApiDeps {
   /** STRATA_COST_PRICES_FILE: the price table of the cost projection (default: the documented COS prices). */
   readonly pricesFile: string | undefined;
   readonly nowMs: () => number;
+  /** Where the delivery routes note the objects they serve (batched access logs for access-based tiering); absent: reads are not recorded. */
+  readonly accessLog?: AccessLog;
 }
 
 export interface ApiVariables {

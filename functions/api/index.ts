@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { AuditLog } from '../../shared/api/audit';
 import { loadConfig } from '../../shared/config';
+import { createAccessLog } from '../../shared/lifecycle/access';
 import { createLogger } from '../../shared/log';
 import { loadFeatureSettings, type FeatureSettings } from '../../shared/features/settings';
 import type { LanceIndex } from '../../shared/features/lance';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
+import type { ScfContext } from '../../shared/scf';
 import { createApi } from './app';
 import { createMetrics } from './metrics';
 import { countPipeline } from './pipelineCounts';
@@ -17,6 +20,15 @@ import { toErrorResponse } from './errors';
 const config = loadConfig(process.env);
 const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'api' }, { level: config.logLevel });
+// Reads served by the delivery routes, written in batches; one writer id per instance.
+const accessLog = createAccessLog(gateway, config.buckets.derived, `api-${randomUUID().slice(0, 8)}`, { flushEveryMs: config.lifecycle.accessFlushMs });
+// An instance stopped with SIGTERM writes what it still holds (a SIGKILL loses at most one flush interval).
+process.once('SIGTERM', () => {
+  void accessLog
+    .flush()
+    .catch((err: unknown) => logger.warn({ err }, 'access log flush at shutdown failed'))
+    .finally(() => process.exit(0));
+});
 
 let featureSettings: FeatureSettings | null = null;
 const features = (): FeatureSettings => (featureSettings ??= loadFeatureSettings(process.env));
@@ -49,16 +61,13 @@ function api(): Promise<ApiApp> {
       featureThresholds: () => features().thresholds,
       pricesFile: process.env.STRATA_COST_PRICES_FILE || undefined,
       nowMs: Date.now,
+      accessLog,
     }),
   );
   app.catch(() => {
     app = null; // a storage hiccup at first use: the next request tries again
   });
   return app;
-}
-
-interface ScfContext {
-  readonly request_id?: string;
 }
 
 /** SCF entry for Function URL (and legacy API Gateway) events. */
