@@ -27,7 +27,7 @@ import { runLifecycleJob } from '../../../shared/lifecycle';
 import { runCli } from '../../helpers/cli';
 import { startE2eStack, type E2eStack } from '../../e2e/localStack';
 import { makeClip } from '../transcode/media/fixtures';
-import { apiClient, type Reply } from './helpers';
+import { apiClient, runCommand, type Reply } from './helpers';
 
 const CHROMIUM = process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -116,17 +116,17 @@ describe('health, OpenAPI, auth', () => {
     const tampered = `${keys.read.slice(0, -1)}${keys.read.endsWith('A') ? 'B' : 'A'}`;
     expectError(await api.call('/v1/assets', { key: tampered }), 401, 'Unauthorized');
 
-    const doomed = await runCli(['keys', 'create', '--scope', 'read', '--json'], e2e.env);
+    const doomed = await runCommand('keys', ['create', '--scope', 'read', '--json'], e2e.env);
     const { id, key } = JSON.parse(doomed.stdout) as { id: string; key: string };
     expect((await api.call('/v1/assets', { key })).status).toBe(200);
-    const revoke = await runCli(['keys', 'revoke', id], e2e.env);
+    const revoke = await runCommand('keys', ['revoke', id], e2e.env);
     expect(revoke.code).toBe(0);
     const r = await api.call('/v1/assets', { key });
     expectError(r, 401, 'Unauthorized');
     expect(r.json.error.message).toContain('revoked');
-    expect((await runCli(['keys', 'revoke', 'ffffffffffffffff'], e2e.env)).code).toBe(4);
+    expect((await runCommand('keys', ['revoke', 'ffffffffffffffff'], e2e.env)).code).toBe(4);
 
-    const list = await runCli(['keys', 'list', '--json'], e2e.env);
+    const list = await runCommand('keys', ['list', '--json'], e2e.env);
     const listed = JSON.parse(list.stdout).keys as { id: string; revokedAt: string | null }[];
     expect(listed.find((k) => k.id === id)?.revokedAt).toBeTruthy();
     expect(list.stdout).not.toContain(key.slice(24));
@@ -137,7 +137,7 @@ describe('health, OpenAPI, auth', () => {
     expectError(await api.call('/v1/assets', { key: keys.upload }), 403, 'Forbidden');
     expectError(await api.call('/metrics', { key: keys.read }), 403, 'Forbidden');
     expectError(await api.call('/v1/assets/reprocess', { key: keys.upload, body: { key: 'x' } }), 403, 'Forbidden');
-  }, 180_000); // five CLI runs (a Node start each): slow on a loaded machine
+  });
 
   it('stores keys hashed only', async () => {
     const { bytes } = await e2e.gateway.getBytes({ bucket: 'derived', key: `api/keys/${adminId}.json` });
@@ -585,14 +585,14 @@ describe('operations', () => {
   });
 
   it('audits every mutating call (key id, action, target, result, source IP), readable with strata audit --since', async () => {
-    const r = await runCli(['audit', '--since', '30m', '--json'], e2e.env);
+    const r = await runCommand('audit', ['--since', '30m', '--json'], e2e.env);
     expect(r.code).toBe(0);
     const entries = JSON.parse(r.stdout).entries as { keyId: string; action: string; target: string; result: number | string; sourceIp: string }[];
     expect(entries).toContainEqual(expect.objectContaining({ action: 'POST /v1/uploads', target: 's3://uploads/api/one.png', result: 200, sourceIp: '127.0.0.1' }));
     expect(entries).toContainEqual(expect.objectContaining({ action: 'POST /v1/uploads', result: 403 }));
     expect(entries).toContainEqual(expect.objectContaining({ action: 'POST /v1/assets/reprocess', keyId: adminId, result: 202 }));
     expect(entries).toContainEqual(expect.objectContaining({ action: 'cli keys create', target: adminId, result: 'ok' }));
-    const text = await runCli(['audit', '--since', new Date(Date.now() - 3_600_000).toISOString()], e2e.env);
+    const text = await runCommand('audit', ['--since', new Date(Date.now() - 3_600_000).toISOString()], e2e.env);
     expect(text.stdout).toContain('POST /v1/assets/reprocess');
   });
 
