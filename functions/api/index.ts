@@ -5,6 +5,7 @@ import { invokeAsync } from '../../shared/invoke';
 import { createAccessLog } from '../../shared/lifecycle/access';
 import { createLogger } from '../../shared/log';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
+import type { ScfContext } from '../../shared/scf';
 import { createApi } from './app';
 import { createMetrics } from './metrics';
 import { countPipeline } from './pipelineCounts';
@@ -49,10 +50,6 @@ function api(): Promise<ApiApp> {
     app = null; // a storage hiccup at first use: the next request tries again
   });
   return app;
-}
-
-interface ScfContext {
-  readonly request_id?: string;
 }
 
 /** SCF entry for Function URL (and legacy API Gateway) events. */
