@@ -123,7 +123,7 @@ export function defaultApplier(gateway: StorageGateway, protect?: { derivedBucke
         if (versioned) {
           const now = await gateway.head(ref);
           // The copy is the current version now: the version it replaced goes (never the copy itself).
-          if (now && now.versionId && now.versionId !== a.versionId && now.storageClass === a.storageClass) await deleteVersion(gateway, ref, a.versionId as string);
+          if (now?.versionId && now.versionId !== a.versionId && now.storageClass === a.storageClass) await deleteVersion(gateway, ref, a.versionId as string);
         }
         return;
       }
