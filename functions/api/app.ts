@@ -14,7 +14,9 @@ import { apiError, toErrorResponse } from './errors';
 import { registerAssetRoutes } from './routes/assets';
 import { registerDashboardRoutes } from './routes/dashboard';
 import { registerDeliveryRoutes } from './routes/delivery';
+import { registerLifecycleRoutes } from './routes/lifecycle';
 import { registerOperationsRoutes } from './routes/operations';
+import { registerSearchRoutes } from './routes/search';
 import { registerSystemRoutes } from './routes/system';
 import { registerUploadRoutes } from './routes/uploads';
 
@@ -92,11 +94,19 @@ export function createApi(deps: ApiDeps): ApiApp {
 
   app.notFound((c) => c.json({ error: { code: 'NotFound', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
 
+  // Signed delivery checks signatures: the secret first (routes behind a key load it in auth).
+  app.use('/v1/signed/*', async (_c, next) => {
+    await deps.signer.ready();
+    await next();
+  });
+
   registerSystemRoutes(app, deps);
   registerUploadRoutes(app, deps);
   registerAssetRoutes(app, deps);
   registerDeliveryRoutes(app, deps);
+  registerSearchRoutes(app, deps);
   registerOperationsRoutes(app, deps);
+  registerLifecycleRoutes(app, deps);
   registerDashboardRoutes(app, deps);
   return app;
 }
