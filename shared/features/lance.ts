@@ -16,6 +16,7 @@
  */
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Schema, Utf8 } from 'apache-arrow';
+import { ExactInt8Index } from './exactInt8';
 import { DEFAULT_EF } from './settings';
 import { matchesFilter, type IndexRow, type SearchFilter, type SearchHit, type VectorIndex } from './vectorIndex';
 
@@ -32,6 +33,12 @@ export interface LanceOptions {
   readonly ef?: number;
   /** Readers: how often to look for newer table versions (ms); unset = never (the writer's own handle). */
   readonly refreshMs?: number;
+  /**
+   * Readers: while the table has no ANN index and at most this many rows, searches run on an
+   * in-memory exact int8 copy (read once per table version) instead of LanceDB's flat scan, which
+   * reads every vector from the store on every query. 0 (default) = never.
+   */
+  readonly exactBelow?: number;
 }
 
 
@@ -85,6 +92,8 @@ function whereOf(filter: SearchFilter | undefined): string | undefined {
 export class LanceIndex implements VectorIndex {
   /** Row id → asset, for the table version it was read at. */
   private rowMap: { version: number; rows: Map<bigint, RowRef> } | undefined;
+  /** The small-table copy for the version it was read at (null: the table is indexed or too big). */
+  private small: { version: number; exact: ExactInt8Index | null } | undefined;
   private lastCheck = Date.now();
   /** Operations run one at a time: a refresh never moves the version under a running search. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -161,6 +170,8 @@ export class LanceIndex implements VectorIndex {
   async search(vector: ArrayLike<number>, k: number, filter?: SearchFilter): Promise<SearchHit[]> {
     return this.serial(async () => {
       await this.fresh();
+      const small = await this.smallCopy();
+      if (small) return small.searchSync(vector, k, filter);
       // A prefix or kind filter is evaluated by LanceDB before the search (it reads those columns).
       if (filter?.idPrefix || filter?.kind) {
         const rows = (await this.vectorQuery(vector, k).where(whereOf(filter)!).select(['id', 'kind', '_distance']).toArray()) as { id: string; kind: IndexRow['kind']; _distance: number }[];
@@ -178,6 +189,22 @@ export class LanceIndex implements VectorIndex {
       }
       return hits;
     });
+  }
+
+  /** The exact int8 copy of a small unindexed table (see `exactBelow`), read once per version. */
+  private async smallCopy(): Promise<ExactInt8Index | null> {
+    if (!this.options.exactBelow) return null;
+    const version = await this.table.version();
+    if (this.small?.version === version) return this.small.exact;
+    let exact: ExactInt8Index | null = null;
+    const indexed = (await this.table.listIndices()).some((i) => i.columns.includes('vector'));
+    if (!indexed && (await this.table.countRows()) <= this.options.exactBelow) {
+      const rows = (await this.table.query().select(['id', 'vector', 'sha256', 'phash', 'kind']).toArray()) as IndexRow[];
+      exact = new ExactInt8Index(this.options.dim, Math.max(1, rows.length));
+      exact.upsertSync(rows.map((r) => ({ ...r, vector: Float32Array.from(r.vector) })));
+    }
+    this.small = { version, exact };
+    return exact;
   }
 
   /** The row id → asset table of the checked-out version (read once per version: one column scan). */

@@ -19,7 +19,10 @@ const schema = z.object({
   STRATA_INDEX_EF: z.coerce.number().int().positive().default(DEFAULT_EF),
   /** Pending records the writer appends per batch. */
   STRATA_INDEX_BATCH: z.coerce.number().int().positive().default(500),
-  /** Below this many rows the exact int8 scan answers instead of LanceDB's ANN index. */
+  /**
+   * The writer builds the ANN index when the table reaches this many rows; until then readers
+   * search an in-memory exact int8 copy of the table (read once per table version).
+   */
   STRATA_INDEX_EXACT_BELOW: z.coerce.number().int().nonnegative().default(5_000),
   /** `lancedb` (default) or `exact` (the pure-TS int8 scan over the records). */
   STRATA_VECTOR_INDEX: z.enum(['lancedb', 'exact']).default('lancedb'),

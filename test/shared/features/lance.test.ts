@@ -25,12 +25,12 @@ afterAll(async () => {
   await s3?.close();
 });
 
-async function open(name: string, refreshMs?: number): Promise<LanceIndex> {
+async function open(name: string, reader: { refreshMs?: number; exactBelow?: number } = {}): Promise<LanceIndex> {
   return LanceIndex.open({
     uri: `s3://derived/index/${name}`,
     dim: DIM,
     storageOptions: lanceStorageOptions({ endpoint: s3.server.endpoint, region: 'us-east-1', accessKeyId: TEST_KEYS.accessKey, secretAccessKey: TEST_KEYS.secretKey }),
-    ...(refreshMs !== undefined ? { refreshMs } : {}),
+    ...reader,
   });
 }
 
@@ -57,9 +57,13 @@ describe('LanceIndex on the local S3 server', () => {
     idx.close();
   }, 60_000);
 
-  it('a reader maps row ids to assets for the version it searches: after compaction, deletes and another writer’s rows', async () => {
-    const writer = await open('reader');
-    const reader = await open('reader', 0);
+  it.each([
+    ['maps LanceDB row ids to assets', 0],
+    ['searches its in-memory int8 copy of a small table', 1_000],
+  ])('a reader %s for the version it searches: after compaction, deletes and another writer’s rows', async (_, exactBelow) => {
+    const name = `reader-${exactBelow}`;
+    const writer = await open(name);
+    const reader = await open(name, { refreshMs: 0, exactBelow });
     const exact = new ExactInt8Index(DIM);
     const rows = Array.from({ length: 30 }, (_, i) => ({ id: `s3://uploads/r/${i}.jpg`, vector: unit(300 + i), sha256: 'c'.repeat(64), phash: null, kind: 'image' as const }));
     for (let b = 0; b < 3; b++) await writer.add(rows.slice(b * 10, b * 10 + 10)); // three fragments
