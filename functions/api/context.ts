@@ -7,6 +7,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AuditLog } from '../../shared/api/audit';
 import type { KeySummary } from '../../shared/api/keys';
 import type { Config } from '../../shared/config';
+import type { AccessLog } from '../../shared/lifecycle/access';
 import type { Logger } from '../../shared/log';
 import type { ApiMetrics, PipelineCounts } from './metrics';
 import type { RateLimiter } from './rateLimit';
@@ -25,6 +26,8 @@ export interface ApiDeps {
   /** Pipeline gauges for /metrics. */
   readonly pipelineCounts: () => Promise<PipelineCounts>;
   readonly nowMs: () => number;
+  /** Where the delivery routes note the objects they serve (batched access logs for access-based tiering); absent: reads are not recorded. */
+  readonly accessLog?: AccessLog;
 }
 
 export interface ApiVariables {

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { AuditLog } from '../../shared/api/audit';
 import { loadConfig } from '../../shared/config';
 import { invokeAsync } from '../../shared/invoke';
+import { createAccessLog } from '../../shared/lifecycle/access';
 import { createLogger } from '../../shared/log';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
+import type { ScfContext } from '../../shared/scf';
 import { createApi } from './app';
 import { createMetrics } from './metrics';
 import { countPipeline } from './pipelineCounts';
@@ -16,6 +19,15 @@ import { toErrorResponse } from './errors';
 const config = loadConfig(process.env);
 const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'api' }, { level: config.logLevel });
+// Reads served by the delivery routes, written in batches; one writer id per instance.
+const accessLog = createAccessLog(gateway, config.buckets.derived, `api-${randomUUID().slice(0, 8)}`, { flushEveryMs: config.lifecycle.accessFlushMs });
+// An instance stopped with SIGTERM writes what it still holds (a SIGKILL loses at most one flush interval).
+process.once('SIGTERM', () => {
+  void accessLog
+    .flush()
+    .catch((err: unknown) => logger.warn({ err }, 'access log flush at shutdown failed'))
+    .finally(() => process.exit(0));
+});
 
 let app: Promise<ApiApp> | null = null;
 function api(): Promise<ApiApp> {
@@ -31,16 +43,13 @@ function api(): Promise<ApiApp> {
       invoke: (fn, event) => invokeAsync(fn, event),
       pipelineCounts: () => countPipeline(config, gateway, process.env.STRATA_SCF_ENDPOINT),
       nowMs: Date.now,
+      accessLog,
     }),
   );
   app.catch(() => {
     app = null; // a storage hiccup at first use: the next request tries again
   });
   return app;
-}
-
-interface ScfContext {
-  readonly request_id?: string;
 }
 
 /** SCF entry for Function URL (and legacy API Gateway) events. */

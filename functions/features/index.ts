@@ -3,6 +3,7 @@ import { loadConfig } from '../../shared/config';
 import { featuresJobSchema } from '../../shared/contracts';
 import { createLogger } from '../../shared/log';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
+import type { ScfContext } from '../../shared/scf';
 import { loadModels } from './extract/models';
 import { runFeatures } from './run';
 
@@ -16,10 +17,6 @@ models.then(
   (m) => logger.info({ loadMs: Math.round(m.loadMs) }, 'models loaded'),
   (err: unknown) => logger.error({ err: describeError(err) }, 'models failed to load'),
 );
-
-interface ScfContext {
-  request_id?: string;
-}
 
 /** SCF entry: a features job from transcode (async invoke after a successful job) or a backfill. */
 export const main_handler = async (event: unknown, context: ScfContext = {}) => {

@@ -5,21 +5,17 @@ import { openLanceIndex } from '../../shared/features/store';
 import { runIndexWriter } from '../../shared/features/writer';
 import { createLogger } from '../../shared/log';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
+import { remainingMs, type ScfContext } from '../../shared/scf';
 
 const config = loadConfig(process.env);
 const settings = loadFeatureSettings(process.env);
 const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'index-writer' }, { level: config.logLevel });
 
-interface ScfContext {
-  request_id?: string;
-  getRemainingTimeInMillis?: () => number;
-}
-
 /** SCF entry (timer, concurrency 1): applies queued feature rows to the vector index. */
 export const main_handler = async (_event: unknown, context: ScfContext = {}) => {
   const log = logger.child({ requestId: context.request_id });
-  const remaining = context.getRemainingTimeInMillis?.() ?? 600_000;
+  const remaining = remainingMs(context, 600_000);
   const index = await openLanceIndex(config, settings);
   try {
     const report = await runIndexWriter(gateway, config.buckets.derived, index, { batch: settings.batch, annFrom: settings.exactBelow, budgetMs: Math.max(10_000, remaining - 120_000) }, log);

@@ -3,6 +3,7 @@ import { safeParseEvent } from '../../shared/events';
 import { invokeAsync } from '../../shared/invoke';
 import { createLogger } from '../../shared/log';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
+import type { ScfContext } from '../../shared/scf';
 import { ingestRecord, type IngestDeps, type IngestOutcome } from './ingest';
 
 // Cold start: a bad setting fails here, once, with the variable's name.
@@ -12,10 +13,6 @@ const logger = createLogger({ function: 'on-upload' }, { level: config.logLevel 
 const handOff: IngestDeps['handOff'] = async (job) => {
   await invokeAsync('transcode', job, { spill: { gateway, bucket: config.buckets.derived } });
 };
-
-interface ScfContext {
-  readonly request_id?: string;
-}
 
 /**
  * SCF entry for the upload bucket's COS trigger (any storage-event shape is accepted).

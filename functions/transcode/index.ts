@@ -5,6 +5,7 @@ import { handOffFeatures } from '../../shared/features/handoff';
 import { createLogger } from '../../shared/log';
 import { invokeAsync, resolveInvokeEvent } from '../../shared/invoke';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
+import { remainingMs, type ScfContext } from '../../shared/scf';
 import { getMediaTools } from './media/ffmpeg';
 import { runTranscode } from './run';
 import { transcodeJobSchema } from '../../shared/contracts';
@@ -20,11 +21,6 @@ void getMediaTools().then(
   (err: unknown) => logger.error({ err: describeError(err) }, 'media tools unavailable: video and audio jobs will fail'),
 );
 
-interface ScfContext {
-  request_id?: string;
-  getRemainingTimeInMillis?: () => number;
-}
-
 /** SCF entry: a transcode job from on-upload (async invoke) or `strata reprocess`. */
 export const main_handler = async (event: unknown, context: ScfContext = {}) => {
   // A job over SCF's 128 KB async limit arrives as the key of its stored copy.
@@ -36,7 +32,7 @@ export const main_handler = async (event: unknown, context: ScfContext = {}) => 
   }
   const job = parsed.data;
   const log = logger.child({ requestId: context.request_id, assetKey: `${job.source.bucket}/${job.source.key}`, idempotencyKey: job.idempotencyKey });
-  const remaining = context.getRemainingTimeInMillis?.() ?? 900_000;
+  const remaining = remainingMs(context, 900_000);
   try {
     // A long media job suspended before the deadline continues in a new async invocation of this function.
     const resume = async (next: typeof job) => void (await invokeAsync('transcode', next, { spill: { gateway, bucket: config.buckets.derived } }));

@@ -24,6 +24,8 @@ export const lifecycleEnvSchema = {
   STRATA_LIFECYCLE_REQUIRE_FEATURES: z.enum(['true', 'false']).default('true'),
   /** Access-based tiering: an object read through Strata within this many days is not moved colder (0 = off). */
   STRATA_LIFECYCLE_ACCESS_DAYS: z.coerce.number().int().min(0).default(0),
+  /** Reads served by the API's delivery routes are written to the access logs in batches at most this often (and when 10,000 keys are pending). */
+  STRATA_LIFECYCLE_ACCESS_FLUSH_SECONDS: z.coerce.number().min(0).max(3600).default(60),
   /** Storage-class profile for planning: `auto` = cos on COS, else s3. */
   STRATA_LIFECYCLE_PROFILE: z.enum(['auto', 's3', 'cos']).default('auto'),
 };
@@ -35,6 +37,8 @@ export interface LifecycleConfig {
   readonly requireFeatures: boolean;
   readonly profile: 's3' | 'cos';
   readonly accessDays: number;
+  /** How old the oldest unwritten read may get before the access log is written (ms). */
+  readonly accessFlushMs: number;
 }
 
 const lifecycleEnvObject = z.object(lifecycleEnvSchema);
@@ -49,6 +53,7 @@ export function lifecycleConfigFrom(e: LifecycleEnv, provider: string, uploadBuc
     ratePerSecond: e.STRATA_LIFECYCLE_RATE,
     requireFeatures: features === 'true',
     accessDays: e.STRATA_LIFECYCLE_ACCESS_DAYS,
+    accessFlushMs: e.STRATA_LIFECYCLE_ACCESS_FLUSH_SECONDS * 1000,
     profile: e.STRATA_LIFECYCLE_PROFILE === 'auto' ? (provider === 'cos' ? 'cos' : 's3') : e.STRATA_LIFECYCLE_PROFILE,
   };
 }

@@ -14,15 +14,33 @@ export interface AccessLog {
   record(bucket: string, key: string, at?: Date): void;
   /** Writes what was noted since the last flush: one object per bucket. */
   flush(): Promise<number>;
+  /**
+   * Flushes when the oldest unwritten read is `flushEveryMs` old or `maxKeys` keys are pending,
+   * else does nothing (0). Callers on a platform that may freeze the instance after answering
+   * (SCF) call it before answering, so at most one request per interval pays for the write.
+   */
+  flushIfDue(): Promise<number>;
 }
 
-export function createAccessLog(gateway: StorageGateway, derivedBucket: string, writer: string, options: { maxKeys?: number; clock?: () => Date } = {}): AccessLog {
+export interface AccessLogOptions {
+  /** Keys held in memory before a flush is due (default 10,000). */
+  readonly maxKeys?: number;
+  /** Age of the oldest unwritten read at which `flushIfDue` writes (default 60 s). */
+  readonly flushEveryMs?: number;
+  readonly clock?: () => Date;
+}
+
+export function createAccessLog(gateway: StorageGateway, derivedBucket: string, writer: string, options: AccessLogOptions = {}): AccessLog {
   const clock = options.clock ?? (() => new Date());
   const maxKeys = options.maxKeys ?? 10_000;
+  const flushEveryMs = options.flushEveryMs ?? 60_000;
   let pending = new Map<string, Map<string, { reads: number; last: number }>>();
   let size = 0;
+  // When the oldest read not yet written was noted (null: nothing pending).
+  let pendingSince: number | null = null;
   const log: AccessLog = {
     record(bucket, key, at = clock()) {
+      pendingSince ??= clock().getTime();
       let b = pending.get(bucket);
       if (!b) pending.set(bucket, (b = new Map()));
       const e = b.get(key);
@@ -40,6 +58,7 @@ export function createAccessLog(gateway: StorageGateway, derivedBucket: string, 
       const batch = pending;
       pending = new Map();
       size = 0;
+      pendingSince = null;
       let written = 0;
       for (const [bucket, keys] of batch) {
         const lines = [...keys].map(([key, e]) => JSON.stringify({ key, reads: e.reads, last: new Date(e.last).toISOString() }));
@@ -52,6 +71,11 @@ export function createAccessLog(gateway: StorageGateway, derivedBucket: string, 
         }
       }
       return written;
+    },
+    async flushIfDue() {
+      if (pendingSince === null) return 0;
+      if (size < maxKeys && clock().getTime() - pendingSince < flushEveryMs) return 0;
+      return log.flush();
     },
   };
   return log;

@@ -2,9 +2,12 @@
  * Signed delivery (no API key: the URL's signature is the credential). Objects up to
  * STREAM_LIMIT are answered by the function itself (same origin as the API, no CORS on the
  * store); larger ones redirect to a presigned store URL that expires no later than the
- * signature. Playlists are rewritten so every URI inside is signed (delivery.ts).
+ * signature. Playlists are rewritten so every URI inside is signed (delivery.ts). Every object
+ * served (or redirected to) is noted in the access log for access-based tiering, written in
+ * batches before a response once the oldest unwritten read is old enough (never one write per read).
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import { withAccessLog } from '../../../shared/lifecycle/access';
 import type { ApiApp, ApiDeps } from '../context';
 import { DELIVERABLE_PREFIX, objectResource, playlistResource, rewritePlaylist } from '../delivery';
 import { apiError } from '../errors';
@@ -27,6 +30,16 @@ function checkSignature(deps: ApiDeps, resource: string, q: { expires: string; s
 
 export function registerDeliveryRoutes(app: ApiApp, deps: ApiDeps): void {
   const derived = deps.config.buckets.derived;
+  const accessLog = deps.accessLog;
+  // Reads of delivered objects only (cards, keys and reports read elsewhere are not accesses).
+  const reader = accessLog ? withAccessLog(deps.gateway, accessLog) : deps.gateway;
+  if (accessLog) {
+    app.use('/v1/signed/*', async (_c, next) => {
+      await next();
+      // Before answering: SCF may freeze the instance once the response is sent.
+      await accessLog.flushIfDue().catch((err: unknown) => deps.log.warn({ err }, 'access log flush failed; reads kept for the next flush'));
+    });
+  }
 
   app.openapi(
     createRoute({
@@ -47,7 +60,7 @@ export function registerDeliveryRoutes(app: ApiApp, deps: ApiDeps): void {
       if (!q.key.startsWith(DELIVERABLE_PREFIX)) throw apiError('NotFound', 'not a deliverable object');
       const ref = { bucket: derived, key: q.key };
       const remaining = Math.max(1, Number(q.expires) - Math.floor(deps.nowMs() / 1000));
-      const { info, body } = await deps.gateway.get(ref);
+      const { info, body } = await reader.get(ref);
       if (info.size > STREAM_LIMIT) {
         body.destroy();
         return c.redirect(await deps.gateway.presignGet(ref, { expiresIn: Math.min(remaining, 7 * 24 * 3600) }), 302);
@@ -78,7 +91,7 @@ export function registerDeliveryRoutes(app: ApiApp, deps: ApiDeps): void {
       const q = c.req.valid('query');
       checkSignature(deps, playlistResource(q.key), q);
       if (!q.key.startsWith(DELIVERABLE_PREFIX) || !q.key.endsWith('.m3u8')) throw apiError('NotFound', 'not a playlist');
-      const { bytes } = await deps.gateway.getBytes({ bucket: derived, key: q.key });
+      const { bytes } = await reader.getBytes({ bucket: derived, key: q.key });
       const text = rewritePlaylist(bytes.toString('utf8'), q.key, { base: publicBase(c, deps), signer: deps.signer, nowMs: deps.nowMs(), ttlSeconds: deps.config.api.urlTtlSeconds });
       return c.body(text, 200, { 'content-type': 'application/vnd.apple.mpegurl', 'cache-control': 'private, no-store' });
     },

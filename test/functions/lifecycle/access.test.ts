@@ -36,6 +36,22 @@ describe('access-based tiering', () => {
     ]);
   });
 
+  it('flushIfDue writes only once the oldest unwritten read is old enough (or never, when nothing is pending)', async () => {
+    let t = Date.parse('2026-03-01T10:00:00Z');
+    const log = createAccessLog(s3.gateway, 'derived', 'test-due', { flushEveryMs: 60_000, clock: () => new Date(t) });
+    expect(await log.flushIfDue()).toBe(0);
+    log.record('due', 'x');
+    t += 59_000;
+    log.record('due', 'y');
+    expect(await log.flushIfDue()).toBe(0);
+    t += 1_000;
+    expect(await log.flushIfDue()).toBe(2);
+    expect(await log.flushIfDue()).toBe(0);
+    const written: string[] = [];
+    for await (const e of s3.gateway.list('derived', accessLogPrefix('due'))) written.push(e.key);
+    expect(written).toHaveLength(1);
+  });
+
   it('moves an object in a colder, non-archive class that was read again back up to STANDARD', async () => {
     await s3.gateway.put({ bucket: 'media', key: 'cold' }, 'cold bytes');
     await s3.gateway.changeStorageClass({ bucket: 'media', key: 'cold' }, 'STANDARD_IA');
