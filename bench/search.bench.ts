@@ -2,7 +2,7 @@
  * `npm run bench -- search --json`: the vector index on 100,000 clustered synthetic vectors of
  * the embedding's dimension (a Gaussian mixture: 1,000 centres, points = centre + noise,
  * L2-normalised; uniform noise would make any recall figure meaningless). One line per index:
- * LanceDB (IVF_HNSW_SQ cosine, refineFactor 5) on the project's local S3 server, behind a proxy
+ * LanceDB (IVF_HNSW_SQ cosine) on the project's local S3 server, behind a proxy
  * that counts requests, and the pure-TS exact int8 scan. recall10 is measured against exact
  * float32 neighbours. STRATA_BENCH_SEARCH_N overrides n (smaller runs while developing).
  *

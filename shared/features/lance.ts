@@ -126,7 +126,6 @@ export class LanceIndex implements VectorIndex {
     return rows.map((r) => ({ id: r.id, vector: Array.from(r.vector), sha256: r.sha256, phash: r.phash, kind: r.kind }));
   }
 
-  /** Appends rows (the writer's batch path; ids are assumed new or deleted first). */
   /** Runs `fn` after every operation started before it (see `queue`). */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
@@ -140,6 +139,25 @@ export class LanceIndex implements VectorIndex {
     if (every === undefined || Date.now() - this.lastCheck < every) return;
     await this.table.checkoutLatest();
     this.lastCheck = Date.now();
+  }
+
+  /**
+   * A reader's operation on the newest version (see fresh()). The writer drops versions older
+   * than a minute: a reader that still had one checked out finds its files gone, so a failure is
+   * retried once on the latest version.
+   */
+  private read<T>(fn: () => Promise<T>): Promise<T> {
+    return this.serial(async () => {
+      await this.fresh();
+      try {
+        return await fn();
+      } catch (err) {
+        if (this.options.refreshMs === undefined) throw err;
+        await this.table.checkoutLatest();
+        this.lastCheck = Date.now();
+        return fn();
+      }
+    });
   }
 
   /** Appends rows (the writer's batch path; ids are assumed new or deleted first). */
@@ -168,8 +186,7 @@ export class LanceIndex implements VectorIndex {
   }
 
   async search(vector: ArrayLike<number>, k: number, filter?: SearchFilter): Promise<SearchHit[]> {
-    return this.serial(async () => {
-      await this.fresh();
+    return this.read(async () => {
       const small = await this.smallCopy();
       if (small) return small.searchSync(vector, k, filter);
       // A prefix or kind filter is evaluated by LanceDB before the search (it reads those columns).
@@ -222,8 +239,7 @@ export class LanceIndex implements VectorIndex {
   }
 
   async get(id: string): Promise<IndexRow | null> {
-    return this.serial(async () => {
-      await this.fresh();
+    return this.read(async () => {
       const rows = (await this.table.query().where(`id = ${sqlString(id)}`).limit(1).toArray()) as { id: string; vector: ArrayLike<number>; sha256: string; phash: string | null; kind: IndexRow['kind'] }[];
       const r = rows[0];
       return r ? { id: r.id, vector: Array.from(r.vector), sha256: r.sha256, phash: r.phash, kind: r.kind } : null;
@@ -231,16 +247,14 @@ export class LanceIndex implements VectorIndex {
   }
 
   async count(): Promise<number> {
-    return this.serial(async () => {
-      await this.fresh();
+    return this.read(async () => {
       return this.table.countRows();
     });
   }
 
   /** Every row's id, sha256, phash and kind (for duplicate grouping), with vectors. */
   async scan(filter?: SearchFilter): Promise<IndexRow[]> {
-    return this.serial(async () => {
-      await this.fresh();
+    return this.read(async () => {
       let q = this.table.query();
       const where = whereOf(filter);
       if (where) q = q.where(where);
