@@ -4,6 +4,7 @@ import { featuresJobSchema } from '../../shared/contracts';
 import { createLogger } from '../../shared/log';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import type { ScfContext } from '../../shared/scf';
+import { describeZodError } from '../../shared/validation';
 import { loadModels } from './extract/models';
 import { runFeatures } from './run';
 
@@ -22,8 +23,9 @@ models.then(
 export const main_handler = async (event: unknown, context: ScfContext = {}) => {
   const parsed = featuresJobSchema.safeParse(event);
   if (!parsed.success) {
-    logger.error({ requestId: context.request_id, err: parsed.error.message }, 'invalid features job');
-    return { status: 'invalid', reason: parsed.error.message };
+    const reason = describeZodError(parsed.error);
+    logger.error({ requestId: context.request_id, err: reason }, 'invalid features job');
+    return { status: 'invalid', reason };
   }
   const job = parsed.data;
   const log = logger.child({ requestId: context.request_id, assetKey: `${job.source.bucket}/${job.source.key}`, idempotencyKey: job.idempotencyKey });

@@ -6,6 +6,7 @@ import { createLogger } from '../../shared/log';
 import { invokeAsync, resolveInvokeEvent } from '../../shared/invoke';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import { remainingMs, type ScfContext } from '../../shared/scf';
+import { describeZodError } from '../../shared/validation';
 import { getMediaTools } from './media/ffmpeg';
 import { runTranscode } from './run';
 import { transcodeJobSchema } from '../../shared/contracts';
@@ -27,8 +28,9 @@ export const main_handler = async (event: unknown, context: ScfContext = {}) => 
   const parsed = transcodeJobSchema.safeParse(await resolveInvokeEvent(event, gateway));
   if (!parsed.success) {
     // A malformed job cannot succeed on retry: report it and return.
-    logger.error({ requestId: context.request_id, err: parsed.error.message }, 'invalid transcode job');
-    return { status: 'invalid', reason: parsed.error.message };
+    const reason = describeZodError(parsed.error);
+    logger.error({ requestId: context.request_id, err: reason }, 'invalid transcode job');
+    return { status: 'invalid', reason };
   }
   const job = parsed.data;
   const log = logger.child({ requestId: context.request_id, assetKey: `${job.source.bucket}/${job.source.key}`, idempotencyKey: job.idempotencyKey });
