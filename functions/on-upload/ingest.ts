@@ -7,7 +7,7 @@ import type { StorageRecord } from '../../shared/events/types';
 import type { Logger } from '../../shared/log';
 import { SNIFF_BYTES, sniffContentType, sniffWindowOf, type SniffExtra, type SniffWindow } from '../../shared/media/sniff';
 import { readCard, writeCard, writeCardVersion } from '../../shared/pipeline/cards';
-import { quarantineAsset } from '../../shared/pipeline/quarantine';
+import { quarantineAsset, quarantineRecord } from '../../shared/pipeline/quarantine';
 
 export interface IngestDeps {
   readonly config: Config;
@@ -99,6 +99,15 @@ export async function ingestRecord(record: StorageRecord, deps: IngestDeps): Pro
   if (isClassChangeCopy(ref, info.metadata)) {
     log.info({ storageClass: info.storageClass }, 'storage-class change: nothing to do');
     return 'unchanged';
+  }
+  // Written straight into an archive class: the bytes cannot be read until restored, and retrying
+  // cannot change that. Quarantined with the reason (no card: a card records the bytes' sha256).
+  if (info.restore?.state === 'archived' || info.restore?.state === 'in-progress') {
+    const message = `written in the archive class ${info.storageClass}: its bytes cannot be read until restored (strata restore s3://${ref.bucket}/${ref.key}), then reprocess it or upload it again in a readable class`;
+    const source = { bucket: ref.bucket, key: ref.key, versionId: info.versionId ?? record.versionId, size: info.size, etag: info.etag || record.etag, storageClass: info.storageClass };
+    await quarantineRecord({ gateway, derivedBucket: derived, source, idempotencyKey: record.idempotencyKey, code: 'archived', message });
+    log.warn({ reason: { code: 'archived', message } }, 'quarantined');
+    return 'quarantined';
   }
   let read;
   try {

@@ -16,6 +16,8 @@ export const QUARANTINE_CODES = [
   'truncated',
   'decode-timeout',
   'unsafe-content',
+  /** Written straight into an archive class: unreadable until restored (no card: the bytes were never read). */
+  'archived',
 ] as const;
 
 export type QuarantineCode = (typeof QUARANTINE_CODES)[number];

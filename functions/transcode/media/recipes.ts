@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 
 export const RECIPE_CODE_VERSIONS = {
-  hls: 2,
+  hls: 3,
   mp4: 1,
   poster: 1,
   sprite: 1,

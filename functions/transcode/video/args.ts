@@ -62,6 +62,11 @@ export interface LadderPassSpec {
   readonly maxFrames?: number | null;
   /** `event` playlists are rewritten after each segment (lets Strata upload as it goes); `vod` only at the end. */
   readonly playlistType?: 'event' | 'vod';
+  /**
+   * `deterministic`: the same input range gives the same bytes on any machine (one x264 thread per
+   * rung, see X264_DETERMINISTIC); `fastest`: x264's own thread count (frame threads, machine-dependent bytes).
+   */
+  readonly encoder?: 'fastest' | 'deterministic';
 }
 
 /** Apple's HLS authoring guidance: a keyframe at least every 2 s, so rung switches need not wait for the next segment. */
@@ -77,7 +82,16 @@ export function keyframeSeconds(segmentSeconds: number): number {
   return segmentSeconds / keyframesPerSegment(segmentSeconds);
 }
 
-export function x264Options(rung: PlannedRung, spec: Pick<LadderPassSpec, 'preset' | 'crf' | 'segmentSeconds' | 'fps'>): string[] {
+/**
+ * x264 with frame threads and VBV (the `-maxrate` cap every rung has) does not give the same bytes
+ * twice: each frame's rate control reads how far the other threads' frames have got (measured: two
+ * runs of one chunk differ in about half the segments; sliced threads differ too). Its automatic thread
+ * count also follows the machine's cores and is written into the stream (the SEI options string). One
+ * thread per encoder is repeatable anywhere; the rungs still encode side by side, one thread each.
+ */
+export const X264_DETERMINISTIC = ['-threads', '1'] as const;
+
+export function x264Options(rung: PlannedRung, spec: Pick<LadderPassSpec, 'preset' | 'crf' | 'segmentSeconds' | 'fps' | 'encoder'>): string[] {
   const per = keyframesPerSegment(spec.segmentSeconds);
   // -g is only the upper bound; the forced grid places every keyframe (no scene cuts).
   const gop = Math.max(1, Math.ceil(keyframeSeconds(spec.segmentSeconds) * spec.fps.value));
@@ -95,6 +109,7 @@ export function x264Options(rung: PlannedRung, spec: Pick<LadderPassSpec, 'prese
     // t·per ≥ n·S: exact in integers for any segment length (no 1.666… rounding drift); the
     // epsilon keeps a frame whose time is a hair under a grid point from missing it.
     '-force_key_frames', `expr:gte(t*${per}+0.000001,n_forced*${spec.segmentSeconds})`,
+    ...(spec.encoder === 'deterministic' ? X264_DETERMINISTIC : []),
   ];
 }
 

@@ -188,6 +188,8 @@ export async function runVideoChunk(job: MediaJob, plan: VideoPlan, part: { plan
       startSegment: chunk.startSegment,
       outDir,
       tiles: { intervalSeconds: plan.tileIntervalSeconds, ...plan.tileSize },
+      // A retried chunk must give the bytes its killed attempt (or another run) gave.
+      encoder: 'deterministic',
     };
     const pass = await runLadderPass({
       tools,

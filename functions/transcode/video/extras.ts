@@ -117,7 +117,8 @@ export async function buildFallbackMp4(o: {
       args: [
         '-v', 'error', ...inputOptions('pipe:0'), '-f', 'mpegts', '-i', 'pipe:0',
         ...(audioPath ? [...inputOptions(audioPath), '-f', 'mpegts', '-i', audioPath, '-map', '0:v:0', '-map', '1:a:0'] : ['-map', '0:v:0', '-map', '0:a:0?']),
-        '-map_metadata', '-1', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', '-y', o.outPath,
+        // bitexact: no muxer version tag, so the bytes follow from the segments alone.
+        '-map_metadata', '-1', '-c', 'copy', '-fflags', '+bitexact', '-movflags', '+faststart', '-f', 'mp4', '-y', o.outPath,
       ],
       stdin: concatObjects(o.gateway, o.bucket, o.segmentKeys),
       stallTimeoutMs: o.stallTimeoutMs,

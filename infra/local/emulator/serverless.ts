@@ -126,8 +126,8 @@ export interface LoadStackOptions {
   readonly options?: Record<string, string>;
 }
 
-/** Reads, resolves and validates serverless.yml. Throws ConfigError naming the bad key. */
-export async function loadStackSpec(options: LoadStackOptions): Promise<StackSpec> {
+/** Reads serverless.yml and resolves its variables as Serverless v3 does (no validation). */
+export async function resolveServerlessYml(options: LoadStackOptions): Promise<{ file: string; configuration: Record<string, unknown> }> {
   const file = resolve(options.file);
   if (!existsSync(file)) throw new ConfigError(`STRATA_SERVERLESS_FILE: ${file} does not exist`);
   const serviceDir = dirname(file);
@@ -144,6 +144,13 @@ export async function loadStackSpec(options: LoadStackOptions): Promise<StackSpe
   } catch (err) {
     throw new ConfigError(`${file}: ${describeError(err)}`);
   }
+  return { file, configuration };
+}
+
+/** Reads, resolves and validates serverless.yml. Throws ConfigError naming the bad key. */
+export async function loadStackSpec(options: LoadStackOptions): Promise<StackSpec> {
+  const { file, configuration } = await resolveServerlessYml(options);
+  const serviceDir = dirname(file);
   const parsed = documentSchema.safeParse(configuration);
   if (!parsed.success) throw new ConfigError(`${file}: ${describeZodError(parsed.error)}`);
   const doc = parsed.data;

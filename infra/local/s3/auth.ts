@@ -138,10 +138,11 @@ function fromQuery(req: IncomingMessage, query: URLSearchParams, rawPath: string
   const signedAt = parseAmzDate(timestamp);
   if (!signedAt) throw paramError('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
   const seconds = Number(expires);
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_PRESIGN_SECONDS) {
+  // A negative lifetime is a URL that expired before it was made: 403, as radosgw answers.
+  if (!Number.isInteger(seconds) || seconds === 0 || seconds > MAX_PRESIGN_SECONDS) {
     throw paramError('X-Amz-Expires must be a number between 1 and 604800 seconds');
   }
-  if (now.getTime() > signedAt.getTime() + seconds * 1000) {
+  if (seconds < 0 || now.getTime() > signedAt.getTime() + seconds * 1000) {
     throw s3Error('AccessDenied', 'Request has expired', {
       'X-Amz-Expires': expires,
       Expires: new Date(signedAt.getTime() + seconds * 1000).toISOString(),

@@ -45,8 +45,8 @@ export interface RequestContext {
   readonly body: VerifiedBody;
   /** Aborted when the request body fails (client gone, bad digest, bad chunk signature). */
   readonly signal: AbortSignal;
-  /** Browser form POST: resolves once the form's policy signature is verified. */
-  formAuth?: Promise<void>;
+  /** Browser form POST: resolves once the form's policy signature is verified, with the key to store under. */
+  formAuth?: Promise<{ readonly key: string | undefined }>;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

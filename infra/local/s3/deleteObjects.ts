@@ -1,11 +1,13 @@
 /**
  * DeleteObject and DeleteObjects. Keys are taken from the XML exactly as sent (no trimming, no
- * number or boolean coercion); more than 1,000 keys is MalformedXML; `If-Match` (DeleteObject)
- * and `<ETag>` (per object in DeleteObjects) make the delete conditional: another ETag is
- * `412 PreconditionFailed` (a per-key `PreconditionFailed` error in DeleteObjects), a missing
- * object `404 NoSuchKey`.
+ * number or boolean coercion); more than 1,000 keys is MalformedXML; `If-Match`,
+ * `x-amz-if-match-last-modified-time` and `x-amz-if-match-size` (DeleteObject) and `<ETag>`,
+ * `<LastModifiedTime>`, `<Size>` (per object in DeleteObjects) make the delete conditional: a
+ * condition that does not hold is `412 PreconditionFailed` (a per-key `PreconditionFailed` error
+ * in DeleteObjects); a missing object is deleted already (204 / `<Deleted>`).
  */
-import { header, type RequestContext } from './context';
+import { deleteConditionsOf, parseConditionSize, parseConditionTime, type DeleteConditions } from './conditions';
+import type { RequestContext } from './context';
 import { isS3Error, s3Error } from './errors';
 import { requireBucket, XMLNS } from './routeHelpers';
 import type { KoaContext } from './s3rverParts';
@@ -17,15 +19,18 @@ const MAX_KEYS = 1000;
 
 export async function deleteObject(ctx: KoaContext, rc: RequestContext, store: AtomicStore): Promise<void> {
   await requireBucket(store, rc.bucket!);
-  await store.deleteObject(rc.bucket!, rc.key!, header(rc, 'if-match'));
+  await store.deleteObject(rc.bucket!, rc.key!, deleteConditionsOf(rc));
   ctx.status = 204;
   ctx.body = '';
 }
 
 interface DeleteEntry {
   key: string;
-  etag: string | undefined;
   versionId: string | undefined;
+  /** Raw condition texts; parsed per key so a bad one fails that key only. */
+  etag: string | undefined;
+  lastModifiedTime: string | undefined;
+  size: string | undefined;
 }
 
 /** The `<Object>` entries of a `<Delete>` document, keys exact (XML entities decoded, nothing trimmed). */
@@ -36,7 +41,13 @@ export function parseDeleteRequest(xml: string): { entries: DeleteEntry[]; quiet
   const entries = objects.map((body) => {
     const keys = elements(body, 'Key');
     if (keys.length !== 1) throw malformedXml();
-    return { key: decodeXmlText(keys[0]!), etag: element(body, 'ETag'), versionId: element(body, 'VersionId') };
+    return {
+      key: decodeXmlText(keys[0]!),
+      versionId: element(body, 'VersionId'),
+      etag: element(body, 'ETag'),
+      lastModifiedTime: element(body, 'LastModifiedTime'),
+      size: element(body, 'Size'),
+    };
   });
   const quiet = element(xml.replace(/<(?:\w+:)?Object[\s>][\s\S]*?<\/(?:\w+:)?Object>/g, ''), 'Quiet');
   if (quiet !== undefined && quiet !== 'true' && quiet !== 'false') throw malformedXml();
@@ -54,7 +65,7 @@ export async function deleteObjects(ctx: KoaContext, rc: RequestContext, store: 
       if (entry.key === '') throw s3Error('InvalidArgument', 'Invalid key: the key is empty');
       checkKey(entry.key);
       if (entry.versionId !== undefined && entry.versionId !== 'null') throw noSuchVersion(entry.versionId);
-      await store.deleteObject(rc.bucket!, entry.key, entry.etag);
+      await store.deleteObject(rc.bucket!, entry.key, entryConditions(entry));
       deleted.push({ Key: entry.key, ...(entry.versionId !== undefined ? { VersionId: entry.versionId } : {}) });
     } catch (err) {
       if (!isS3Error(err)) throw err;
@@ -67,6 +78,14 @@ export async function deleteObjects(ctx: KoaContext, rc: RequestContext, store: 
       ...(quiet ? {} : { Deleted: deleted }),
       Error: errors,
     },
+  };
+}
+
+function entryConditions(entry: DeleteEntry): DeleteConditions {
+  return {
+    ifMatch: entry.etag === undefined ? undefined : decodeXmlText(entry.etag),
+    lastModifiedTime: parseConditionTime('LastModifiedTime', entry.lastModifiedTime),
+    size: parseConditionSize('Size', entry.size),
   };
 }
 

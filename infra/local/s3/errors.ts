@@ -22,12 +22,20 @@ const S3ErrorClass = require('s3rver/lib/models/error') as new (
   detail?: Record<string, unknown>,
 ) => S3ErrorLike;
 
-/** S3 puts the request's ID in every error body (the same as the x-amz-request-id header). */
-const renderXml = S3ErrorClass.prototype.toXML;
+const escapeXml = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+
+/**
+ * The error document, with the request's ID in it (S3 puts it in every error body, the same as
+ * the x-amz-request-id header). s3rver's own rendering escapes every non-ASCII character as an
+ * HTML named entity (`&Atilde;`), which is not XML: clients could not read the error code of any
+ * error mentioning a non-ASCII key or header.
+ */
 S3ErrorClass.prototype.toXML = function (this: S3ErrorLike): string {
   const requestId = currentRequest()?.requestId;
   if (requestId && this.detail.RequestId === undefined) (this.detail as Record<string, unknown>).RequestId = requestId;
-  return renderXml.call(this);
+  const fields = Object.entries({ Code: this.code, Message: this.message, ...this.detail }).filter(([, v]) => v !== undefined && v !== null);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${fields.map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`).join('')}</Error>`;
 };
 
 /** Status codes S3 uses that s3rver's table lacks (it would answer 500 for them). */

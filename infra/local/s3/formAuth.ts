@@ -2,7 +2,8 @@
  * Browser form POST (POST Object) authentication: the credentials travel in the form, so the
  * front handler parses a copy of the body alongside s3rver and checks the SigV4 policy
  * signature, the policy's expiration and its conditions (including content-length-range).
- * The store commits the upload only after this resolves.
+ * The store commits the upload only after this resolves, under the form's key with `${filename}`
+ * replaced by the uploaded file's name (the policy's `$key` conditions see that key too).
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html
  */
 import { createRequire } from 'node:module';
@@ -17,7 +18,7 @@ import { ALGORITHM, parseAmzDate, sign, signaturesEqual, signingKey } from './si
 const fromS3rver = createRequire(createRequire(import.meta.url).resolve('s3rver'));
 const Busboy = fromS3rver('busboy') as new (opts: { headers: IncomingHttpHeaders }) => NodeJS.WritableStream & {
   on(event: 'field', cb: (name: string, value: string) => void): void;
-  on(event: 'file', cb: (name: string, file: Readable) => void): void;
+  on(event: 'file', cb: (name: string, file: Readable, filename: string | undefined) => void): void;
   on(event: 'finish' | 'error', cb: (err?: Error) => void): void;
 };
 
@@ -25,25 +26,39 @@ type Condition = Record<string, string> | [string, string | number, string | num
 
 const EXEMPT = new Set(['x-amz-signature', 'file', 'policy']);
 
+/** What a verified form decided: the key to store under (`${filename}` substituted). */
+export interface VerifiedForm {
+  readonly key: string | undefined;
+}
+
+/** The form's key with each `${filename}` replaced by the file's name (its last path segment). */
+export function formKey(key: string | undefined, filename: string | undefined): string | undefined {
+  if (key === undefined) return undefined;
+  const name = (filename ?? '').split(/[\\/]/).pop() ?? '';
+  return key.replaceAll('${filename}', name);
+}
+
 /**
  * Watches the body through the request's tap (s3rver still consumes the stream) and resolves when the form's
  * policy signature and conditions hold; rejects with the S3 error otherwise.
  */
-export function verifyFormPost(body: ForwardedRequest, headers: IncomingHttpHeaders, bucket: string, lookup: SecretLookup): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+export function verifyFormPost(body: ForwardedRequest, headers: IncomingHttpHeaders, bucket: string, lookup: SecretLookup): Promise<VerifiedForm> {
+  return new Promise<VerifiedForm>((resolve, reject) => {
     const parser = new Busboy({ headers });
     const fields = new Map<string, string>();
     let fileBytes = 0;
     let sawFile = false;
+    let filename: string | undefined;
     parser.on('field', (name, value) => {
       if (!sawFile) fields.set(name.toLowerCase(), value);
     });
-    parser.on('file', (name, file) => {
+    parser.on('file', (name, file, fileName) => {
       if (name !== 'file' || sawFile) {
         file.resume();
         return;
       }
       sawFile = true;
+      filename = fileName;
       file.on('data', (chunk: Buffer) => {
         fileBytes += chunk.length;
       });
@@ -51,8 +66,10 @@ export function verifyFormPost(body: ForwardedRequest, headers: IncomingHttpHead
     parser.on('error', (err) => reject(s3Error('MalformedPOSTRequest', `The body of your POST request is not well-formed multipart/form-data: ${err?.message ?? ''}`)));
     parser.on('finish', () => {
       try {
+        const key = formKey(fields.get('key'), filename);
+        if (key !== undefined) fields.set('key', key);
         checkForm(fields, bucket, fileBytes, lookup);
-        resolve();
+        resolve({ key });
       } catch (err) {
         reject(err);
       }

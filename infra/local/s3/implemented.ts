@@ -12,8 +12,10 @@ type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
 
 /** Bucket sub-resources (query parameter) the server implements, per method. */
 const BUCKET_SUBRESOURCES: Partial<Record<Method, readonly string[]>> = {
-  GET: ['location', 'uploads', 'versions', 'versioning'],
+  GET: ['location', 'uploads', 'versions', 'versioning', 'tagging'],
+  PUT: ['tagging'],
   POST: ['delete'],
+  DELETE: ['tagging'],
 };
 
 /** Object sub-resources the server implements, per method. */

@@ -1,12 +1,12 @@
 /**
- * ListObjects (v1) and ListObjectsV2: S3 key order, MaxKeys counting common prefixes, opaque
+ * ListBuckets (with `max-buckets`, `continuation-token`, `prefix`), ListObjects (v1) and ListObjectsV2: S3 key order, MaxKeys counting common prefixes, opaque
  * base64url continuation tokens (s3rver's DES tokens fail on OpenSSL 3 without the legacy
  * provider) and encoding-type=url, which the AWS CLI asks for.
  */
 import type { RequestContext } from './context';
 import { s3Error } from './errors';
 import { storageClassOf } from './objectMeta';
-import { listingQuery, requireBucket, XMLNS } from './routeHelpers';
+import { listingQuery, OWNER, requireBucket, XMLNS } from './routeHelpers';
 import type { KoaContext } from './s3rverParts';
 import { uriEncode } from './sigv4';
 import type { AtomicStore } from './store';
@@ -28,6 +28,32 @@ function decodeToken(token: string, bucket: string): string {
     // fall through
   }
   throw s3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
+}
+
+/** ListBuckets: names in byte order, paged by `max-buckets` (1–10,000) with an opaque token. */
+export async function listBuckets(ctx: KoaContext, rc: RequestContext, store: AtomicStore): Promise<void> {
+  const q = rc.query;
+  const maxText = q.get('max-buckets');
+  if (maxText !== null && (!/^\d+$/.test(maxText) || Number(maxText) < 1 || Number(maxText) > 10000)) {
+    throw s3Error('InvalidArgument', 'max-buckets must be an integer between 1 and 10000', { ArgumentName: 'max-buckets', ArgumentValue: maxText });
+  }
+  const token = q.get('continuation-token');
+  const after = token ? decodeToken(token, '') : '';
+  const prefix = q.get('prefix') ?? '';
+  const all = (await store.listBuckets())
+    .filter((b) => b.name.startsWith(prefix) && b.name > after)
+    .sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+  const page = maxText === null ? all : all.slice(0, Number(maxText));
+  const truncated = page.length < all.length;
+  ctx.body = {
+    ListAllMyBucketsResult: {
+      '@': { xmlns: XMLNS },
+      Owner: OWNER,
+      Buckets: { Bucket: page.map((b) => ({ Name: b.name, CreationDate: b.creationDate.toISOString() })) },
+      ContinuationToken: truncated ? encodeToken('', page[page.length - 1]!.name) : undefined,
+      Prefix: q.has('prefix') ? prefix : undefined,
+    },
+  };
 }
 
 export async function listObjects(ctx: KoaContext, rc: RequestContext, store: AtomicStore): Promise<void> {
@@ -53,13 +79,15 @@ export async function listObjects(ctx: KoaContext, rc: RequestContext, store: At
     maxKeys === 0
       ? { objects: [], commonPrefixes: [], isTruncated: false, nextMarker: null }
       : await store.listObjects(bucket, { prefix, delimiter, startAfter, maxKeys });
-  const owner = { ID: '123456789000', DisplayName: 'strata-local' };
+  const owner = OWNER;
   const showOwner = !v2 || q.get('fetch-owner') === 'true';
   ctx.body = {
     ListBucketResult: {
       '@': { xmlns: XMLNS },
       Name: bucket,
-      Prefix: enc(prefix),
+      // v1 echoes the prefix as sent even with encoding-type=url (radosgw does; botocore decodes
+      // Delimiter, Marker and NextMarker of a v1 listing, not Prefix); v2 encodes it.
+      Prefix: v2 ? enc(prefix) : prefix,
       ...(v2
         ? {
             // Echoed as sent, also beside a continuation token (which decides where the page starts).
@@ -105,7 +133,7 @@ export async function listObjectVersions(ctx: KoaContext, rc: RequestContext, st
     maxKeys === 0
       ? { objects: [], commonPrefixes: [], isTruncated: false, nextMarker: null }
       : await store.listObjects(bucket, { prefix, delimiter, startAfter: keyMarker, maxKeys });
-  const owner = { ID: '123456789000', DisplayName: 'strata-local' };
+  const owner = OWNER;
   ctx.body = {
     ListVersionsResult: {
       '@': { xmlns: XMLNS },
@@ -124,7 +152,7 @@ export async function listObjectVersions(ctx: KoaContext, rc: RequestContext, st
         VersionId: 'null',
         IsLatest: true,
         LastModified: o.lastModifiedDate.toISOString(),
-        ETag: o.metadata['etag'],
+        ETag: o.metadata.etag,
         Size: o.size,
         Owner: owner,
         StorageClass: storageClassOf(o.metadata),

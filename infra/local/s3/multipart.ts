@@ -15,7 +15,7 @@ import { header, type RequestContext } from './context';
 import { isS3ChecksumAlgorithm, type S3ChecksumAlgorithm } from '@strata/core/checksum';
 import { s3Error } from './errors';
 import { taggingXml } from './objectMeta';
-import { CHECKSUM_ELEMENT, listingQuery, requireBucket, validateStorageClass, XMLNS } from './routeHelpers';
+import { CHECKSUM_ELEMENT, listingQuery, OWNER, requireBucket, validateStorageClass, XMLNS } from './routeHelpers';
 import { S3Object, type KoaContext } from './s3rverParts';
 import { uriEncode } from './sigv4';
 import { checkCustomerKey, sseFromRequest, sseHeaders } from './sse';
@@ -327,8 +327,6 @@ export async function abortMultipart(ctx: KoaContext, rc: RequestContext, store:
   ctx.status = 204;
   ctx.body = '';
 }
-
-const OWNER = { ID: '123456789000', DisplayName: 'strata-local' };
 
 interface UploadEntry {
   key: string;

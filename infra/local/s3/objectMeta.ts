@@ -115,18 +115,28 @@ const TAGS_MAX = 10;
  * GetObjectTagging, enforcing S3's limits.
  */
 export function taggingXml(header: string): { xml: string; count: number } {
-  const tags = new URLSearchParams(header);
-  const entries = [...tags.entries()];
+  const entries = [...new URLSearchParams(header).entries()];
+  if (entries.length > TAGS_MAX) throw s3Error('BadRequest', 'Object tags cannot be greater than 10', {}, 400);
+  return tagSetXml(entries);
+}
+
+/**
+ * The stored TagSet document for these tags, after S3's checks (`400 InvalidTag`: more than 10
+ * tags, an empty or duplicate key, a key over 128 or a value over 256 characters). Tags are kept
+ * in key order.
+ */
+export function tagSetXml(entries: ReadonlyArray<readonly [string, string]>): { xml: string; count: number } {
+  if (entries.length > TAGS_MAX) throw s3Error('InvalidTag', 'Object tags cannot be greater than 10');
   const seen = new Set<string>();
   for (const [key, value] of entries) {
-    if (!key || key.length > TAG_KEY_MAX) throw s3Error('InvalidTag', 'The TagKey you have provided is invalid');
-    if (value.length > TAG_VALUE_MAX) throw s3Error('InvalidTag', 'The TagValue you have provided is invalid');
+    if (!key || [...key].length > TAG_KEY_MAX) throw s3Error('InvalidTag', 'The TagKey you have provided is invalid');
+    if ([...value].length > TAG_VALUE_MAX) throw s3Error('InvalidTag', 'The TagValue you have provided is invalid');
     if (seen.has(key)) throw s3Error('InvalidTag', 'Cannot provide multiple Tags with the same key');
     seen.add(key);
   }
-  if (entries.length > TAGS_MAX) throw s3Error('BadRequest', 'Object tags cannot be greater than 10', {}, 400);
   const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  const body = entries.map(([k, v]) => `<Tag><Key>${xmlEscape(k)}</Key><Value>${xmlEscape(v)}</Value></Tag>`).join('');
+  const sorted = [...entries].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const body = sorted.map(([k, v]) => `<Tag><Key>${xmlEscape(k)}</Key><Value>${xmlEscape(v)}</Value></Tag>`).join('');
   return {
     xml: `<?xml version="1.0" encoding="UTF-8"?>\n<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet>${body}</TagSet></Tagging>`,
     count: entries.length,

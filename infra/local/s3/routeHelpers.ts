@@ -7,6 +7,9 @@ import type { AtomicStore } from './store';
 
 export const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
+/** The owner every bucket, object and upload here has (one account). */
+export const OWNER = { ID: '123456789000', DisplayName: 'strata-local' };
+
 /** The XML element names of the flexible checksums (CompleteMultipartUpload, CopyObjectResult). */
 export const CHECKSUM_ELEMENT: Record<S3ChecksumAlgorithm, string> = {
   crc32: 'ChecksumCRC32',

@@ -3,12 +3,10 @@
  * router: listing, CopyObject, the multipart lifecycle and POST ?restore; PutObject gets its
  * headers checked before s3rver reads the body. Everything else falls through to s3rver.
  */
-import { rm } from 'node:fs/promises';
 import { currentRequest, header, type RequestContext } from './context';
-import { s3Error } from './errors';
 import { copyObject } from './copyObject';
 import { deleteObject, deleteObjects } from './deleteObjects';
-import { getBucketVersioning, listObjects, listObjectVersions } from './listObjects';
+import { getBucketVersioning, listBuckets, listObjects, listObjectVersions } from './listObjects';
 import { getObjectAttributes } from './objectAttributes';
 import { abortMultipart, completeMultipart, listMultipartUploads, listParts, setChecksumHeaders, uploadPart, validateCreateMultipart } from './multipart';
 import { RESTORE_TIERS, taggingXml, type RestoreTier } from './objectMeta';
@@ -16,6 +14,7 @@ import type { RestoreScheduler } from './restore';
 import { requireBucket, validateStorageClass } from './routeHelpers';
 import { routeKeysFrom, type KoaContext, type KoaMiddleware } from './s3rverParts';
 import { sseFromRequest } from './sse';
+import { bucketTagging, deleteObjectTagging, getObjectTagging, putObjectTagging } from './tagging';
 import type { AtomicStore } from './store';
 import { element, malformedXml, readText } from './xml';
 
@@ -23,6 +22,7 @@ export function strataRoutes(store: AtomicStore, restores: RestoreScheduler): Ko
   routeKeysFrom(() => currentRequest()?.key);
   return async (ctx, next) => {
     const rc = currentRequest();
+    if (rc?.operation === 'listBuckets' && rc.method === 'GET') return listBuckets(ctx, rc, store);
     if (!rc?.bucket) return next();
     // s3rver's router matches a placeholder; its controllers get the parsed key (routeKeysFrom).
     if (rc.key !== null) ctx.routerPath = `/${rc.bucket}/key`;
@@ -59,10 +59,21 @@ export function strataRoutes(store: AtomicStore, restores: RestoreScheduler): Ko
         if (rc.method === 'GET' && rc.query.has('uploads')) return listMultipartUploads(ctx, rc, store);
         if (rc.method === 'GET' && rc.query.has('versions')) return listObjectVersions(ctx, rc, store);
         if (rc.method === 'GET' && rc.query.has('versioning')) return getBucketVersioning(ctx, rc, store);
+        if (rc.query.has('tagging')) return bucketTagging(ctx, rc, store);
+        if (rc.method === 'PUT' && (await store.getBucket(rc.bucket))) {
+          // CreateBucket of a bucket the (only) owner has: 200 and nothing changes, as S3's
+          // us-east-1 and radosgw answer.
+          ctx.set('Location', `/${rc.bucket}`);
+          ctx.status = 200;
+          ctx.body = '';
+          return;
+        }
         return next();
       case 'objectSubresource':
         if (rc.method === 'GET' && rc.query.has('uploadId')) return listParts(ctx, rc, store);
         if (rc.method === 'DELETE' && rc.query.has('tagging')) return deleteObjectTagging(ctx, rc, store);
+        if (rc.method === 'PUT' && rc.query.has('tagging')) return putObjectTagging(ctx, rc, store);
+        if (rc.method === 'GET' && rc.query.has('tagging')) return getObjectTagging(ctx, rc, store);
         if (rc.method === 'GET' && rc.query.has('attributes')) return getObjectAttributes(ctx, rc, store);
         return next();
       default:
@@ -82,15 +93,5 @@ async function restoreObject(ctx: KoaContext, rc: RequestContext, store: AtomicS
   if (!RESTORE_TIERS.includes(tier)) throw malformedXml();
   const outcome = await restores.request(rc.bucket!, rc.key!, days, tier);
   ctx.status = outcome === 'accepted' ? 202 : 200;
-  ctx.body = '';
-}
-
-async function deleteObjectTagging(ctx: KoaContext, rc: RequestContext, store: AtomicStore): Promise<void> {
-  await requireBucket(store, rc.bucket!);
-  await store.locks.run(store.lockKey(rc.bucket!, rc.key!), async () => {
-    if (!(await store.readRecord(rc.bucket!, rc.key!))) throw s3Error('NoSuchKey', 'The specified key does not exist.', { Key: rc.key });
-    await rm(store.paths(rc.bucket!, rc.key!).tags, { force: true });
-  });
-  ctx.status = 204;
   ctx.body = '';
 }

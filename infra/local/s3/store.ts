@@ -20,7 +20,7 @@ import { Committer } from './commit';
 import { currentRequest, header, type RequestContext } from './context';
 import type { S3ChecksumAlgorithm } from '@strata/core/checksum';
 import { createDigester, type Digester } from './digests';
-import { checkReadConditions, checkWriteConditions, parseRange, writeConditionsOf, type WriteConditions } from './conditions';
+import { checkDeleteConditions, checkReadConditions, checkWriteConditions, parseRange, writeConditionsOf, type DeleteConditions, type WriteConditions } from './conditions';
 import { isS3Error, s3Error } from './errors';
 import { KeyLocks } from './keyLock';
 import { checkCustomerKey, sseFromRequest, sseHeaders } from './sse';
@@ -263,7 +263,7 @@ export class AtomicStore extends FilesystemStore {
       ctx?.res.setHeader('Last-Modified', record.lastModified.toUTCString());
       const range = ctx?.query.has('partNumber') ? partRange(ctx, record) : parseRange(header(ctx, 'range'), record.size);
       const metadata = metadataOf(record);
-      const extra = await this.responseHeaders(bucket, key, record, ctx, range !== null);
+      const extra = await this.responseHeaders(bucket, key, record, ctx, range !== null && !ctx?.query.has('partNumber'));
       if (range === 'unsatisfiable') {
         await handle.close();
         const object = new S3Object(bucket, key, null, metadata);
@@ -290,8 +290,11 @@ export class AtomicStore extends FilesystemStore {
     if (restore) out['x-amz-restore'] = restore;
     if (record.strata.parts) out['x-amz-mp-parts-count'] = String(record.strata.parts);
     if (header(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED' && !ranged) {
-      for (const [algorithm, value] of Object.entries(record.strata.checksums)) out[`x-amz-checksum-${algorithm}`] = value;
-      if (Object.keys(record.strata.checksums).length > 0) out['x-amz-checksum-type'] = record.strata.checksumType ?? 'FULL_OBJECT';
+      // A part read (`?partNumber=N`) carries that part's checksums; a whole read the object's.
+      const n = ctx?.query.has('partNumber') ? Number(ctx.query.get('partNumber')) : 0;
+      const checksums = n > 0 && record.strata.partList ? (record.strata.partList[n - 1]?.checksums ?? {}) : record.strata.checksums;
+      for (const [algorithm, value] of Object.entries(checksums)) out[`x-amz-checksum-${algorithm}`] = value;
+      if (Object.keys(checksums).length > 0) out['x-amz-checksum-type'] = record.strata.checksumType ?? 'FULL_OBJECT';
     }
     const tags = await readFile(this.paths(bucket, key).tags, 'utf8').catch(() => null);
     const tagCount = tags ? (tags.match(/<Tag>/g) ?? []).length : 0;
@@ -434,6 +437,12 @@ export class AtomicStore extends FilesystemStore {
     await this.committer.commit({ renames: [[staged, p.meta]] });
   }
 
+  /** Replaces one small file (a tag set) through the commit journal, caller holding the key lock. */
+  async replaceFile(path: string, content: string): Promise<void> {
+    const staged = await this.committer.stageFile('file', content);
+    await this.committer.commit({ renames: [[staged, path]] });
+  }
+
   /**
    * s3rver's PUT Object and browser POST controllers land here. The body already passed the
    * front handler's verification (its stream only ends when every digest matched).
@@ -443,10 +452,14 @@ export class AtomicStore extends FilesystemStore {
     const isPut = ctx?.operation === 'putObject';
     const staged = await this.stage(object.content ?? Buffer.alloc(0), [], 'put', ctx?.signal);
     // A browser POST is only committed once its policy signature checked out.
-    if (ctx?.formAuth) await ctx.formAuth.catch(async (err: unknown) => {
-      await this.committer.discard([staged.path]);
-      throw err;
-    });
+    if (ctx?.formAuth) {
+      const form = await ctx.formAuth.catch(async (err: unknown) => {
+        await this.committer.discard([staged.path]);
+        throw err;
+      });
+      // `${filename}` in the form's key became the file's name (s3rver answers with object.key).
+      if (form.key !== undefined) object.key = form.key;
+    }
     // The front handler verified the declared checksum while the body streamed.
     const checksums = isPut ? { ...ctx.body.checksums } : {};
     const tagging = isPut ? header(ctx, 'x-amz-tagging') : undefined;
@@ -478,14 +491,14 @@ export class AtomicStore extends FilesystemStore {
   }
 
   /**
-   * DeleteObject / DeleteObjects: one `removed` change per object that existed. With `ifMatch`
-   * the delete happens only if the object's ETag matches (412 otherwise, 404 when missing).
+   * DeleteObject / DeleteObjects: one `removed` change per object that existed. With conditions
+   * the delete happens only if they hold for the object (412 otherwise; nothing to do when missing).
    */
-  async deleteObject(bucket: string, key: string, ifMatch?: string): Promise<void> {
+  async deleteObject(bucket: string, key: string, conditions: DeleteConditions = {}): Promise<void> {
     const ctx = currentRequest();
     const p = this.paths(bucket, key);
     const existed = await this.locks.run(this.lockKey(bucket, key), async () => {
-      if (ifMatch !== undefined) checkWriteConditions({ ifMatch }, await this.readRecord(bucket, key));
+      if (Object.values(conditions).some((c) => c !== undefined)) checkDeleteConditions(conditions, await this.readRecord(bucket, key));
       try {
         // The data file goes first: without it the object is gone, whatever else remains.
         await unlink(p.object);

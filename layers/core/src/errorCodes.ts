@@ -58,6 +58,8 @@ export const ERROR_CODES = [
   'AuthFailure.SignatureFailure',
   'InvalidParameterValue.ClientContext',
   'EventTooLarge',
+  // deploy (infra/deploy): a cloud API call failed or the account differs from the plan
+  'DeployFailed',
   'NoSuchEvent',
   'EventRunning',
   'ReplayFailed',
@@ -148,6 +150,7 @@ export const ERROR_TABLE: { readonly [C in ErrorCode]: ErrorCodeEdges } = {
   InvalidInventory: { http: 400, exit: FAILED },
   InvokeUnavailable: { http: 503, exit: FAILED },
   InvokeFailed: { http: 502, exit: FAILED },
+  DeployFailed: { http: 502, exit: FAILED },
   'ResourceNotFound.Function': { http: 404, exit: FAILED },
   'AuthFailure.SignatureFailure': { http: 403, exit: FAILED },
   'InvalidParameterValue.ClientContext': { http: 413, exit: FAILED },

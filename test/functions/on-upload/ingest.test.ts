@@ -123,6 +123,23 @@ describe('ingestRecord', () => {
     expect(await derivedKeys()).toEqual(keysBefore);
   });
 
+  it('quarantines an upload written straight into an archive class (unreadable until restored) instead of failing into retries', async () => {
+    const ref = { bucket: 'uploads', key: 'straight-to-archive.png' };
+    await s3.gateway.put(ref, await png(), { storageClass: 'ARCHIVE' });
+    const before = jobs.length;
+    const record = recordFor('uploads', 'straight-to-archive.png');
+    expect(await ingestRecord(record, deps)).toBe('quarantined');
+    expect(jobs.length).toBe(before);
+    const reason = JSON.parse((await s3.gateway.getBytes({ bucket: 'derived', key: quarantineKey(ref) })).bytes.toString()).reason;
+    expect(reason.code).toBe('archived');
+    expect(reason.message).toMatch(/written in the archive class ARCHIVE.*strata restore s3:\/\/uploads\/straight-to-archive\.png/);
+    expect(await s3.gateway.getTags(ref)).toEqual({ 'strata-quarantine': 'archived' });
+    // No card: the bytes were never read (a card records their sha256).
+    expect(await readCard(s3.gateway, 'derived', ref)).toBeNull();
+    expect(await ingestRecord(record, deps)).toBe('quarantined'); // a redelivery settles the same way
+    expect((await s3.gateway.head(ref))?.storageClass).toBe('ARCHIVE');
+  });
+
   it('never processes writes to the derived bucket (recursion guard)', async () => {
     await s3.gateway.put({ bucket: 'derived', key: 'assets/x.webp' }, await png());
     const before = jobs.length;

@@ -4,7 +4,8 @@
  * its own invocation in its own tmp dir). The outputs are checked as a player reads them.
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,12 @@ import { StrataError, type StorageGateway } from '@strata/core';
 import { createLogger } from '../../../../shared/log';
 import { sweepVideoJobs, videoJobKeys, writeJson } from '../../../../shared/media/videoJobs';
 import { readCard, writeCard } from '../../../../shared/pipeline/cards';
+import { getMediaTools } from '../../../../functions/transcode/media/ffmpeg';
+import { inputOptions } from '../../../../functions/transcode/media/source';
+import { Workspace } from '../../../../functions/transcode/media/workspace';
+import { framesBetween, type LadderPassSpec } from '../../../../functions/transcode/video/args';
 import { planChunks } from '../../../../functions/transcode/video/chunks';
+import { runLadderPass } from '../../../../functions/transcode/video/encode';
 import { parseMediaPlaylist } from '../../../../functions/transcode/video/hls';
 import { startTestS3, type LocalS3Fixture } from '../../../helpers/localS3';
 import { ffprobeJson, makeClip } from '../media/fixtures';
@@ -53,6 +59,45 @@ describe('chunk plan (pure)', () => {
     // A chunk must fit half the invocation's time at the estimated speed: 840 s × 0.5 / 10 → 40 s.
     expect(planChunks({ ...base, durationSeconds: 600, targetSeconds: 60, encodeSecondsPerSourceSecond: 10 })[1]!.startSeconds).toBe(40);
   });
+});
+
+describe('chunk encode', () => {
+  it('gives the same bytes twice for the same chunk (every segment of every rung, and the tiles)', async () => {
+    const clip = await makeClip(dir, 'repeat', { seconds: 12, width: 640, height: 360, audio: false, render: { width: 320, height: 180 } });
+    const tools = await getMediaTools();
+    // A chunk from 4 s to 10 s: VBV-capped rungs with frame threads would differ here from run to run.
+    const encode = async (name: string) => {
+      const workspace = await Workspace.create(dir, 200 * 1024 * 1024);
+      const outDir = workspace.path('ladder');
+      const rungs = [
+        { name: '144p', width: 256, height: 144, shortSide: 144, maxKbps: 300, audioKbps: 96 },
+        { name: '360p', width: 640, height: 360, shortSide: 360, maxKbps: 800, audioKbps: 96 },
+      ];
+      for (const r of [...rungs.map((x) => x.name), 'tiles']) await mkdir(join(outDir, r), { recursive: true });
+      const spec: LadderPassSpec = {
+        input: clip, inputOptions: inputOptions(clip), videoStreamIndex: 0, audio: null, rungs, fps: { expr: '30', value: 30 },
+        segmentSeconds: 2, preset: 'ultrafast', crf: 23, prefilters: [], startSeconds: 4, maxSeconds: 6, maxFrames: framesBetween(4, 10, 30),
+        startSegment: 2, outDir, tiles: { intervalSeconds: 1, width: 160, height: 90 }, encoder: 'deterministic',
+      };
+      const files: string[] = [];
+      const pass = await runLadderPass({
+        tools, spec, workspace, stallTimeoutMs: 60_000, shouldStop: () => false,
+        upload: async (r, index, path) => {
+          const sha256 = createHash('sha256').update(await readFile(path)).digest('hex');
+          files.push(`${rungs[r]!.name}/seg-${index} ${sha256}`);
+          return { key: `${name}/${r}/${index}`, bytes: 0, sha256 };
+        },
+      });
+      for (const t of pass.tiles) files.push(`tile ${t.index} ${createHash('sha256').update(await readFile(t.path)).digest('hex')}`);
+      await rm(workspace.dir, { recursive: true, force: true });
+      return { files: files.sort(), segments: pass.segments.length };
+    };
+    const first = await encode('a');
+    const second = await encode('b');
+    expect(first.segments).toBe(3);
+    expect(first.files.filter((f) => f.startsWith('tile'))).toHaveLength(6);
+    expect(second.files).toEqual(first.files);
+  }, 120_000);
 });
 
 describe('chunked video (through runTranscode, real local S3)', () => {

@@ -126,7 +126,7 @@ describe('crash safety (server killed with SIGKILL mid-write)', () => {
     } finally {
       await server.stop();
     }
-  });
+  }, 180_000); // two server processes started and killed: slow on a loaded 2-core machine
 });
 
 describe('commit journal', () => {

@@ -1,4 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, KEYS, raw, send, signer, startServer, type TestServer } from './helpers/s3';
@@ -74,6 +75,31 @@ describe('credentials', () => {
     const late = await send(s3.server.endpoint, 'GET', `/uploads/known.txt?${qs}`, {}, null);
     expect([late.status, errorCode(late)]).toEqual([403, 'AccessDenied']);
     expect(late.body).toContain('Request has expired');
+
+    // A negative lifetime is a URL that expired before it was made.
+    const negative = new URL(good);
+    negative.searchParams.set('X-Amz-Expires', '-1000');
+    const before = await fetch(negative);
+    expect([before.status, /<Code>(\w+)/.exec(await before.text())?.[1]]).toEqual([403, 'AccessDenied']);
+  });
+
+  it('refuses raw non-ASCII header bytes with a readable 403 SignatureDoesNotMatch, as S3 (metadata must be ASCII or RFC 2047)', async () => {
+    // Signed as the text "Hello Worldé" but sent as its UTF-8 bytes, which HTTP reads as Latin-1:
+    // what boto3 does with such a value. The error document must stay XML with its code.
+    const url = new URL(s3.server.endpoint);
+    const headers = { host: url.host, 'x-amz-meta-meta1': 'Hello World\u00e9', 'x-amz-content-sha256': createHash('sha256').update('bar').digest('hex') };
+    const signed = await signer().sign({ method: 'PUT', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/uploads/unicode-meta', query: {}, headers, body: 'bar' });
+    const sent = { ...(signed.headers as Record<string, string>), 'x-amz-meta-meta1': Buffer.from('Hello World\u00e9', 'utf8').toString('latin1') };
+    const res = await send(s3.server.endpoint, 'PUT', '/uploads/unicode-meta', sent, 'bar');
+    expect([res.status, errorCode(res)]).toEqual([403, 'SignatureDoesNotMatch']);
+    expect(res.body).not.toMatch(/&(?!amp;|lt;|gt;|quot;|apos;)\w+;/);
+    expect((await raw(s3.server.endpoint, { method: 'HEAD', path: '/uploads/unicode-meta' })).status).toBe(404);
+  });
+
+  it('error documents are XML for non-ASCII keys (no HTML entities)', async () => {
+    const res = await raw(s3.server.endpoint, { method: 'GET', path: `/uploads/${encodeURIComponent('Ãé ü')}` });
+    expect([res.status, errorCode(res)]).toEqual([404, 'NoSuchKey']);
+    expect(res.body).toContain('<Key>Ãé ü</Key>');
   });
 
   it('accepts a presigned PUT from a pinned client and refuses one whose signed checksum does not match the body', async () => {

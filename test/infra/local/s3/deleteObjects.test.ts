@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, outcome, raw, startServer, type TestServer } from './helpers/s3';
 
@@ -78,16 +78,62 @@ describe('DeleteObjects', () => {
   });
 });
 
-describe('DeleteObject with If-Match', () => {
-  it('412 on another ETag (object kept), 204 on its own, 404 once gone', async () => {
+describe('conditional DeleteObject', () => {
+  it('If-Match: 412 on another ETag (object kept), 204 on its own, 204 once gone (nothing to delete)', async () => {
     const etag = await put('cond');
     const wrong = await raw(s3.server.endpoint, { method: 'DELETE', path: '/uploads/cond', headers: { 'if-match': '"ffffffffffffffffffffffffffffffff"' } });
     expect([wrong.status, errorCode(wrong)]).toEqual([412, 'PreconditionFailed']);
     expect(await keys()).toContain('cond');
     const right = await raw(s3.server.endpoint, { method: 'DELETE', path: '/uploads/cond', headers: { 'if-match': etag } });
     expect(right.status).toBe(204);
-    const gone = await raw(s3.server.endpoint, { method: 'DELETE', path: '/uploads/cond', headers: { 'if-match': etag } });
-    expect([gone.status, errorCode(gone)]).toEqual([404, 'NoSuchKey']);
-    expect((await raw(s3.server.endpoint, { method: 'DELETE', path: '/uploads/cond' })).status).toBe(204);
+    expect(await keys()).not.toContain('cond');
+    const gone = await raw(s3.server.endpoint, { method: 'DELETE', path: '/uploads/cond', headers: { 'if-match': '"ffffffffffffffffffffffffffffffff"' } });
+    expect(gone.status).toBe(204);
+    await put('cond');
+    expect((await raw(s3.server.endpoint, { method: 'DELETE', path: '/uploads/cond', headers: { 'if-match': '*' } })).status).toBe(204);
+    expect(await keys()).not.toContain('cond');
+  });
+
+  it('x-amz-if-match-last-modified-time and x-amz-if-match-size: 412 when they differ, 204 when they hold', async () => {
+    await put('timed', 'twelve bytes');
+    const head = await s3.client().send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'timed' }));
+    const del = (headers: Record<string, string>) => raw(s3.server.endpoint, { method: 'DELETE', path: '/uploads/timed', headers });
+    const oldTime = await del({ 'x-amz-if-match-last-modified-time': 'Thu, 01 Jan 2015 00:00:00 GMT' });
+    expect([oldTime.status, errorCode(oldTime)]).toEqual([412, 'PreconditionFailed']);
+    const otherSize = await del({ 'x-amz-if-match-size': '9999' });
+    expect([otherSize.status, errorCode(otherSize)]).toEqual([412, 'PreconditionFailed']);
+    const bad = await del({ 'x-amz-if-match-size': 'big' });
+    expect([bad.status, errorCode(bad)]).toEqual([400, 'InvalidArgument']);
+    expect(await keys()).toContain('timed');
+    const both = await del({ 'x-amz-if-match-last-modified-time': head.LastModified!.toUTCString(), 'x-amz-if-match-size': '12' });
+    expect(both.status).toBe(204);
+    expect(await keys()).not.toContain('timed');
+  });
+
+  it('DeleteObjects <LastModifiedTime> and <Size> per key', async () => {
+    await put('t1', 'abc');
+    await put('t2', 'abcd');
+    const head = await s3.client().send(new HeadObjectCommand({ Bucket: 'uploads', Key: 't1' }));
+    const res = await s3.client().send(
+      new DeleteObjectsCommand({
+        Bucket: 'uploads',
+        Delete: {
+          Objects: [
+            { Key: 't1', LastModifiedTime: new Date('2015-01-01T00:00:00Z') },
+            { Key: 't2', Size: 9999 },
+          ],
+        },
+      }),
+    );
+    expect(res.Errors?.map((e) => [e.Key, e.Code])).toEqual([
+      ['t1', 'PreconditionFailed'],
+      ['t2', 'PreconditionFailed'],
+    ]);
+    expect(await keys()).toEqual(expect.arrayContaining(['t1', 't2']));
+    const ok = await s3.client().send(
+      new DeleteObjectsCommand({ Bucket: 'uploads', Delete: { Objects: [{ Key: 't1', LastModifiedTime: head.LastModified! }, { Key: 't2', Size: 4 }, { Key: 'never-there', Size: 1 }] } }),
+    );
+    expect([ok.Deleted?.map((d) => d.Key), ok.Errors ?? []]).toEqual([['t1', 't2', 'never-there'], []]);
+    expect(await keys()).not.toContain('t1');
   });
 });

@@ -26,7 +26,7 @@ async function during(action: () => Promise<unknown>) {
 }
 
 /** A browser upload form signed as the AWS docs describe (policy, SigV4 over the base64 policy). */
-function signedForm(key: string, file: Buffer, options: { secret?: string; expiresInMs?: number; maxSize?: number; extra?: Record<string, string> } = {}): FormData {
+function signedForm(key: string, file: Buffer, options: { secret?: string; expiresInMs?: number; maxSize?: number; extra?: Record<string, string>; filename?: string } = {}): FormData {
   const now = new Date();
   const day = now.toISOString().slice(0, 10).replace(/-/g, '');
   const amzDate = `${day}T000000Z`;
@@ -59,7 +59,7 @@ function signedForm(key: string, file: Buffer, options: { secret?: string; expir
     ...options.extra,
   };
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  form.append('file', new Blob([file]), 'upload.png');
+  form.append('file', new Blob([file]), options.filename ?? 'upload.png');
   return form;
 }
 
@@ -100,6 +100,20 @@ describe('object events', () => {
     });
     expect(refused).toEqual([]);
     for (const key of ['b', 'c', 'd', 'f']) expect((await raw(s3.server.endpoint, { method: 'HEAD', path: `/uploads/forms/${key}.png` })).status).toBe(404);
+  });
+
+  it("stores a form POST whose key holds ${filename} under the file's name (the policy sees that key)", async () => {
+    const png = Buffer.from('89504e470d0a1a0a', 'hex');
+    const events = await during(async () => {
+      const ok = await fetch(`${s3.server.endpoint}/uploads`, { method: 'POST', body: signedForm('forms/${filename}', png, { filename: 'holiday photo.png' }) });
+      expect(ok.status).toBe(204);
+    });
+    expect(events).toMatchObject([{ type: 'created', op: 'post', key: 'forms/holiday photo.png', size: png.length }]);
+    expect((await raw(s3.server.endpoint, { method: 'HEAD', path: '/uploads/forms/holiday%20photo.png' })).status).toBe(200);
+    expect((await raw(s3.server.endpoint, { method: 'HEAD', path: `/uploads/forms/${encodeURIComponent('${filename}')}` })).status).toBe(404);
+    // The substituted key must still satisfy the policy's `starts-with $key forms/`.
+    const outside = await fetch(`${s3.server.endpoint}/uploads`, { method: 'POST', body: signedForm('${filename}', png, { filename: 'forms-not.png' }) });
+    expect(outside.status).toBe(403);
   });
 
   it('reports CompleteMultipartUpload as multipart with the S3 ETag, and copies with their ETag', async () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -47,6 +47,20 @@ describe('GET/HEAD ?partNumber', () => {
     expect(Buffer.from(await second.Body!.transformToByteArray()).equals(part2)).toBe(true);
     const head = await c.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'mp.bin', PartNumber: 2 }));
     expect([head.ContentLength, head.PartsCount]).toEqual([1000, 2]);
+  });
+
+  it("carries that part's checksum (and the checksum type) in checksum mode, the object's on a whole read", async () => {
+    const c = s3.client();
+    const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64');
+    const second = await c.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'mp.bin', PartNumber: 2, ChecksumMode: 'ENABLED' }));
+    expect([second.ChecksumSHA256, second.ChecksumType]).toEqual([sha256(part2), 'COMPOSITE']);
+    await second.Body!.transformToByteArray();
+    const head = await c.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'mp.bin', PartNumber: 1, ChecksumMode: 'ENABLED' }));
+    expect([head.ChecksumSHA256, head.ChecksumType]).toEqual([sha256(part1), 'COMPOSITE']);
+    const whole = await c.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'mp.bin', ChecksumMode: 'ENABLED' }));
+    expect(whole.ChecksumSHA256).toMatch(/-2$/);
+    const noMode = await c.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'mp.bin', PartNumber: 1 }));
+    expect(noMode.ChecksumSHA256).toBeUndefined();
   });
 
   it('a part that does not exist is an error, never the whole object', async () => {
