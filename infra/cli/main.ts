@@ -21,7 +21,11 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.exit(1);
 });
 
+/** Set by the CLI bundle's build (infra/cli/build.mjs); unset when run from source through tsx. */
+declare const __STRATA_CLI_COMMANDS__: string[] | undefined;
+
 function listCommands(): string[] {
+  if (typeof __STRATA_CLI_COMMANDS__ !== 'undefined') return __STRATA_CLI_COMMANDS__;
   return readdirSync(join(here, 'commands'))
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
     .map((f) => f.slice(0, -3))

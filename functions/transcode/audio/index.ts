@@ -7,7 +7,7 @@ import { QuarantineError } from '../../../shared/pipeline/errors';
 import type { CardOutput } from '../../../shared/contracts';
 import type { ProcessorResult } from '../types';
 import type { MediaJob } from '../media/job';
-import { decodeCapSeconds } from '../media/limits';
+import { checkAudioFitsInvocation, decodeCapSeconds } from '../media/limits';
 import { primaryAudio } from '../media/probe';
 import { recipe } from '../media/recipes';
 import { analyzeAudio, MAX_SILENCE_SPANS, type AnalysisResult } from './analyze';
@@ -48,6 +48,9 @@ export async function processAudio(job: MediaJob): Promise<ProcessorResult> {
   const duration = probe.durationSeconds ?? a.durationSeconds;
   const cap = decodeCapSeconds('audio', config);
   const target = config.audio.loudnessTarget;
+  // The same margin rule as a video pass: at most a quarter of the invocation's time.
+  const remainingMs = Math.max(0, ctx.deadlineMs - Date.now());
+  checkAudioFitsInvocation(duration, target !== null, (remainingMs - Math.min(config.deadlineMarginMs, remainingMs / 4)) / 1000);
   const plan = planRenditions(a, { aac: config.audio.aacKbps, opus: config.audio.opusKbps });
   const common = { target, tools: job.toolsFingerprint };
   const recipes = {

@@ -53,6 +53,28 @@ export function checkLimits(probe: MediaProbe, limits: MediaConfig): MediaKind {
   return kind;
 }
 
+/**
+ * CPU seconds an audio-only job takes per source second on one core, measured end to end (10 min of
+ * 48 kHz stereo FLAC: 29 CPU-s; 48 with loudness normalisation, which decodes twice).
+ */
+export const AUDIO_JOB_SECONDS_PER_SOURCE_SECOND = { plain: 29 / 600, normalised: 48 / 600 } as const;
+
+/**
+ * Audio-only jobs run in one invocation (they are not split): one that cannot finish in the time
+ * this invocation has is refused before decoding, since the time limit would kill it and every
+ * platform retry the same way. Unknown durations are left to the decode cap.
+ */
+export function checkAudioFitsInvocation(durationSeconds: number | null, normalised: boolean, availableSeconds: number): void {
+  if (durationSeconds === null) return;
+  const needed = durationSeconds * AUDIO_JOB_SECONDS_PER_SOURCE_SECOND[normalised ? 'normalised' : 'plain'];
+  if (needed > availableSeconds) {
+    throw new QuarantineError(
+      'too-long',
+      `${formatDuration(durationSeconds)} of audio needs about ${Math.ceil(needed)} s to process${normalised ? ' with loudness normalisation' : ''}, and an invocation has ${Math.max(0, Math.floor(availableSeconds))} s (the function's timeout less STRATA_MEDIA_DEADLINE_MARGIN_MS); audio jobs are not split: lower STRATA_AUDIO_MAX_DURATION_SECONDS to what fits`,
+    );
+  }
+}
+
 /** The most a decode may read: the limit plus a little slack, used with `-t` when the container's duration is unknown or a lie. */
 export function decodeCapSeconds(kind: MediaKind, limits: MediaConfig): number {
   return (kind === 'video' ? limits.video.maxDurationSeconds : limits.audio.maxDurationSeconds) + 1;
