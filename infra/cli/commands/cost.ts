@@ -11,24 +11,17 @@ import {
   createCostAccumulator,
   createPlanner,
   DEFAULT_PRICES,
-  inventoryVersions,
-  listVersions,
   parseLifecycleRules,
-  parseManifest,
   parsePriceTable,
   parseState,
   groupByKey,
-  readInventory,
   type CostReport,
   type ObjectVersion,
 } from '../../../shared/lifecycle';
-import { createCliContext, parseS3Url } from '../context';
 import { UsageError, type CliIo } from '../io';
 import { parseCommand } from '../storage/args';
 
-import { parseNow, profileFrom, readJsonFile } from './lifecycle';
-import { createReadStream } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { parseNow, profileFrom, readJsonFile, requireOneSource, streamedVersions, VERSION_SOURCE_OPTIONS } from '../lifecycleArgs';
 
 const USAGE =
   'usage: strata cost [--plan --rules RULES.json] (--state STATE.json | --bucket B [--prefix P] | --inventory MANIFEST) [--region R] [--prices PRICES.json] [--now ISO] [--profile s3|cos] [--json]';
@@ -50,14 +43,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     {
       plan: { type: 'boolean' },
       rules: { type: 'string' },
-      state: { type: 'string' },
-      bucket: { type: 'string' },
-      prefix: { type: 'string' },
-      inventory: { type: 'string' },
+      ...VERSION_SOURCE_OPTIONS,
       region: { type: 'string' },
       prices: { type: 'string' },
-      now: { type: 'string' },
-      profile: { type: 'string' },
       json: { type: 'boolean' },
     },
     USAGE,
@@ -68,7 +56,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(USAGE);
   if (values.plan && !values.rules) throw new UsageError(`--plan needs --rules (${USAGE})`);
-  if ([values.state, values.bucket, values.inventory].filter((s) => s !== undefined).length !== 1) throw new UsageError(`give exactly one of --state, --bucket, --inventory (${USAGE})`);
+  requireOneSource(values, USAGE);
   const now = parseNow(values.now);
   const profile = profileFrom(values.profile, io.env);
   const pricesFile = values.prices ?? io.env.STRATA_COST_PRICES_FILE;
@@ -85,13 +73,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   let versions: AsyncIterable<ObjectVersion> | null = null;
   if (values.state) {
     for (const g of groupByKey(parseState(readJsonFile(values.state, '--state')).versions)) addGroup(g);
-  } else if (values.inventory && !values.inventory.startsWith('s3://')) {
-    const manifestPath = values.inventory;
-    const manifest = parseManifest(readJsonFile(manifestPath, '--inventory'));
-    versions = readInventory(manifest, async (key) => createReadStream(isAbsolute(key) ? key : join(dirname(manifestPath), key)));
   } else {
-    const { gateway } = createCliContext(io.env);
-    versions = values.inventory ? inventoryVersions(gateway, parseS3Url(values.inventory)) : listVersions(gateway, values.bucket as string, rules, values.prefix ?? '');
+    versions = streamedVersions(values, rules, io);
   }
   if (versions) {
     let group: ObjectVersion[] = [];

@@ -1,24 +1,9 @@
-/**
- * `strata lifecycle plan|run`: S3 lifecycle rules checked offline or applied.
- *
- * `strata lifecycle plan --rules RULES.json [--state STATE.json | --bucket B [--prefix P] |
- *   --inventory MANIFEST] [--now ISO] [--profile s3|cos] [--json]` prints every action due at
- * `now`: with --json exactly `{"actions":[{"key","versionId","uploadId","action","storageClass",
- * "ruleId","reason"}]}` (plus `"held":[…]` when the feature-complete gate held something back).
- * MANIFEST is an inventory manifest.json, a local path or s3://BUCKET/KEY.
- */
-import { createReadStream, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
-import { StrataError } from '@strata/core/errors';
+
 import {
-  inventoryVersions,
-  listVersions,
   parseLifecycleRules,
-  parseManifest,
   parseState,
   planLifecycle,
   planVersionStream,
-  readInventory,
   runLifecycleJob,
   classProfile,
   type HeldAction,
@@ -27,41 +12,15 @@ import {
   type PlanAction,
   type ProfileName,
 } from '../../../shared/lifecycle';
-import { createCliContext, parseS3Url } from '../context';
+import { createCliContext, } from '../context';
 import { UsageError, type CliIo } from '../io';
+import { parseNow, profileFrom, readJsonFile, requireOneSource, streamedVersions, VERSION_SOURCE_OPTIONS } from '../lifecycleArgs';
 import { parseCommand } from '../storage/args';
 
 const PLAN_USAGE =
   'usage: strata lifecycle plan --rules RULES.json [--state STATE.json | --bucket B [--prefix P] | --inventory MANIFEST] [--now ISO] [--profile s3|cos] [--json]';
 const RUN_USAGE = 'usage: strata lifecycle run [--bucket B]… [--rules RULES.json] [--mode apply|plan] [--now ISO] [--rate N] [--json]';
 const USAGE = `${PLAN_USAGE}\n       ${RUN_USAGE}`;
-
-export function readJsonFile(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new StrataError('InvalidArgument', `${what}: cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new StrataError('InvalidLifecycle', `${what}: ${path} is not JSON: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-export function parseNow(text: string | undefined): Date {
-  if (text === undefined) return new Date();
-  const d = new Date(text);
-  if (Number.isNaN(d.getTime())) throw new UsageError(`--now must be an ISO 8601 time like 2026-01-31T12:00:00Z, got '${text}'`);
-  return d;
-}
-
-export function profileFrom(text: string | undefined, env: NodeJS.ProcessEnv): ProfileName {
-  if (text === undefined) return env.STRATA_STORAGE_PROVIDER === 'cos' ? 'cos' : 's3';
-  if (text !== 's3' && text !== 'cos') throw new UsageError(`--profile must be s3 or cos, got '${text}'`);
-  return text;
-}
 
 function describeAction(a: PlanAction): string {
   const target = a.storageClass ? ` → ${a.storageClass}` : a.uploadId ? ` upload ${a.uploadId}` : '';
@@ -83,12 +42,7 @@ async function plan(args: string[], io: CliIo): Promise<number> {
     args,
     {
       rules: { type: 'string' },
-      state: { type: 'string' },
-      bucket: { type: 'string' },
-      prefix: { type: 'string' },
-      inventory: { type: 'string' },
-      now: { type: 'string' },
-      profile: { type: 'string' },
+      ...VERSION_SOURCE_OPTIONS,
       json: { type: 'boolean' },
     },
     PLAN_USAGE,
@@ -98,23 +52,15 @@ async function plan(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals.length > 0 || !values.rules) throw new UsageError(PLAN_USAGE);
-  const sources = [values.state, values.bucket, values.inventory].filter((s) => s !== undefined);
-  if (sources.length !== 1) throw new UsageError(`give exactly one of --state, --bucket, --inventory (${PLAN_USAGE})`);
+  requireOneSource(values, PLAN_USAGE);
   const now = parseNow(values.now);
   const profile = profileFrom(values.profile, io.env);
   const rules = parseLifecycleRules(readJsonFile(values.rules, '--rules'), classProfile(profile));
   let result: { actions: PlanAction[]; held: HeldAction[] };
   if (values.state) {
     result = planLifecycle(rules, parseState(readJsonFile(values.state, '--state')), { now, profile });
-  } else if (values.inventory && !values.inventory.startsWith('s3://')) {
-    const manifestPath = values.inventory;
-    const manifest = parseManifest(readJsonFile(manifestPath, '--inventory'));
-    const open = async (key: string) => createReadStream(isAbsolute(key) ? key : join(dirname(manifestPath), key));
-    result = await planFromStream(rules, readInventory(manifest, open), now, profile);
   } else {
-    const { gateway } = createCliContext(io.env);
-    const versions = values.inventory ? inventoryVersions(gateway, parseS3Url(values.inventory)) : listVersions(gateway, values.bucket as string, rules, values.prefix ?? '');
-    result = await planFromStream(rules, versions, now, profile);
+    result = await planFromStream(rules, streamedVersions(values, rules, io), now, profile);
   }
   if (values.json) {
     io.stdout.write(`${JSON.stringify(result.held.length > 0 ? result : { actions: result.actions })}\n`);
