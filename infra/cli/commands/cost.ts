@@ -11,23 +11,31 @@ import {
   createCostAccumulator,
   createPlanner,
   DEFAULT_PRICES,
+  inventoryVersions,
+  listVersions,
   parseLifecycleRules,
+  parseManifest,
   parsePriceTable,
   parseState,
   groupByKey,
+  readInventory,
   type CostReport,
   type ObjectVersion,
 } from '../../../shared/lifecycle';
+import { createCliContext, parseS3Url } from '../context';
 import { UsageError, type CliIo } from '../io';
 import { parseCommand } from '../storage/args';
 
-import { parseNow, profileFrom, readJsonFile, requireOneSource, streamedVersions, VERSION_SOURCE_OPTIONS } from '../lifecycleArgs';
+import { parseNow, profileFrom, readJsonFile } from './lifecycle';
+import { createReadStream } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 
 const USAGE =
   'usage: strata cost [--plan --rules RULES.json] (--state STATE.json | --bucket B [--prefix P] | --inventory MANIFEST) [--region R] [--prices PRICES.json] [--now ISO] [--profile s3|cos] [--json]';
 
 function describe(r: CostReport): string {
   const lines = [`region ${r.region}, ${r.currency} per month (prices: ${r.prices.source}, taken ${r.prices.takenAt}${r.prices.unconfirmed.length ? `; unconfirmed: ${r.prices.unconfirmed.join(', ')}` : ''})`];
+  for (const [cls, p] of Object.entries(r.prices.byClass)) lines.push(`price ${cls}: ${p.perGbMonth} per GB-month${p.estimate ? ' (ESTIMATE)' : ''}, minimum ${p.minDays} days / ${p.minBytes} bytes; ${p.source}, ${p.takenAt}`);
   for (const [cls, c] of Object.entries(r.before.byClass)) lines.push(`before ${cls}: ${c.objects} objects, ${c.bytes} bytes (billed ${c.billableBytes}), ${c.monthly}`);
   lines.push(`before total: ${r.before.monthly}`);
   if (r.after) {
@@ -43,9 +51,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     {
       plan: { type: 'boolean' },
       rules: { type: 'string' },
-      ...VERSION_SOURCE_OPTIONS,
+      state: { type: 'string' },
+      bucket: { type: 'string' },
+      prefix: { type: 'string' },
+      inventory: { type: 'string' },
       region: { type: 'string' },
       prices: { type: 'string' },
+      now: { type: 'string' },
+      profile: { type: 'string' },
       json: { type: 'boolean' },
     },
     USAGE,
@@ -56,7 +69,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(USAGE);
   if (values.plan && !values.rules) throw new UsageError(`--plan needs --rules (${USAGE})`);
-  requireOneSource(values, USAGE);
+  if ([values.state, values.bucket, values.inventory].filter((s) => s !== undefined).length !== 1) throw new UsageError(`give exactly one of --state, --bucket, --inventory (${USAGE})`);
   const now = parseNow(values.now);
   const profile = profileFrom(values.profile, io.env);
   const pricesFile = values.prices ?? io.env.STRATA_COST_PRICES_FILE;
@@ -73,8 +86,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   let versions: AsyncIterable<ObjectVersion> | null = null;
   if (values.state) {
     for (const g of groupByKey(parseState(readJsonFile(values.state, '--state')).versions)) addGroup(g);
+  } else if (values.inventory && !values.inventory.startsWith('s3://')) {
+    const manifestPath = values.inventory;
+    const manifest = parseManifest(readJsonFile(manifestPath, '--inventory'));
+    versions = readInventory(manifest, async (key) => createReadStream(isAbsolute(key) ? key : join(dirname(manifestPath), key)));
   } else {
-    versions = streamedVersions(values, rules, io);
+    const { gateway } = createCliContext(io.env);
+    versions = values.inventory ? inventoryVersions(gateway, parseS3Url(values.inventory), rules) : listVersions(gateway, values.bucket as string, rules, values.prefix ?? '');
   }
   if (versions) {
     let group: ObjectVersion[] = [];

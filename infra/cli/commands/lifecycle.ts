@@ -1,20 +1,40 @@
-
+/**
+ * `strata lifecycle plan|run`: S3 lifecycle rules checked offline or applied.
+ *
+ * `strata lifecycle plan --rules RULES.json [--state STATE.json | --bucket B [--prefix P] |
+ *   --inventory MANIFEST] [--now ISO] [--profile s3|cos] [--json]` prints every action due at
+ * `now`: with --json exactly `{"actions":[{"key","versionId","uploadId","action","storageClass",
+ * "ruleId","reason"}]}` (plus `"held":[…]` when the feature-complete gate held something back).
+ * MANIFEST is an inventory manifest.json, a local path or s3://BUCKET/KEY.
+ */
+import { createReadStream, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { bucketVersioning } from '@strata/core';
+import { StrataError } from '@strata/core/errors';
 import {
+  createPlanner,
+  inventoryVersions,
+  listUploads,
+  listVersions,
+  withTags,
   parseLifecycleRules,
+  parseManifest,
   parseState,
   planLifecycle,
   planVersionStream,
+  readInventory,
   runLifecycleJob,
   classProfile,
   type HeldAction,
+  type IncompleteUpload,
   type LifecycleRules,
   type ObjectVersion,
   type PlanAction,
   type ProfileName,
+  type Versioning,
 } from '../../../shared/lifecycle';
-import { createCliContext, } from '../context';
+import { createCliContext, parseS3Url } from '../context';
 import { UsageError, type CliIo } from '../io';
-import { parseNow, profileFrom, readJsonFile, requireOneSource, streamedVersions, VERSION_SOURCE_OPTIONS } from '../lifecycleArgs';
 import { parseCommand } from '../storage/args';
 
 const PLAN_USAGE =
@@ -22,17 +42,51 @@ const PLAN_USAGE =
 const RUN_USAGE = 'usage: strata lifecycle run [--bucket B]… [--rules RULES.json] [--mode apply|plan] [--now ISO] [--rate N] [--json]';
 const USAGE = `${PLAN_USAGE}\n       ${RUN_USAGE}`;
 
+export function readJsonFile(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new StrataError('InvalidArgument', `${what}: cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new StrataError('InvalidLifecycle', `${what}: ${path} is not JSON: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function parseNow(text: string | undefined): Date {
+  if (text === undefined) return new Date();
+  const d = new Date(text);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`--now must be an ISO 8601 time like 2026-01-31T12:00:00Z, got '${text}'`);
+  return d;
+}
+
+export function profileFrom(text: string | undefined, env: NodeJS.ProcessEnv): ProfileName {
+  if (text === undefined) return env.STRATA_STORAGE_PROVIDER === 'cos' ? 'cos' : 's3';
+  if (text !== 's3' && text !== 'cos') throw new UsageError(`--profile must be s3 or cos, got '${text}'`);
+  return text;
+}
+
 function describeAction(a: PlanAction): string {
   const target = a.storageClass ? ` → ${a.storageClass}` : a.uploadId ? ` upload ${a.uploadId}` : '';
   return `${a.action} ${a.key}${a.versionId ? ` (${a.versionId})` : ''}${target}  [${a.ruleId}] ${a.reason}`;
 }
 
-async function planFromStream(rules: LifecycleRules, versions: AsyncIterable<ObjectVersion>, now: Date, profile: ProfileName) {
+async function planFromStream(rules: LifecycleRules, versions: AsyncIterable<ObjectVersion>, now: Date, profile: ProfileName, versioning?: Versioning, uploads?: AsyncIterable<IncompleteUpload>) {
   const actions: PlanAction[] = [];
   const held: HeldAction[] = [];
-  for await (const p of planVersionStream(rules, versions, { now, profile })) {
+  for await (const p of planVersionStream(rules, versions, { now, profile, versioning })) {
     actions.push(...p.actions);
     held.push(...p.held);
+  }
+  if (uploads) {
+    const planner = createPlanner(rules, { now, profile });
+    for await (const u of uploads) {
+      const a = planner.planUpload(u);
+      if (a) actions.push(a);
+    }
   }
   return { actions, held };
 }
@@ -42,7 +96,12 @@ async function plan(args: string[], io: CliIo): Promise<number> {
     args,
     {
       rules: { type: 'string' },
-      ...VERSION_SOURCE_OPTIONS,
+      state: { type: 'string' },
+      bucket: { type: 'string' },
+      prefix: { type: 'string' },
+      inventory: { type: 'string' },
+      now: { type: 'string' },
+      profile: { type: 'string' },
       json: { type: 'boolean' },
     },
     PLAN_USAGE,
@@ -52,15 +111,30 @@ async function plan(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals.length > 0 || !values.rules) throw new UsageError(PLAN_USAGE);
-  requireOneSource(values, PLAN_USAGE);
+  const sources = [values.state, values.bucket, values.inventory].filter((s) => s !== undefined);
+  if (sources.length !== 1) throw new UsageError(`give exactly one of --state, --bucket, --inventory (${PLAN_USAGE})`);
   const now = parseNow(values.now);
   const profile = profileFrom(values.profile, io.env);
   const rules = parseLifecycleRules(readJsonFile(values.rules, '--rules'), classProfile(profile));
   let result: { actions: PlanAction[]; held: HeldAction[] };
   if (values.state) {
     result = planLifecycle(rules, parseState(readJsonFile(values.state, '--state')), { now, profile });
+  } else if (values.inventory && !values.inventory.startsWith('s3://')) {
+    const manifestPath = values.inventory;
+    const manifest = parseManifest(readJsonFile(manifestPath, '--inventory'));
+    const open = async (key: string) => createReadStream(isAbsolute(key) ? key : join(dirname(manifestPath), key));
+    const rows = readInventory(manifest, open);
+    // Inventory reports carry no tags: fetched from the source bucket when a rule filters on them.
+    const needTags = rules.rules.some((r) => r.filter.tags.length > 0) && manifest.sourceBucket !== '';
+    result = await planFromStream(rules, needTags ? withTags(createCliContext(io.env).gateway, manifest.sourceBucket, rules, rows) : rows, now, profile);
+  } else if (values.inventory) {
+    const { gateway } = createCliContext(io.env);
+    result = await planFromStream(rules, inventoryVersions(gateway, parseS3Url(values.inventory), rules), now, profile);
   } else {
-    result = await planFromStream(rules, streamedVersions(values, rules, io), now, profile);
+    const { gateway } = createCliContext(io.env);
+    const bucket = values.bucket as string;
+    const versioning = await bucketVersioning(gateway, bucket);
+    result = await planFromStream(rules, listVersions(gateway, bucket, rules, values.prefix ?? '', '', versioning), now, profile, versioning, listUploads(gateway, bucket, values.prefix ?? ''));
   }
   if (values.json) {
     io.stdout.write(`${JSON.stringify(result.held.length > 0 ? result : { actions: result.actions })}\n`);
