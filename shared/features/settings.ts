@@ -25,8 +25,6 @@ const schema = z.object({
    * search an in-memory exact int8 copy of the table (read once per table version).
    */
   STRATA_INDEX_EXACT_BELOW: z.coerce.number().int().nonnegative().default(5_000),
-  /** `lancedb` (default) or `exact` (the pure-TS int8 scan over the records). */
-  STRATA_VECTOR_INDEX: z.enum(['lancedb', 'exact']).default('lancedb'),
 });
 
 export interface FeatureSettings {
@@ -35,7 +33,6 @@ export interface FeatureSettings {
   readonly ef: number;
   readonly batch: number;
   readonly exactBelow: number;
-  readonly index: 'lancedb' | 'exact';
 }
 
 export function loadFeatureSettings(env: NodeJS.ProcessEnv = process.env): FeatureSettings {
@@ -49,6 +46,5 @@ export function loadFeatureSettings(env: NodeJS.ProcessEnv = process.env): Featu
     ef: e.STRATA_INDEX_EF,
     batch: e.STRATA_INDEX_BATCH,
     exactBelow: e.STRATA_INDEX_EXACT_BELOW,
-    index: e.STRATA_VECTOR_INDEX,
   };
 }
