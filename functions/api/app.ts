@@ -14,7 +14,9 @@ import { apiError, toErrorResponse } from './errors';
 import { registerAssetRoutes } from './routes/assets';
 import { registerDashboardRoutes } from './routes/dashboard';
 import { registerDeliveryRoutes } from './routes/delivery';
+import { registerLifecycleRoutes } from './routes/lifecycle';
 import { registerOperationsRoutes } from './routes/operations';
+import { registerSearchRoutes } from './routes/search';
 import { registerSystemRoutes } from './routes/system';
 import { registerUploadRoutes } from './routes/uploads';
 
@@ -96,7 +98,9 @@ export function createApi(deps: ApiDeps): ApiApp {
   registerUploadRoutes(app, deps);
   registerAssetRoutes(app, deps);
   registerDeliveryRoutes(app, deps);
+  registerSearchRoutes(app, deps);
   registerOperationsRoutes(app, deps);
+  registerLifecycleRoutes(app, deps);
   registerDashboardRoutes(app, deps);
   return app;
 }

@@ -7,6 +7,8 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AuditLog } from '../../shared/api/audit';
 import type { KeySummary } from '../../shared/api/keys';
 import type { Config } from '../../shared/config';
+import type { DuplicateThresholds } from '../../shared/features/duplicates';
+import type { LanceIndex } from '../../shared/features/lance';
 import type { AccessLog } from '../../shared/lifecycle/access';
 import type { Logger } from '../../shared/log';
 import type { ApiMetrics, PipelineCounts } from './metrics';
@@ -25,6 +27,12 @@ export interface ApiDeps {
   readonly invoke: (functionName: string, event: unknown) => Promise<{ requestId: string }>;
   /** Pipeline gauges for /metrics. */
   readonly pipelineCounts: () => Promise<PipelineCounts>;
+  /** The feature store (LanceDB), opened on first use and kept for the instance. */
+  readonly featureIndex: () => Promise<LanceIndex>;
+  /** Duplicate thresholds (STRATA_DUP_*), validated on first use. */
+  readonly featureThresholds: () => DuplicateThresholds;
+  /** STRATA_COST_PRICES_FILE: the price table of the cost projection (default: the documented COS prices). */
+  readonly pricesFile: string | undefined;
   readonly nowMs: () => number;
   /** Where the delivery routes note the objects they serve (batched access logs for access-based tiering); absent: reads are not recorded. */
   readonly accessLog?: AccessLog;

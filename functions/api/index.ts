@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { AuditLog } from '../../shared/api/audit';
 import { loadFunctionConfig } from '../../shared/config';
-import { invokeAsync } from '../../shared/invoke';
 import { createAccessLog } from '../../shared/lifecycle/access';
 import { createLogger } from '../../shared/log';
+import { loadFeatureSettings, type FeatureSettings } from '../../shared/features/settings';
+import type { LanceIndex } from '../../shared/features/lance';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import type { ScfContext } from '../../shared/scf';
 import { createApi } from './app';
@@ -29,6 +30,19 @@ process.once('SIGTERM', () => {
     .finally(() => process.exit(0));
 });
 
+let featureSettings: FeatureSettings | null = null;
+const features = (): FeatureSettings => (featureSettings ??= loadFeatureSettings(process.env));
+
+// LanceDB (a native module) loads only when a search route first needs it; the reader is kept.
+let featureIndex: Promise<LanceIndex> | null = null;
+function openFeatureIndex(): Promise<LanceIndex> {
+  featureIndex ??= import('../../shared/features/store').then((m) => m.openLanceIndex(config, features()));
+  featureIndex.catch(() => {
+    featureIndex = null;
+  });
+  return featureIndex;
+}
+
 let app: Promise<ApiApp> | null = null;
 function api(): Promise<ApiApp> {
   app ??= loadSigningSecret(gateway, config.buckets.derived, config.api.signingSecret).then((secret) =>
@@ -40,8 +54,12 @@ function api(): Promise<ApiApp> {
       metrics: createMetrics(),
       rateLimiter: createRateLimiter(config.api.rateLimitPerMinute),
       log: logger,
-      invoke: (fn, event) => invokeAsync(fn, event),
+      // The SCF SDK loads on the first hand-off (reprocess), not at cold start.
+      invoke: async (fn, event) => (await import('../../shared/invoke')).invokeAsync(fn, event),
       pipelineCounts: () => countPipeline(config, gateway, process.env.STRATA_SCF_ENDPOINT),
+      featureIndex: openFeatureIndex,
+      featureThresholds: () => features().thresholds,
+      pricesFile: process.env.STRATA_COST_PRICES_FILE || undefined,
       nowMs: Date.now,
       accessLog,
     }),

@@ -2,8 +2,11 @@
  * Prometheus metrics (prom-client), one registry per instance: requests by route, method and
  * status, latency histograms by route, and pipeline gauges filled at scrape time (cards by
  * status, quarantines by reason code, dead-lettered events).
+ *
+ * prom-client loads after the instance's first response (it is not needed to answer it):
+ * observations made before are queued and recorded once it has loaded; a scrape waits for it.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 
 export interface PipelineCounts {
   readonly cardsByStatus: Readonly<Record<string, number>>;
@@ -15,13 +18,16 @@ export interface PipelineCounts {
 }
 
 export interface ApiMetrics {
-  readonly registry: Registry;
   observe(route: string, method: string, status: number, seconds: number): void;
-  render(pipeline: PipelineCounts): Promise<string>;
+  /** The exposition text and its content type. */
+  render(pipeline: PipelineCounts): Promise<{ text: string; contentType: string }>;
 }
 
-export function createMetrics(): ApiMetrics {
-  const registry = new Registry();
+type Observation = readonly [route: string, method: string, status: number, seconds: number];
+
+async function createRegistry() {
+  const { Counter, Gauge, Histogram, Registry } = await import('prom-client');
+  const registry: Registry = new Registry();
   const requests = new Counter({ name: 'strata_api_requests_total', help: 'API requests by route, method and HTTP status', labelNames: ['route', 'method', 'code'], registers: [registry] });
   const latency = new Histogram({
     name: 'strata_api_request_duration_seconds',
@@ -35,12 +41,11 @@ export function createMetrics(): ApiMetrics {
   const dead = new Gauge({ name: 'strata_dead_letters', help: 'Async events in the dead-letter list', registers: [registry] });
   const truncated = new Gauge({ name: 'strata_cards_scan_truncated', help: '1 when the card scan stopped at its cap (counts are lower bounds)', registers: [registry] });
   return {
-    registry,
-    observe(route, method, status, seconds) {
+    record([route, method, status, seconds]: Observation) {
       requests.inc({ route, method, code: String(status) });
       latency.observe({ route, method }, seconds);
     },
-    async render(pipeline) {
+    async render(pipeline: PipelineCounts) {
       cards.reset();
       for (const [status, n] of Object.entries(pipeline.cardsByStatus)) cards.set({ status }, n);
       quarantines.reset();
@@ -48,7 +53,35 @@ export function createMetrics(): ApiMetrics {
       if (pipeline.deadLetters === null) dead.reset();
       else dead.set(pipeline.deadLetters);
       truncated.set(pipeline.truncated ? 1 : 0);
-      return registry.metrics();
+      return { text: await registry.metrics(), contentType: registry.contentType };
+    },
+  };
+}
+
+export function createMetrics(): ApiMetrics {
+  type Loaded = Awaited<ReturnType<typeof createRegistry>>;
+  const pending: Observation[] = [];
+  let ready: Loaded | null = null;
+  let loading: Promise<Loaded> | null = null;
+  let scheduled = false;
+  const load = () =>
+    (loading ??= createRegistry().then((r) => {
+      for (const o of pending.splice(0)) r.record(o);
+      ready = r;
+      return r;
+    }));
+  return {
+    observe(route, method, status, seconds) {
+      if (ready) return ready.record([route, method, status, seconds]);
+      pending.push([route, method, status, seconds]);
+      // Loaded after this response has gone out.
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(() => void load());
+      }
+    },
+    async render(pipeline) {
+      return (await load()).render(pipeline);
     },
   };
 }

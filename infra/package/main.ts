@@ -66,7 +66,13 @@ for (const fn of project.functions) {
   }
   const staging = join(dist, 'functions', fn.name);
   const external = fn.layers.includes('core') ? ['@strata/core'] : [];
-  const { copiedPackages } = await bundle({ entry, outDir: staging, external, copyPackages: fn.copyPackages, withCoreWasm: external.length === 0 });
+  const { copiedPackages } = await bundle({
+    entry,
+    outDir: staging,
+    external: [...external, ...fn.lazyPackages],
+    copyPackages: [...fn.copyPackages, ...fn.lazyPackages],
+    withCoreWasm: external.length === 0,
+  });
   // Static files a function serves (the api's dashboard), with the browser build of hls.js.
   const staticDir = join('functions', fn.name, 'dashboard');
   if (existsSync(staticDir)) {

@@ -12,6 +12,11 @@ export interface FunctionSpec {
   readonly layers: readonly string[];
   /** Packages resolved at run time by path (binaries), copied whole into the artifact. */
   readonly copyPackages: readonly string[];
+  /**
+   * Packages the function imports only on first use (`import()`): left out of its bundle and
+   * copied beside it, so a cold start neither compiles nor runs them.
+   */
+  readonly lazyPackages: readonly string[];
 }
 
 export interface LayerSpec {
@@ -24,7 +29,7 @@ export interface LayerSpec {
 interface ServerlessYml {
   provider?: { memorySize?: number; timeout?: number };
   functions?: Record<string, { handler?: string; memorySize?: number; timeout?: number }>;
-  custom?: { strata?: { functions?: Record<string, { image?: boolean; layers?: string[]; copyPackages?: string[] }> } };
+  custom?: { strata?: { functions?: Record<string, { image?: boolean; layers?: string[]; copyPackages?: string[]; lazyPackages?: string[] }> } };
 }
 
 export function readProject(file = 'serverless.yml'): { functions: FunctionSpec[]; layers: LayerSpec[] } {
@@ -38,6 +43,7 @@ export function readProject(file = 'serverless.yml'): { functions: FunctionSpec[
     image: custom[name]?.image === true,
     layers: custom[name]?.layers ?? [],
     copyPackages: custom[name]?.copyPackages ?? [],
+    lazyPackages: custom[name]?.lazyPackages ?? [],
   }));
   return { functions, layers: [{ name: 'core', packageName: '@strata/core', entry: 'layers/core/src/index.ts' }] };
 }

@@ -8,7 +8,7 @@ export { createPlanner, planLifecycle, planVersionStream, planVersionBatches, DE
 export { classProfile, S3_PROFILE, COS_PROFILE, type ClassProfile, type ProfileName } from './classes';
 export { dueAt } from './days';
 export { parseManifest, readInventory, readInventoryBatches, splitCsvLine, type InventoryManifest } from './inventory';
-export { listVersions, inventoryVersions } from './sources';
+export { listVersions, listUploads, inventoryVersions, withTags, TAG_CONCURRENCY } from './sources';
 export { cardIncomplete, gateOriginal, type GateOptions } from './gate';
 export { runLifecycle, readCheckpoint, defaultApplier, type RunDeps, type RunOptions, type RunReport, type Checkpoint, type ActionApplier, type ActionCounts } from './run';
 export { lifecycleRulesKey, lifecycleCheckpointKey, lifecycleReportKey, accessLogPrefix } from '../contracts/derivedKeys';

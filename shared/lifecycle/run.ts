@@ -9,14 +9,14 @@
  * already in its class, or gone), and each action is itself a no-op when repeated. Rate-limited:
  * at most `ratePerSecond` actions per second.
  */
-import { hasCode, type StorageGateway } from '@strata/core';
+import { bucketVersioning, deleteVersion, hasCode, presignedMultipart, type StorageGateway } from '@strata/core';
 import { StrataError } from '@strata/core/errors';
 import type { ProfileName } from './classes';
 import { createPlanner, type HeldAction, type PlanAction } from './planner';
 import type { LifecycleRules, Rule } from './rules';
 import { archiveProtected } from './protect';
-import { listVersions } from './sources';
-import type { ObjectVersion } from './state';
+import { listUploads, listVersions } from './sources';
+import type { ObjectVersion, Versioning } from './state';
 import { lifecycleCheckpointKey, lifecycleReportKey } from '../contracts/derivedKeys';
 
 export type ActionCounts = Record<PlanAction['action'] | 'held' | 'failed', number>;
@@ -98,26 +98,49 @@ export const ACCESS_TIERING_RULE = 'access-tiering';
 const ARCHIVE_CLASSES = new Set(['ARCHIVE', 'GLACIER', 'DEEP_ARCHIVE']);
 
 /**
- * The default applier: storage-class change by copy (marked, so upload processing skips it),
- * delete; a rule with `Protect` archives through an erasure-protected copy first (protect.ts).
+ * The default applier. Transition: a storage-class change by copy (marked, so upload processing
+ * skips it); in a versioning-enabled bucket the copy is a new current version, so the version it
+ * replaces is then deleted (one version, in the new class; its version id changes); a rule with
+ * `Protect` archives through an erasure-protected copy first (protect.ts). A noncurrent version's
+ * class cannot be changed through the S3 API (a copy would become the current version): refused
+ * with `NotImplemented`. Expire: a plain DELETE, which in a versioned bucket adds the delete marker
+ * (suspended: replaces the null version). delete-noncurrent and remove-delete-marker delete that
+ * version id; abort-multipart-upload aborts the upload. Each is a no-op when repeated.
  */
 export function defaultApplier(gateway: StorageGateway, protect?: { derivedBucket: string; targets: readonly string[] }): ActionApplier {
-  return async (bucket, a, _v, rule) => {
+  return async (bucket, a, v, rule) => {
     const ref = { bucket, key: a.key };
     switch (a.action) {
-      case 'transition':
+      case 'transition': {
+        const versioned = a.versionId !== null && a.versionId !== 'null';
+        if (versioned && !v.isLatest) throw new StrataError('NotImplemented', `a noncurrent version's storage class cannot be changed through the S3 API (version ${a.versionId}); a store with its own lifecycle does it`);
         if (rule?.protect && protect && ARCHIVE_CLASSES.has(a.storageClass as string)) {
+          if (versioned) throw new StrataError('NotImplemented', 'erasure-protected archiving of a versioned object is not supported');
           await archiveProtected(gateway, ref, { ...rule.protect, targets: protect.targets, derivedBucket: protect.derivedBucket, storageClass: a.storageClass as string });
           return;
         }
         await gateway.changeStorageClass(ref, a.storageClass as string);
+        if (versioned) {
+          const now = await gateway.head(ref);
+          // The copy is the current version now: the version it replaced goes (never the copy itself).
+          if (now?.versionId && now.versionId !== a.versionId && now.storageClass === a.storageClass) await deleteVersion(gateway, ref, a.versionId as string);
+        }
         return;
+      }
       case 'expire':
-        if (a.versionId !== null) throw new StrataError('NotImplemented', 'expiring a version in a versioned bucket (adding a delete marker) is left to the store');
         await gateway.delete(ref);
         return;
-      default:
-        throw new StrataError('NotImplemented', `${a.action} needs versions or multipart listings the gateway does not expose`);
+      case 'delete-noncurrent':
+      case 'remove-delete-marker':
+        await deleteVersion(gateway, ref, a.versionId as string);
+        return;
+      case 'abort-multipart-upload':
+        try {
+          await presignedMultipart(gateway).abort(ref, a.uploadId as string);
+        } catch (err) {
+          if (!hasCode(err, 'NoSuchUpload')) throw err; // already aborted or completed
+        }
+        return;
     }
   };
 }
@@ -153,7 +176,8 @@ export async function runLifecycle(deps: RunDeps, options: RunOptions): Promise<
   const actions: PlanAction[] = [];
   const held: HeldAction[] = [];
   const failures: RunReport['failures'] = [];
-  const planner = createPlanner(options.rules, { now, profile: options.profile });
+  const versioning: Versioning = await bucketVersioning(deps.gateway, bucket);
+  const planner = createPlanner(options.rules, { now, profile: options.profile, versioning });
   const minGap = 1000 / deps.ratePerSecond;
   let lastActionAt = 0;
   let lastCheckpointAt = Date.now();
@@ -167,43 +191,69 @@ export async function runLifecycle(deps: RunDeps, options: RunOptions): Promise<
   };
   await save({});
 
-  for await (const v of listVersions(deps.gateway, bucket, options.rules, options.prefix ?? '', cp.afterKey)) {
-    if (Date.now() >= (typeof deps.deadline === 'function' ? deps.deadline() : deps.deadline)) {
-      stoppedEarly = true;
-      break;
-    }
-    const plan = planner.planKey([v]);
-    if (plan.actions.length === 0 && deps.promote) {
-      const reason = deps.promote(v);
-      if (reason) plan.actions.push({ key: v.key, versionId: v.versionId, uploadId: null, action: 'transition', storageClass: 'STANDARD', ruleId: ACCESS_TIERING_RULE, reason });
-    }
-    for (const a of plan.actions) {
-      if (a.action === 'transition' && deps.gate && a.ruleId !== ACCESS_TIERING_RULE) {
-        const reason = await deps.gate(v, bucket);
-        if (reason) {
-          counts.held++;
-          if (held.length < MAX_REPORTED) held.push({ key: a.key, versionId: a.versionId, storageClass: a.storageClass as string, ruleId: a.ruleId, reason });
-          continue;
-        }
+  const deadline = () => (typeof deps.deadline === 'function' ? deps.deadline() : deps.deadline);
+  const act = async (a: PlanAction, v: ObjectVersion) => {
+    if (a.action === 'transition' && deps.gate && a.ruleId !== ACCESS_TIERING_RULE) {
+      const reason = await deps.gate(v, bucket);
+      if (reason) {
+        counts.held++;
+        if (held.length < MAX_REPORTED) held.push({ key: a.key, versionId: a.versionId, storageClass: a.storageClass as string, ruleId: a.ruleId, reason });
+        return;
       }
-      if (options.mode === 'apply') {
-        const wait = lastActionAt + minGap - Date.now();
-        if (wait > 0) await sleep(wait);
-        lastActionAt = Date.now();
-        try {
-          await apply(bucket, a, v, ruleById.get(a.ruleId));
-        } catch (err) {
-          counts.failed++;
-          if (failures.length < MAX_REPORTED) failures.push({ key: a.key, action: a.action, error: err instanceof Error ? err.message : String(err) });
-          continue;
-        }
-      }
-      counts[a.action]++;
-      if (actions.length < MAX_REPORTED) actions.push(a);
-      deps.onAction?.(bucket, a);
     }
-    cp = { ...cp, afterKey: v.key };
+    if (options.mode === 'apply') {
+      const wait = lastActionAt + minGap - Date.now();
+      if (wait > 0) await sleep(wait);
+      lastActionAt = Date.now();
+      try {
+        await apply(bucket, a, v, ruleById.get(a.ruleId));
+      } catch (err) {
+        counts.failed++;
+        if (failures.length < MAX_REPORTED) failures.push({ key: a.key, action: a.action, error: err instanceof Error ? err.message : String(err) });
+        return;
+      }
+    }
+    counts[a.action]++;
+    if (actions.length < MAX_REPORTED) actions.push(a);
+    deps.onAction?.(bucket, a);
+  };
+  // One key's versions at a time (a listing gives them together, newest first).
+  const finishKey = async (group: ObjectVersion[]) => {
+    const plan = planner.planKey(group);
+    const current = group[0] as ObjectVersion;
+    if (plan.actions.length === 0 && deps.promote && current.isLatest && !current.isDeleteMarker) {
+      const reason = deps.promote(current);
+      if (reason) plan.actions.push({ key: current.key, versionId: current.versionId, uploadId: null, action: 'transition', storageClass: 'STANDARD', ruleId: ACCESS_TIERING_RULE, reason });
+    }
+    for (const a of plan.actions) await act(a, group.find((x) => x.versionId === a.versionId) ?? current);
+    cp = { ...cp, afterKey: current.key };
     if (Date.now() - lastCheckpointAt >= every) await save({});
+  };
+
+  let group: ObjectVersion[] = [];
+  for await (const v of listVersions(deps.gateway, bucket, options.rules, options.prefix ?? '', cp.afterKey, versioning)) {
+    if (group.length === 0 || (group[0] as ObjectVersion).key !== v.key) {
+      if (group.length > 0) await finishKey(group);
+      group = [];
+      // Checked before each key: the checkpoint then says exactly where to go on.
+      if (Date.now() >= deadline()) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+    group.push(v);
+  }
+  if (!stoppedEarly && group.length > 0) await finishKey(group);
+  // Then incomplete multipart uploads (an aborted one is no longer listed: a rerun does nothing twice).
+  if (!stoppedEarly && options.rules.rules.some((r) => r.abortDays !== undefined)) {
+    for await (const u of listUploads(deps.gateway, bucket, options.prefix ?? '')) {
+      if (Date.now() >= deadline()) {
+        stoppedEarly = true;
+        break;
+      }
+      const a = planner.planUpload(u);
+      if (a) await act(a, { key: u.key, size: 0, lastModified: u.initiated, storageClass: 'STANDARD', tags: [], versionId: null, isLatest: true, isDeleteMarker: false, noncurrentSince: null });
+    }
   }
   await save({ status: stoppedEarly ? 'running' : 'done' });
   const reportKey = lifecycleReportKey(bucket, cp.runId, cp.invocations);

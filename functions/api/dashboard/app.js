@@ -178,7 +178,10 @@
       .then((f) => ($('detail-features').textContent = JSON.stringify(f, null, 2)))
       .catch((err) => ($('detail-features').textContent = err.message));
     api(`v1/assets/similar?key=${encodeURIComponent(key)}&limit=8`)
-      .then((s) => $('detail-similar').replaceChildren(...(s.items || []).map((i) => el('li', {}, `${i.key} (${i.score ?? ''})`))))
+      .then((s) => {
+        const items = s.items.map((i) => el('li', {}, assetRef(i), el('span', { class: 'note' }, ` similarity ${i.score.toFixed(3)}`)));
+        $('detail-similar').replaceChildren(...(items.length ? items : [el('li', { class: 'note' }, 'No similar assets indexed.')]));
+      })
       .catch((err) => $('detail-similar').replaceChildren(el('li', { class: 'note' }, err.message)));
     $('detail-title').scrollIntoView();
     $('close-detail').focus();
@@ -214,14 +217,29 @@
     state.hls = null;
   });
 
+  // An asset found by search: its thumbnail and key, opening its card when it is an upload.
+  function assetRef(ref) {
+    const img = ref.thumbnailUrl ? el('img', { src: ref.thumbnailUrl, alt: '', loading: 'lazy', width: 64, height: 48 }) : '';
+    if (!ref.key) return el('span', { class: 'ref' }, img, ref.uri);
+    const button = el('button', { type: 'button', class: 'ref' }, img, ref.key);
+    button.addEventListener('click', () => {
+      document.querySelector('nav button[data-view="assets"]').click();
+      showAsset(ref.key).catch((err) => say(err.message));
+    });
+    return button;
+  }
+
   async function loadDuplicates() {
+    const mode = $('duplicates-mode').value;
     try {
-      const d = await api('v1/duplicates');
-      $('duplicates').replaceChildren(...(d.groups || []).map((g) => el('ul', {}, ...g.items.map((i) => el('li', {}, i.key)))));
+      const d = await api(`v1/duplicates?mode=${mode}&limit=100`);
+      const groups = d.groups.map((g, i) => el('section', { class: 'group', 'data-mode': g.mode }, el('h3', {}, `Group ${i + 1} (${g.members.length})`), el('ul', {}, ...g.members.map((m) => el('li', { 'data-key': m.key || m.uri }, assetRef(m))))));
+      $('duplicates').replaceChildren(...(groups.length ? groups : [el('p', { class: 'note' }, `No ${mode} duplicates among the indexed assets.`)]), ...(d.more ? [el('p', { class: 'note' }, 'More groups not shown.')] : []));
     } catch (err) {
       $('duplicates').replaceChildren(el('p', { class: 'note' }, err.message));
     }
   }
+  $('duplicates-mode').addEventListener('change', () => loadDuplicates());
 
   async function loadQuarantine() {
     const q = await api('v1/quarantine?limit=200');
@@ -266,8 +284,19 @@
     $('storage-chart').replaceChildren(barChart('Bytes by bucket and storage class', rows), ...(s.truncated ? [el('p', { class: 'note' }, 'Listing capped: counts are lower bounds.')] : []));
     try {
       const status = await api('v1/lifecycle/status');
-      const proj = status.projection || [];
-      $('cost-chart').replaceChildren(barChart('Projected monthly cost', proj.map((p) => ({ label: p.label, value: p.cost, text: String(p.cost) }))));
+      const charts = status.buckets.map((b) => {
+        const classes = [...new Set([...Object.keys(b.cost.before.byClass), ...Object.keys((b.cost.after || b.cost.before).byClass)])];
+        const money = (n) => `${n.toFixed(4)} ${b.cost.currency}`;
+        const rows = classes.flatMap((cls) => [
+          { label: `${cls} now`, value: b.cost.before.byClass[cls]?.monthly || 0, text: money(b.cost.before.byClass[cls]?.monthly || 0) },
+          { label: `${cls} after rules`, value: (b.cost.after || b.cost.before).byClass[cls]?.monthly || 0, text: money((b.cost.after || b.cost.before).byClass[cls]?.monthly || 0) },
+        ]);
+        const summary = `${b.bucket}: ${money(b.cost.before.monthly)} per month now, ${money(b.cost.after ? b.cost.after.monthly : b.cost.before.monthly)} after ${b.rules ? 'its lifecycle rules' : 'no rules (none stored)'}; one-time early-deletion charges ${money(b.cost.earlyDeletion)}. Last run: ${b.run ? `${b.run.status}, ${b.run.updatedAt}` : 'never'}.`;
+        const figure = barChart(`${b.bucket}: monthly cost by storage class (${b.cost.region})`, rows);
+        figure.dataset.bucket = b.bucket;
+        return el('div', {}, figure, el('p', { class: 'note' }, summary), ...(b.truncated ? [el('p', { class: 'note' }, 'Listing capped: costs are lower bounds.')] : []));
+      });
+      $('cost-chart').replaceChildren(...charts, el('p', { class: 'note' }, `Prices: ${status.buckets[0]?.cost.prices.source || 'none'}`));
     } catch (err) {
       $('cost-chart').replaceChildren(el('p', { class: 'note' }, err.message));
     }

@@ -1,14 +1,13 @@
 /**
- * Search (similar, duplicates, feature records), lifecycle (plan, status, storage by class,
- * restore), quarantine and scrub reports. Routes whose backing code is not in this build answer
- * 501 NotImplemented: never a made-up answer.
+ * Feature records, restore, storage by class, quarantine and scrub reports (similar and
+ * duplicates: search.ts; lifecycle plan and status: lifecycle.ts).
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { listPage } from '@strata/core';
 import pLimit from 'p-limit';
 import { keyPrefixSchema, objectKeySchema } from '../../../shared/api/objectKey';
 import { featureRecordKey, featureRecordSchema } from '../../../shared/features/record';
-import { restoreStatus, startRestore, type RestoreDeps } from '../../../shared/lifecycle';
+import { restoreStatus, startRestore, type RestoreDeps } from '../../../shared/lifecycle/restore';
 import { hasCode } from '@strata/core/errors';
 import { requireScope } from '../auth';
 import type { ApiApp, ApiDeps } from '../context';
@@ -18,35 +17,11 @@ import { bearer, errorResponses, jsonBody, jsonOk } from './common';
 const keyQuery = z.object({ key: objectKeySchema.openapi({ param: { name: 'key', in: 'query' } }) });
 const anyJson = z.object({}).loose();
 
-function notImplemented(what: string): never {
-  throw apiError('NotImplemented', `${what} is not available in this build of Strata`);
-}
-
 export function registerOperationsRoutes(app: ApiApp, deps: ApiDeps): void {
   const read = requireScope(deps, 'read');
   const admin = requireScope(deps, 'admin');
   const upload = deps.config.buckets.upload;
   const derived = deps.config.buckets.derived;
-  const gone = (path: string, summary: string, tag: string, query?: z.ZodObject) =>
-    app.openapi(
-      createRoute({
-        method: 'get',
-        path,
-        summary: `${summary} (501 until the backing module ships)`,
-        tags: [tag],
-        security: bearer,
-        middleware: read,
-        ...(query ? { request: { query } } : {}),
-        responses: { ...jsonOk(anyJson, summary), ...errorResponses(400, 401, 403, 404, 501) },
-      }),
-      () => notImplemented(summary),
-    );
-
-  gone('/v1/assets/similar', 'Assets similar to one asset', 'search', keyQuery.extend({ limit: z.coerce.number().int().min(1).max(100).optional() }));
-  gone('/v1/duplicates', 'Duplicate groups', 'search', z.object({ prefix: keyPrefixSchema.optional() }));
-  gone('/v1/lifecycle/plan', 'The lifecycle plan (what moves to which storage class when)', 'lifecycle');
-  gone('/v1/lifecycle/status', 'Lifecycle status and cost projection', 'lifecycle');
-
   app.openapi(
     createRoute({
       method: 'get',

@@ -44,8 +44,8 @@ export function registerSystemRoutes(app: ApiApp, deps: ApiDeps): void {
       responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } }, ...errorResponses(401, 403) },
     }),
     async (c) => {
-      const text = await deps.metrics.render(await deps.pipelineCounts());
-      return c.text(text, 200, { 'content-type': deps.metrics.registry.contentType });
+      const { text, contentType } = await deps.metrics.render(await deps.pipelineCounts());
+      return c.text(text, 200, { 'content-type': contentType });
     },
   );
 }

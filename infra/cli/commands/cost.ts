@@ -91,7 +91,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     versions = readInventory(manifest, async (key) => createReadStream(isAbsolute(key) ? key : join(dirname(manifestPath), key)));
   } else {
     const { gateway } = createCliContext(io.env);
-    versions = values.inventory ? inventoryVersions(gateway, parseS3Url(values.inventory)) : listVersions(gateway, values.bucket as string, rules, values.prefix ?? '');
+    versions = values.inventory ? inventoryVersions(gateway, parseS3Url(values.inventory), rules) : listVersions(gateway, values.bucket as string, rules, values.prefix ?? '');
   }
   if (versions) {
     let group: ObjectVersion[] = [];

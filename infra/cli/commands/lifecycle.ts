@@ -9,10 +9,14 @@
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
+import { bucketVersioning } from '@strata/core';
 import { StrataError } from '@strata/core/errors';
 import {
+  createPlanner,
   inventoryVersions,
+  listUploads,
   listVersions,
+  withTags,
   parseLifecycleRules,
   parseManifest,
   parseState,
@@ -22,10 +26,12 @@ import {
   runLifecycleJob,
   classProfile,
   type HeldAction,
+  type IncompleteUpload,
   type LifecycleRules,
   type ObjectVersion,
   type PlanAction,
   type ProfileName,
+  type Versioning,
 } from '../../../shared/lifecycle';
 import { createCliContext, parseS3Url } from '../context';
 import { UsageError, type CliIo } from '../io';
@@ -68,12 +74,19 @@ function describeAction(a: PlanAction): string {
   return `${a.action} ${a.key}${a.versionId ? ` (${a.versionId})` : ''}${target}  [${a.ruleId}] ${a.reason}`;
 }
 
-async function planFromStream(rules: LifecycleRules, versions: AsyncIterable<ObjectVersion>, now: Date, profile: ProfileName) {
+async function planFromStream(rules: LifecycleRules, versions: AsyncIterable<ObjectVersion>, now: Date, profile: ProfileName, versioning?: Versioning, uploads?: AsyncIterable<IncompleteUpload>) {
   const actions: PlanAction[] = [];
   const held: HeldAction[] = [];
-  for await (const p of planVersionStream(rules, versions, { now, profile })) {
+  for await (const p of planVersionStream(rules, versions, { now, profile, versioning })) {
     actions.push(...p.actions);
     held.push(...p.held);
+  }
+  if (uploads) {
+    const planner = createPlanner(rules, { now, profile });
+    for await (const u of uploads) {
+      const a = planner.planUpload(u);
+      if (a) actions.push(a);
+    }
   }
   return { actions, held };
 }
@@ -110,11 +123,18 @@ async function plan(args: string[], io: CliIo): Promise<number> {
     const manifestPath = values.inventory;
     const manifest = parseManifest(readJsonFile(manifestPath, '--inventory'));
     const open = async (key: string) => createReadStream(isAbsolute(key) ? key : join(dirname(manifestPath), key));
-    result = await planFromStream(rules, readInventory(manifest, open), now, profile);
+    const rows = readInventory(manifest, open);
+    // Inventory reports carry no tags: fetched from the source bucket when a rule filters on them.
+    const needTags = rules.rules.some((r) => r.filter.tags.length > 0) && manifest.sourceBucket !== '';
+    result = await planFromStream(rules, needTags ? withTags(createCliContext(io.env).gateway, manifest.sourceBucket, rules, rows) : rows, now, profile);
+  } else if (values.inventory) {
+    const { gateway } = createCliContext(io.env);
+    result = await planFromStream(rules, inventoryVersions(gateway, parseS3Url(values.inventory), rules), now, profile);
   } else {
     const { gateway } = createCliContext(io.env);
-    const versions = values.inventory ? inventoryVersions(gateway, parseS3Url(values.inventory)) : listVersions(gateway, values.bucket as string, rules, values.prefix ?? '');
-    result = await planFromStream(rules, versions, now, profile);
+    const bucket = values.bucket as string;
+    const versioning = await bucketVersioning(gateway, bucket);
+    result = await planFromStream(rules, listVersions(gateway, bucket, rules, values.prefix ?? '', '', versioning), now, profile, versioning, listUploads(gateway, bucket, values.prefix ?? ''));
   }
   if (values.json) {
     io.stdout.write(`${JSON.stringify(result.held.length > 0 ? result : { actions: result.actions })}\n`);

@@ -1,5 +1,9 @@
 /** Talking to the api function through a running local stack, over real HTTP. */
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { describeError, exitCodeFor } from '@strata/core/errors';
+import type { CommandModule } from '../../../infra/cli/io';
+import type { CliResult } from '../../helpers/cli';
 
 export interface Reply {
   readonly status: number;
@@ -47,4 +51,27 @@ export function apiClient(base: string) {
   }
 
   return { call, waitForCard };
+}
+
+/**
+ * Runs one `strata` command module in this process, as `infra/cli/main.ts` would (the command's
+ * own code, its output and exit code), without starting a Node process and tsx for each call.
+ */
+export async function runCommand(name: string, args: string[], env: Record<string, string>): Promise<CliResult> {
+  const mod = (await import(`../../../infra/cli/commands/${name}.ts`)) as CommandModule;
+  let stdout = '';
+  let stderr = '';
+  const sink = (write: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, done) {
+        write(String(chunk));
+        done();
+      },
+    });
+  const io = { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), env: { ...process.env, ...env } };
+  try {
+    return { code: await mod.run(args, io), stdout, stderr };
+  } catch (err) {
+    return { code: exitCodeFor(err), stdout, stderr: `${stderr}strata: ${describeError(err)}\n` };
+  }
 }

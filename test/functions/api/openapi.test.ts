@@ -11,6 +11,7 @@ import { openApiDocument } from '../../../functions/api/routes/system';
 import { createSigner } from '../../../functions/api/signing';
 import { AuditLog } from '../../../shared/api/audit';
 import { loadConfig } from '../../../shared/config';
+import { DEFAULT_THRESHOLDS } from '../../../shared/features/duplicates';
 import { createLogger } from '../../../shared/log';
 
 function buildApp() {
@@ -26,6 +27,9 @@ function buildApp() {
     log: createLogger({ test: 'openapi' }, { level: 'silent' }),
     invoke: async () => ({ requestId: 'x' }),
     pipelineCounts: async () => ({ cardsByStatus: {}, quarantinesByCode: {}, deadLetters: null, truncated: false }),
+    featureIndex: () => Promise.reject(new Error('no feature store in this test')),
+    featureThresholds: () => DEFAULT_THRESHOLDS,
+    pricesFile: undefined,
     nowMs: Date.now,
   });
 }

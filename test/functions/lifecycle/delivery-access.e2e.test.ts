@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 describe('reads through the API feed access-based tiering', () => {
-  it('records delivered reads in batches; a read object stays warm, a read cold object moves back up', async () => {
+  it('records delivered reads in batches; a read object stays warm, a read cold object moves back up', { timeout: 180_000 }, async () => {
     const base = `${e2e.stack.emulator.httpEndpoint}/api`;
     for (const name of ['read', 'unread', 'cold', 'cold-unread']) await e2e.gateway.put({ bucket: 'derived', key: `${root}${name}.jpg` }, `bytes of ${name}`, { contentType: 'image/jpeg' });
     for (const name of ['cold', 'cold-unread']) await e2e.gateway.changeStorageClass({ bucket: 'derived', key: `${root}${name}.jpg` }, 'STANDARD_IA');

@@ -19,3 +19,4 @@ export type { ShardFinding } from './protected/heal';
 export { DEFAULT_SHARD_PREFIX, parseShardKey, shardKey } from './protected/keys';
 export { MANIFEST_CONTENT_TYPE, MANIFEST_FORMAT, parseManifest, type Manifest } from './protected/manifest';
 export { presignedMultipart, listPage, type PresignedMultipart, type ListPage } from './clientAccess';
+export { bucketVersioning, deleteVersion, listMultipartUploads, listObjectVersions, versionTags, type BucketVersioning, type UploadEntry, type VersionEntry } from './versions';
