@@ -9,6 +9,9 @@
  * JPEG (peak RSS must stay under 600 MB), and the cost of handing an image off to another
  * function (a cold process that loads the engine, and re-reading the source) against processing
  * it in place.
+ * Last, the end-to-end row (imagesEndToEnd.ts): the corpus-sample images whose `expect` is `done`
+ * or `either` (26) uploaded through the local stack, against a plain sharp script with two
+ * workers. `npm run bench -- images e2e` runs that row alone; STRATA_BENCH_E2E_ROUNDS pairs (3).
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -19,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
+import { endToEnd } from './imagesEndToEnd';
 import type { BenchRecord } from './run';
 
 const exec = promisify(execFile);
@@ -79,9 +83,16 @@ async function compare(op: string, listFile: string, rounds: number, repeats: nu
 }
 
 export async function* run(): AsyncIterable<BenchRecord> {
+  const lines = readFileSync(join(corpus, 'MANIFEST.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
+  // Every image the sample does not expect quarantined: the photos of the end-to-end timing.
+  const e2eFiles = lines.filter((f) => f[3]!.startsWith('image/') && ['done', 'either'].includes(f[f.length - 1]!)).map((f) => join(corpus, f[0]!));
+  const e2eRounds = Number(process.env.STRATA_BENCH_E2E_ROUNDS ?? 3);
+  if (process.argv[3] === 'e2e') {
+    yield* await endToEnd(e2eFiles, e2eRounds);
+    return;
+  }
   const dir = await mkdtemp(join(tmpdir(), 'strata-bench-images-'));
   try {
-    const lines = readFileSync(join(corpus, 'MANIFEST.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
     const files: string[] = [];
     for (const f of lines) if (f[3]!.startsWith('image/') && f[f.length - 1] === 'done' && (await plainSharpDecodes(join(corpus, f[0]!)))) files.push(join(corpus, f[0]!));
     const list = join(dir, 'corpus.json');
@@ -105,6 +116,7 @@ export async function* run(): AsyncIterable<BenchRecord> {
     createHash('sha256').update(bytes).digest('hex');
     const rehashMsPerImage = Number(process.hrtime.bigint() - t1) / 1e6 / files.length;
     yield { bench: 'images', op: 'handoff', coldStartMs, rehashMsPerImage: Math.round(rehashMsPerImage * 100) / 100, note: 'plus one GET of the source and the async-invoke latency of the platform' };
+    yield* await endToEnd(e2eFiles, e2eRounds);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -94,6 +94,12 @@ export function createApi(deps: ApiDeps): ApiApp {
 
   app.notFound((c) => c.json({ error: { code: 'NotFound', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
 
+  // Signed delivery checks signatures: the secret first (routes behind a key load it in auth).
+  app.use('/v1/signed/*', async (_c, next) => {
+    await deps.signer.ready();
+    await next();
+  });
+
   registerSystemRoutes(app, deps);
   registerUploadRoutes(app, deps);
   registerAssetRoutes(app, deps);

@@ -24,7 +24,8 @@ export function requireScope(deps: ApiDeps, scope: Scope): MiddlewareHandler<Api
     if (!header) throw apiError('Unauthorized', 'an API key is required: send Authorization: Bearer <key>');
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) throw apiError('Unauthorized', 'the Authorization header must be "Bearer <key>"');
-    const check = await verifyKey(deps.gateway, deps.config.buckets.derived, m[1]!);
+    // Routes behind a key may sign URLs: the secret is read beside the key on a cold start.
+    const [check] = await Promise.all([verifyKey(deps.gateway, deps.config.buckets.derived, m[1]!), deps.signer.ready()]);
     if (!check.ok) throw apiError('Unauthorized', REASONS[check.reason]);
     c.set('key', check.key);
     if (!allows(check.key.scopes, scope)) throw apiError('Forbidden', `this route needs the '${scope}' scope; the key has ${check.key.scopes.map((s) => `'${s}'`).join(', ')}`);

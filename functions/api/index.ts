@@ -12,7 +12,7 @@ import { createMetrics } from './metrics';
 import { countPipeline } from './pipelineCounts';
 import { createRateLimiter } from './rateLimit';
 import { fromResponse, toRequest, type ScfHttpResult } from './scfHttp';
-import { createSigner, loadSigningSecret } from './signing';
+import { createLazySigner, loadSigningSecret } from './signing';
 import type { ApiApp } from './context';
 import { toErrorResponse } from './errors';
 
@@ -43,29 +43,34 @@ function openFeatureIndex(): Promise<LanceIndex> {
   return featureIndex;
 }
 
-let app: Promise<ApiApp> | null = null;
-function api(): Promise<ApiApp> {
-  app ??= loadSigningSecret(gateway, config.buckets.derived, config.api.signingSecret).then((secret) =>
-    createApi({
-      config,
-      gateway,
-      signer: createSigner(secret),
-      audit: new AuditLog(gateway, config.buckets.derived),
-      metrics: createMetrics(),
-      rateLimiter: createRateLimiter(config.api.rateLimitPerMinute),
-      log: logger,
-      // The SCF SDK loads on the first hand-off (reprocess), not at cold start.
-      invoke: async (fn, event) => (await import('../../shared/invoke')).invokeAsync(fn, event),
-      pipelineCounts: () => countPipeline(config, gateway, process.env.STRATA_SCF_ENDPOINT),
-      featureIndex: openFeatureIndex,
-      featureThresholds: () => features().thresholds,
-      pricesFile: process.env.STRATA_COST_PRICES_FILE || undefined,
-      nowMs: Date.now,
-      accessLog,
-    }),
-  );
-  app.catch(() => {
-    app = null; // a storage hiccup at first use: the next request tries again
+// Read on first need (auth, signed delivery), retried after a failure.
+let signingSecret: Promise<Buffer> | null = null;
+function loadSecret(): Promise<Buffer> {
+  signingSecret ??= loadSigningSecret(gateway, config.buckets.derived, config.api.signingSecret);
+  signingSecret.catch(() => {
+    signingSecret = null; // a storage hiccup: the next request tries again
+  });
+  return signingSecret;
+}
+
+let app: ApiApp | null = null;
+function api(): ApiApp {
+  app ??= createApi({
+    config,
+    gateway,
+    signer: createLazySigner(loadSecret),
+    audit: new AuditLog(gateway, config.buckets.derived),
+    metrics: createMetrics(),
+    rateLimiter: createRateLimiter(config.api.rateLimitPerMinute),
+    log: logger,
+    // The SCF SDK loads on the first hand-off (reprocess), not at cold start.
+    invoke: async (fn, event) => (await import('../../shared/invoke')).invokeAsync(fn, event),
+    pipelineCounts: () => countPipeline(config, gateway, process.env.STRATA_SCF_ENDPOINT),
+    featureIndex: openFeatureIndex,
+    featureThresholds: () => features().thresholds,
+    pricesFile: process.env.STRATA_COST_PRICES_FILE || undefined,
+    nowMs: Date.now,
+    accessLog,
   });
   return app;
 }
@@ -75,7 +80,7 @@ export const main_handler = async (event: unknown, context: ScfContext = {}): Pr
   try {
     const { request, sourceIp } = toRequest(event);
     if (context.request_id && !request.headers.has('x-scf-request-id')) request.headers.set('x-scf-request-id', context.request_id);
-    const response = await (await api()).fetch(request, { sourceIp });
+    const response = await api().fetch(request, { sourceIp });
     return await fromResponse(response);
   } catch (err) {
     const mapped = toErrorResponse(err);

@@ -4,7 +4,7 @@
  * expiry fails verification, and a correct one stops working at its expiry.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { hasCode, type StorageGateway } from '@strata/core';
+import { hasCode, StrataError, type StorageGateway } from '@strata/core';
 import { signingSecretKey } from '../../shared/contracts';
 
 export type Verdict = 'ok' | 'invalid' | 'expired';
@@ -13,6 +13,8 @@ export interface UrlSigner {
   /** `sig` for `resource` valid until `expires` (unix seconds). */
   sign(resource: string, expires: number): string;
   verify(resource: string, expires: string | undefined, sig: string | undefined): Verdict;
+  /** Resolves once sign and verify can be called (the secret is loaded). */
+  ready(): Promise<void>;
 }
 
 export function createSigner(secret: Buffer, nowMs: () => number = Date.now): UrlSigner {
@@ -24,6 +26,26 @@ export function createSigner(secret: Buffer, nowMs: () => number = Date.now): Ur
       const exp = Number(expires);
       if (!timingSafeEqual(mac(resource, exp), Buffer.from(sig, 'base64url'))) return 'invalid';
       return exp * 1000 < nowMs() ? 'expired' : 'ok';
+    },
+    ready: async () => undefined,
+  };
+}
+
+/**
+ * A signer whose secret is read when first needed: a cold start routes the first request without
+ * waiting for it, and auth reads the secret beside the API key (one storage round trip, not two).
+ */
+export function createLazySigner(load: () => Promise<Buffer>, nowMs: () => number = Date.now): UrlSigner {
+  let signer: UrlSigner | null = null;
+  const loaded = (): UrlSigner => {
+    if (!signer) throw new StrataError('InternalError', 'the URL signer was used before ready() resolved');
+    return signer;
+  };
+  return {
+    sign: (resource, expires) => loaded().sign(resource, expires),
+    verify: (resource, expires, sig) => loaded().verify(resource, expires, sig),
+    async ready() {
+      signer ??= createSigner(await load(), nowMs);
     },
   };
 }

@@ -83,13 +83,13 @@ export async function ingestRecord(record: StorageRecord, deps: IngestDeps): Pro
   }
   const ref = { bucket: record.bucket, key: record.key };
   const derived = config.buckets.derived;
-  const card = await readCard(gateway, derived, ref);
+  // Both at once (one round trip less per upload); a duplicate delivery wastes the HEAD.
+  const [card, info] = await Promise.all([readCard(gateway, derived, ref), gateway.head(ref)]);
   const handedOff = card?.status === 'pending' && Boolean(card.handOff);
   if (card && card.idempotencyKey === record.idempotencyKey && (SETTLED.has(card.status) || handedOff)) {
     log.info({ status: card.status }, 'duplicate delivery: already handled');
     return 'duplicate';
   }
-  const info = await gateway.head(ref);
   if (!info) {
     log.info('object no longer exists');
     return 'gone';

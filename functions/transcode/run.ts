@@ -46,16 +46,30 @@ export async function runTranscode(job: TranscodeJob, deps: RunDeps): Promise<Ru
   }
   const identity: CardIdentity = { ...(card ?? {}), source: job.source, idempotencyKey: job.idempotencyKey };
   const previousOutputs = card?.outputs ?? [];
-  await writeCard(gateway, derived, { ...identity, status: 'processing', reason: null, outputs: previousOutputs });
+  // The `processing` card is written while the processor reads and decodes the source (one round
+  // trip less on each job's path); it lands before any other write of the card: hand-offs to other
+  // invocations and the final card wait for it.
+  const cardWritten = writeCard(gateway, derived, { ...identity, status: 'processing', reason: null, outputs: previousOutputs }).then(() => undefined);
+  cardWritten.catch(() => undefined); // awaited below, on every path
 
-  const ctx = createJobContext({ job, config, gateway, log, tmpDir: deps.tmpDir, deadlineMs: deps.deadlineMs, ...(deps.resume ? { handOff: deps.resume } : {}) });
+  const resume = deps.resume;
+  const handOff = resume
+    ? async (next: TranscodeJob): Promise<void> => {
+        await cardWritten;
+        await resume(next);
+      }
+    : undefined;
+  const ctx = createJobContext({ job, config, gateway, log, tmpDir: deps.tmpDir, deadlineMs: deps.deadlineMs, ...(handOff ? { handOff } : {}) });
   const rollback = async (): Promise<void> => {
     for (const key of ctx.written) await gateway.delete({ bucket: derived, key }).catch((e: unknown) => log.warn({ key, err: describeError(e) }, 'rollback: could not delete output'));
   };
+  let work: Promise<unknown> | undefined;
   try {
     const load = processors[job.family];
     if (!load) throw new QuarantineError('unsupported-type', `${job.source.contentType} (${job.family}) is not processed by this build`);
-    const result = await (await load())(ctx);
+    const running = load().then((processor) => processor(ctx));
+    work = running;
+    const [result] = await Promise.all([running, cardWritten]);
     if (isSuspension(result)) {
       log.info({ percent: result.suspend.percent }, `suspended: ${result.suspend.message}`);
       if (result.suspend.handedOff) return 'suspended';
@@ -73,6 +87,8 @@ export async function runTranscode(job: TranscodeJob, deps: RunDeps): Promise<Ru
     log.info({ outputs: done.outputs.length }, 'done');
     return 'done';
   } catch (err) {
+    // Both settled first: nothing may be written after the rollback, nor land after a final card.
+    await Promise.allSettled([work, cardWritten]);
     // A suspended job keeps its outputs and its `processing` card: the next invocation carries on.
     if (hasCode(err, 'JobSuspended')) throw err;
     await rollback();

@@ -11,7 +11,7 @@ const root = resolve('.');
  * The directory of package `name` as Node resolves it from `from`, found along Node's own lookup
  * paths (`require.resolve.paths`): its package.json need not be exported, nor its main resolvable.
  */
-function packageDir(name: string, from: string): string | null {
+export function packageDir(name: string, from: string): string | null {
   const paths = createRequire(join(from, 'index.js')).resolve.paths(name) ?? [];
   for (const dir of paths) {
     const candidate = join(dir, name);
@@ -20,7 +20,7 @@ function packageDir(name: string, from: string): string | null {
   return null;
 }
 
-function packageName(spec: string): string {
+export function packageName(spec: string): string {
   const parts = spec.split('/');
   return spec.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
 }

@@ -22,17 +22,34 @@ export const priceTableSchema = z.object({
   takenAt: z.string().min(1),
   regions: z.record(
     z.string(),
-    z.record(z.string(), z.object({ perGbMonth: z.number().min(0), minDays: z.number().int().min(0).default(0), minBytes: z.number().int().min(0).default(0), confirmed: z.boolean().default(true) })),
+    z.record(
+      z.string(),
+      z.object({
+        perGbMonth: z.number().min(0),
+        minDays: z.number().int().min(0).default(0),
+        minBytes: z.number().int().min(0).default(0),
+        /** false: an estimate, not read from a published price (reports flag it). */
+        confirmed: z.boolean().default(true),
+        /** The page this class's unit price was read from, and the page's date (default: the table's). */
+        source: z.string().min(1).optional(),
+        takenAt: z.string().min(1).optional(),
+      }),
+    ),
   ),
 });
 export type PriceTable = z.infer<typeof priceTableSchema>;
 
+const MINIMUMS_PAGE = 'https://www.tencentcloud.com/document/product/436/40099';
+const ESTIMATE = 'estimate: not read from a published price (https://www.tencentcloud.com/pricing/cos could not be read); replace with STRATA_COST_PRICES_FILE';
+
 /**
  * COS list prices as documented defaults. STANDARD_IA 0.015 USD/GB/month is stated in the COS
- * billing FAQ (https://www.tencentcloud.com/document/product/436/10373, 2023-03-24: "reduced from
- * 0.018 to 0.015 USD/GB/month" in certain regions); the other unit prices are on the pricing page
- * (https://www.tencentcloud.com/pricing/cos), which the project could not read: they are marked
- * unconfirmed estimates. Minimum durations and sizes are from 436/40099 (2024-06-27).
+ * billing FAQ (https://www.tencentcloud.com/document/product/436/10373, updated 2023-03-24:
+ * "reduced from 0.018 USD/GB/month to 0.015 USD/GB/month" in certain regions); the other unit
+ * prices are on the pricing page (https://www.tencentcloud.com/pricing/cos), which the project
+ * could not read: they are estimates, `confirmed: false` with that said in `source`. Minimum
+ * durations and sizes are from 436/40099 (updated 2024-06-27; its 2025-11-12 revision states
+ * the same 30-day / 64 KB STANDARD_IA minimums).
  */
 export const DEFAULT_PRICES: PriceTable = {
   currency: 'USD',
@@ -40,11 +57,11 @@ export const DEFAULT_PRICES: PriceTable = {
   takenAt: '2026-12-07',
   regions: {
     'ap-guangzhou': {
-      STANDARD: { perGbMonth: 0.024, minDays: 0, minBytes: 0, confirmed: false },
-      INTELLIGENT_TIERING: { perGbMonth: 0.024, minDays: 0, minBytes: 0, confirmed: false },
-      STANDARD_IA: { perGbMonth: 0.015, minDays: 30, minBytes: 64 * 1024, confirmed: true },
-      ARCHIVE: { perGbMonth: 0.006, minDays: 90, minBytes: 64 * 1024, confirmed: false },
-      DEEP_ARCHIVE: { perGbMonth: 0.002, minDays: 180, minBytes: 64 * 1024, confirmed: false },
+      STANDARD: { perGbMonth: 0.024, minDays: 0, minBytes: 0, confirmed: false, source: ESTIMATE, takenAt: '2026-12-07' },
+      INTELLIGENT_TIERING: { perGbMonth: 0.024, minDays: 0, minBytes: 0, confirmed: false, source: ESTIMATE, takenAt: '2026-12-07' },
+      STANDARD_IA: { perGbMonth: 0.015, minDays: 30, minBytes: 64 * 1024, confirmed: true, source: `https://www.tencentcloud.com/document/product/436/10373 (price); ${MINIMUMS_PAGE} (minimums)`, takenAt: '2023-03-24' },
+      ARCHIVE: { perGbMonth: 0.006, minDays: 90, minBytes: 64 * 1024, confirmed: false, source: `${ESTIMATE}; minimums: ${MINIMUMS_PAGE} (2024-06-27)`, takenAt: '2026-12-07' },
+      DEEP_ARCHIVE: { perGbMonth: 0.002, minDays: 180, minBytes: 64 * 1024, confirmed: false, source: `${ESTIMATE}; minimums: ${MINIMUMS_PAGE} (2024-06-27)`, takenAt: '2026-12-07' },
     },
   },
 };
@@ -66,13 +83,29 @@ export interface ClassCost {
 export interface CostReport {
   readonly region: string;
   readonly currency: string;
-  readonly prices: { readonly source: string; readonly takenAt: string; readonly unconfirmed: string[] };
+  readonly prices: {
+    readonly source: string;
+    readonly takenAt: string;
+    /** Classes whose unit price is an estimate. */
+    readonly unconfirmed: string[];
+    /** Each class's price as used, with where it was read and when, and whether it is an estimate. */
+    readonly byClass: Record<string, PriceUsed>;
+  };
   readonly before: { readonly byClass: Record<string, ClassCost>; readonly monthly: number };
   readonly after: { readonly byClass: Record<string, ClassCost>; readonly monthly: number } | null;
   /** One-time charges the plan causes: leaving a class before its minimum duration. */
   readonly earlyDeletion: number;
   /** before.monthly − after.monthly (null without a plan). */
   readonly monthlySaving: number | null;
+}
+
+export interface PriceUsed {
+  readonly perGbMonth: number;
+  readonly minDays: number;
+  readonly minBytes: number;
+  readonly source: string;
+  readonly takenAt: string;
+  readonly estimate: boolean;
 }
 
 export interface CostAccumulator {
@@ -128,7 +161,14 @@ export function createCostAccumulator(table: PriceTable, region: string, options
       return {
         region,
         currency: table.currency,
-        prices: { source: table.source, takenAt: table.takenAt, unconfirmed: Object.entries(prices).filter(([, p]) => !p.confirmed).map(([k]) => k) },
+        prices: {
+          source: table.source,
+          takenAt: table.takenAt,
+          unconfirmed: Object.entries(prices).filter(([, p]) => !p.confirmed).map(([k]) => k),
+          byClass: Object.fromEntries(
+            Object.entries(prices).map(([k, p]) => [k, { perGbMonth: p.perGbMonth, minDays: p.minDays, minBytes: p.minBytes, source: p.source ?? table.source, takenAt: p.takenAt ?? table.takenAt, estimate: !p.confirmed }]),
+          ),
+        },
         before: { byClass: fix(before), monthly: b },
         after: a === null ? null : { byClass: fix(after), monthly: a },
         earlyDeletion: round(earlyDeletion),

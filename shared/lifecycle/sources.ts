@@ -6,7 +6,7 @@
  * only when a rule filters on them and only for the keys such a rule's prefix covers.
  */
 import type { Readable } from 'node:stream';
-import { hasCode, listMultipartUploads, listObjectVersions, versionTags, type BucketVersioning, type ObjectRef, type StorageGateway } from '@strata/core';
+import { hasCode, listMultipartUploads, listPage, listObjectVersions, versionTags, type BucketVersioning, type ObjectRef, type StorageGateway } from '@strata/core';
 import { parseManifest, readInventory } from './inventory';
 import type { LifecycleRules } from './rules';
 import type { IncompleteUpload, ObjectVersion } from './state';
@@ -49,21 +49,27 @@ export async function* withTags(gateway: StorageGateway, bucket: string, rules: 
   if (batch.length > 0) yield* await drain();
 }
 
-/** Current objects of an unversioned bucket, sorted by key, after `startAfter`. */
+/** Current objects of an unversioned bucket, sorted by key, after `startAfter` (a resumed run lists only what is left). */
 async function* currentObjects(gateway: StorageGateway, bucket: string, prefix: string, startAfter: string): AsyncGenerator<ObjectVersion> {
-  for await (const e of gateway.list(bucket, prefix)) {
-    if (startAfter && e.key <= startAfter) continue;
-    yield {
-      key: e.key,
-      size: e.size,
-      lastModified: e.lastModified ?? new Date(0),
-      storageClass: e.storageClass || 'STANDARD',
-      tags: [],
-      versionId: null,
-      isLatest: true,
-      isDeleteMarker: false,
-      noncurrentSince: null,
-    };
+  let after = startAfter;
+  for (;;) {
+    const page = await listPage(gateway, bucket, { prefix, ...(after ? { startAfter: after } : {}), maxKeys: 1000 });
+    for (const e of page.entries) {
+      yield {
+        key: e.key,
+        size: e.size,
+        lastModified: e.lastModified ?? new Date(0),
+        storageClass: e.storageClass || 'STANDARD',
+        tags: [],
+        versionId: null,
+        isLatest: true,
+        isDeleteMarker: false,
+        noncurrentSince: null,
+      };
+    }
+    const last = page.entries.at(-1);
+    if (!page.more || !last) return;
+    after = last.key;
   }
 }
 

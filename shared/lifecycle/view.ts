@@ -5,7 +5,7 @@
  * stands (its checkpoint and report). Nothing is written; listings are capped.
  */
 import { readFileSync } from 'node:fs';
-import { hasCode, type StorageGateway } from '@strata/core';
+import { bucketVersioning, hasCode, type StorageGateway } from '@strata/core';
 import { StrataError } from '@strata/core/errors';
 import type { Config } from '../config';
 import { lifecycleReportKey, lifecycleRulesKey } from '../contracts/derivedKeys';
@@ -15,8 +15,8 @@ import { gateOriginal } from './gate';
 import { createPlanner, type ActionKind, type HeldAction, type PlanAction } from './planner';
 import { parseLifecycleRules, type LifecycleRules } from './rules';
 import { readCheckpoint, type Checkpoint, type RunReport } from './run';
-import { listVersions } from './sources';
-import type { ObjectVersion } from './state';
+import { listUploads, listVersions } from './sources';
+import type { ObjectVersion, Versioning } from './state';
 
 export interface ViewDeps {
   readonly config: Config;
@@ -83,9 +83,9 @@ async function storedRules(deps: ViewDeps, bucket: string): Promise<{ key: strin
 }
 
 /** Versions of `bucket` grouped by key, at most `max` versions; `truncated` once the cap is hit. */
-async function* keyGroups(gateway: StorageGateway, bucket: string, rules: LifecycleRules, options: ViewOptions, seen: { n: number; truncated: boolean }): AsyncGenerator<ObjectVersion[]> {
+async function* keyGroups(gateway: StorageGateway, bucket: string, rules: LifecycleRules, versioning: Versioning, options: ViewOptions, seen: { n: number; truncated: boolean }): AsyncGenerator<ObjectVersion[]> {
   let group: ObjectVersion[] = [];
-  for await (const v of listVersions(gateway, bucket, rules, options.prefix ?? '')) {
+  for await (const v of listVersions(gateway, bucket, rules, options.prefix ?? '', '', versioning)) {
     if (seen.n >= options.maxVersions) {
       seen.truncated = true;
       break;
@@ -108,9 +108,10 @@ export async function planBucket(deps: ViewDeps, bucket: string, options: ViewOp
   const held: HeldAction[] = [];
   const seen = { n: 0, truncated: false };
   if (!stored) return { bucket, rules: null, actions, held, counts, scanned: 0, truncated: false };
-  const planner = createPlanner(stored.rules, { now: options.now, profile: deps.config.lifecycle.profile });
+  const versioning = await bucketVersioning(deps.gateway, bucket);
+  const planner = createPlanner(stored.rules, { now: options.now, profile: deps.config.lifecycle.profile, versioning });
   const gate = bucket === deps.config.buckets.upload ? { gateway: deps.gateway, derivedBucket: deps.config.buckets.derived, requireFeatures: deps.config.lifecycle.requireFeatures } : null;
-  for await (const group of keyGroups(deps.gateway, bucket, stored.rules, options, seen)) {
+  for await (const group of keyGroups(deps.gateway, bucket, stored.rules, versioning, options, seen)) {
     const plan = planner.planKey(group);
     for (const a of plan.actions) {
       const version = group.find((v) => v.versionId === a.versionId) ?? group[0]!;
@@ -124,6 +125,15 @@ export async function planBucket(deps: ViewDeps, bucket: string, options: ViewOp
       if (actions.length < options.limit) actions.push(a);
     }
   }
+  // Incomplete multipart uploads (AbortIncompleteMultipartUpload rules), as a run plans them.
+  if (stored.rules.rules.some((r) => r.abortDays !== undefined)) {
+    for await (const u of listUploads(deps.gateway, bucket, options.prefix ?? '')) {
+      const a = planner.planUpload(u);
+      if (!a) continue;
+      counts[a.action]++;
+      if (actions.length < options.limit) actions.push(a);
+    }
+  }
   return { bucket, rules: stored.key, actions, held, counts, scanned: seen.n, truncated: seen.truncated };
 }
 
@@ -132,10 +142,11 @@ export async function bucketStatus(deps: ViewDeps, bucket: string, prices: { tab
   const derived = deps.config.buckets.derived;
   const stored = await storedRules(deps, bucket);
   const rules = stored?.rules ?? NO_RULES;
-  const planner = createPlanner(rules, { now: options.now, profile: deps.config.lifecycle.profile });
+  const versioning = await bucketVersioning(deps.gateway, bucket);
+  const planner = createPlanner(rules, { now: options.now, profile: deps.config.lifecycle.profile, versioning });
   const cost = createCostAccumulator(prices.table, prices.region, { now: options.now, withPlan: true });
   const seen = { n: 0, truncated: false };
-  for await (const group of keyGroups(deps.gateway, bucket, rules, options, seen)) {
+  for await (const group of keyGroups(deps.gateway, bucket, rules, versioning, options, seen)) {
     const { actions } = planner.planKey(group);
     for (const v of group) cost.add(v, actions);
   }

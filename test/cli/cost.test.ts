@@ -51,7 +51,8 @@ describe('strata cost', () => {
     expect(report.monthlySaving).toBeCloseTo(0.22 + ia - 0.06, 5);
     // tmp/b leaves STANDARD_IA after 10.5 of its 30 minimum days: 19.5 days of 64 KB are charged.
     expect(report.earlyDeletion).toBe(Math.round(((ia * 19.5) / 30) * 1e6) / 1e6);
-    expect(report.prices).toEqual({ source: 'test table', takenAt: '2026-12-07', unconfirmed: [] });
+    expect(report.prices).toMatchObject({ source: 'test table', takenAt: '2026-12-07', unconfirmed: [] });
+    expect(report.prices.byClass.STANDARD_IA).toEqual({ perGbMonth: 0.01, minDays: 30, minBytes: 65536, source: 'test table', takenAt: '2026-12-07', estimate: false });
   });
 
   it('without --plan reports the current cost only; the default table names its source and date and flags unconfirmed prices', async () => {
@@ -61,6 +62,11 @@ describe('strata cost', () => {
     expect(report.region).toBe('ap-guangzhou');
     expect(report.prices.source).toBe(DEFAULT_PRICES.source);
     expect(report.prices.unconfirmed).toContain('ARCHIVE');
+    // Each price names its page and date; estimates say so.
+    expect(report.prices.byClass.STANDARD_IA).toMatchObject({ perGbMonth: 0.015, takenAt: '2023-03-24', estimate: false, source: expect.stringContaining('https://www.tencentcloud.com/document/product/436/10373') });
+    expect(report.prices.byClass.ARCHIVE).toMatchObject({ estimate: true, source: expect.stringMatching(/^estimate: /) });
+    const text = await captureCommand(cost, ['--state', state]);
+    expect(text.stdout).toMatch(/^price ARCHIVE: 0\.006 per GB-month \(ESTIMATE\)/m);
     await expect(captureCommand(cost, ['--plan', '--state', state])).rejects.toMatchObject({ code: 'Usage' });
   });
 });

@@ -21,7 +21,12 @@ const costReport = z
   .object({
     region: z.string(),
     currency: z.string(),
-    prices: z.object({ source: z.string(), takenAt: z.string(), unconfirmed: z.array(z.string()) }),
+    prices: z.object({
+      source: z.string(),
+      takenAt: z.string(),
+      unconfirmed: z.array(z.string()),
+      byClass: z.record(z.string(), z.object({ perGbMonth: z.number(), minDays: z.number(), minBytes: z.number(), source: z.string(), takenAt: z.string(), estimate: z.boolean() })),
+    }),
     before: z.object({ byClass: classCost, monthly: z.number() }),
     after: z.object({ byClass: classCost, monthly: z.number() }).nullable(),
     earlyDeletion: z.number(),

@@ -33,10 +33,11 @@ export async function processImage(ctx: ProcessorContext): Promise<ProcessorResu
   const result = await processImageBytes({ bytes, recipe, recipeName, limits });
   log.info({ recipe: recipeName, renditions: result.renditions.length, ms: Date.now() - started, format: result.card.format }, 'image rendered');
 
-  const outputs: CardOutput[] = [];
-  for (const r of result.renditions) {
-    outputs.push(
-      await ctx.writeOutput({
+  // Written at once (each a HEAD and a PUT): a job's renditions are independent objects. All
+  // settle before an error is thrown, so the rollback sees every key this job wrote.
+  const writes = await Promise.allSettled(
+    result.renditions.map((r) =>
+      ctx.writeOutput({
         name: r.file,
         body: r.body,
         contentType: r.contentType,
@@ -44,8 +45,11 @@ export async function processImage(ctx: ProcessorContext): Promise<ProcessorResu
         recipe: r.recipe,
         extra: { format: r.format, width: r.width, height: r.height, ...(r.frames > 1 ? { frames: r.frames } : {}) },
       }),
-    );
-  }
+    ),
+  );
+  const failed = writes.find((w) => w.status === 'rejected');
+  if (failed) throw failed.reason;
+  const outputs: CardOutput[] = writes.map((w) => (w as PromiseFulfilledResult<CardOutput>).value);
   await ctx.writeRecord({
     version: 1,
     source: job.source,

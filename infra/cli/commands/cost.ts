@@ -35,6 +35,7 @@ const USAGE =
 
 function describe(r: CostReport): string {
   const lines = [`region ${r.region}, ${r.currency} per month (prices: ${r.prices.source}, taken ${r.prices.takenAt}${r.prices.unconfirmed.length ? `; unconfirmed: ${r.prices.unconfirmed.join(', ')}` : ''})`];
+  for (const [cls, p] of Object.entries(r.prices.byClass)) lines.push(`price ${cls}: ${p.perGbMonth} per GB-month${p.estimate ? ' (ESTIMATE)' : ''}, minimum ${p.minDays} days / ${p.minBytes} bytes; ${p.source}, ${p.takenAt}`);
   for (const [cls, c] of Object.entries(r.before.byClass)) lines.push(`before ${cls}: ${c.objects} objects, ${c.bytes} bytes (billed ${c.billableBytes}), ${c.monthly}`);
   lines.push(`before total: ${r.before.monthly}`);
   if (r.after) {

@@ -116,6 +116,11 @@ export class AsyncDispatcher {
     return dead.map((e) => e.id);
   }
 
+  /** Starts what can start now of this function's queue (called when an instance of it became ready). */
+  wake(functionName: string): void {
+    this.pump(functionName);
+  }
+
   /** Starts as many ready events of this function as it has capacity for, oldest first. */
   private pump(functionName: string): void {
     if (this.closing) return;
@@ -131,7 +136,7 @@ export class AsyncDispatcher {
     const retryTimes = mine.filter((r) => r.status === 'failed').map((r) => Date.parse(r.nextAttemptAt ?? '')).filter((at) => at > now);
     if (retryTimes.length > 0) this.wakeAt(functionName, Math.min(...retryTimes));
     for (const record of ready) {
-      if (!pool.hasCapacity()) break;
+      if (!pool.hasAsyncCapacity()) break;
       const running: EventRecord = {
         ...record,
         status: 'running',

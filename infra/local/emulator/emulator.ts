@@ -10,6 +10,7 @@ import type { Logger } from '../../../shared/log';
 import type { LocalObjectEvent, LocalS3Server } from '../s3/server';
 import { toCosEvent } from './cosEvent';
 import { cosTriggerMatches, eventNameOf } from './cosTrigger';
+import { FunctionBundles } from './bundle';
 import { AsyncDispatcher } from './dispatcher';
 import { EventStore, eventsDir } from './eventStore';
 import { FunctionPool } from './functionPool';
@@ -94,6 +95,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   };
 
   const pools = new Map<string, FunctionPool>();
+  const bundles = new FunctionBundles();
   for (const fn of stack.functions) {
     const env = functionEnv(fn, { stack, hostEnv: options.hostEnv, stackEnv });
     pools.set(
@@ -103,6 +105,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         context: contextFields(fn, stack, env),
         tmpRoot,
         idleMs: options.warmIdleMs,
+        bundles,
         initTimeoutMs: options.initTimeoutMs ?? INIT_TIMEOUT_MS,
         output: options.output ?? defaultOutput,
       }),
@@ -110,6 +113,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   }
   const store = new EventStore(eventsDir(options.dataDir));
   const dispatcher = new AsyncDispatcher({ store, pools, retryCount: options.retryCount, retryIntervalMs: options.retryIntervalMs, log });
+  for (const [name, pool] of pools) pool.onStarted = () => dispatcher.wake(name);
   await dispatcher.start();
 
   const stats = { objectEvents: 0, cosDeliveries: 0 };
@@ -170,6 +174,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         dispatcher.stop();
         await Promise.all([...pools.values()].map((p) => p.close()));
         await dispatcher.drain();
+        await bundles.close();
         await http.close();
         await rm(tmpRoot, { recursive: true, force: true });
       })()),

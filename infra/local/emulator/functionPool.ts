@@ -5,6 +5,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FunctionBundles } from './bundle';
 import { FunctionProcess, type InvokeResult, type ProcessOptions } from './functionProcess';
 import type { ContextFields } from './protocol';
 import type { FunctionSpec } from './spec';
@@ -30,13 +31,19 @@ export interface PoolOptions extends ProcessOptions {
   readonly tmpRoot: string;
   /** A warm instance idle this long is stopped. */
   readonly idleMs: number;
+  /** Where the function's bundled code comes from; without it (or when it cannot be bundled) tsx runs the source. */
+  readonly bundles?: FunctionBundles;
 }
 
 export class FunctionPool {
   private readonly idle: { instance: FunctionProcess; timer: NodeJS.Timeout }[] = [];
   private readonly all = new Set<FunctionProcess>();
   private active = 0;
+  /** Instances loading their handler now (cold starts in progress). */
+  private starting = 0;
   private closed = false;
+  /** Called when a cold start ends: queued async events may now start (see hasAsyncCapacity). */
+  onStarted: () => void = () => undefined;
   /** The instance serving each running invocation, by request id. */
   private readonly running = new Map<string, FunctionProcess>();
   /** Processes started so far (for stats and tests). */
@@ -59,11 +66,26 @@ export class FunctionPool {
     return !this.closed && this.active < this.spec.reservedConcurrency;
   }
 
+  /**
+   * Capacity for a queued async event: as hasCapacity, but while an instance is still starting,
+   * no second one is started for the queue (a warm one that is free takes the event). A burst of
+   * events thus scales out one cold start at a time instead of starting every instance at once: on
+   * one machine, simultaneous cold starts compete for the CPU with the work itself. Synchronous
+   * invocations (Function URLs, RequestResponse) are not held back.
+   */
+  hasAsyncCapacity(): boolean {
+    return this.hasCapacity() && (this.starting === 0 || this.idle.some((e) => e.instance.alive));
+  }
+
   /** Starts an invocation now, or returns null when the function is at its concurrency limit. */
   tryInvoke(request: InvocationRequest): Promise<InvocationOutcome> | null {
     if (!this.hasCapacity()) return null;
     this.active += 1;
-    return this.run(request)
+    // Decided now, not after an await: a caller starting several invocations in a row sees each
+    // one's choice (a warm instance taken, or a cold start under way).
+    const warm = this.takeIdle();
+    if (!warm) this.starting += 1;
+    return this.run(request, warm)
       .catch((err: unknown) => ({
         kind: 'crash' as const,
         error: `crash: the emulator could not run the invocation: ${(err as Error).message}`,
@@ -103,12 +125,19 @@ export class FunctionPool {
     this.all.delete(instance);
   }
 
-  private async run(request: InvocationRequest): Promise<InvocationOutcome> {
+  /** A cold start (`warm` null) counts in `starting` until its instance is ready or has failed. */
+  private async run(request: InvocationRequest, warm: FunctionProcess | null): Promise<InvocationOutcome> {
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
-    const tmpDir = await mkdtemp(join(this.options.tmpRoot, `${this.spec.name}-`));
-    let instance = this.takeIdle();
+    let instance = warm;
     const coldStart = instance === null;
+    let startingCounted = coldStart;
+    const coldStartEnded = (): void => {
+      if (!startingCounted) return;
+      startingCounted = false;
+      this.starting -= 1;
+      queueMicrotask(() => this.onStarted());
+    };
     const finish = (result: InvokeResult | { kind: 'interrupted'; error: string }): InvocationOutcome => ({
       ...result,
       startedAt,
@@ -117,13 +146,16 @@ export class FunctionPool {
       coldStart,
       peakRssBytes: instance && instance.peakRssBytes > 0 ? instance.peakRssBytes : null,
     });
+    let tmpDir: string | null = null;
     try {
+      tmpDir = await mkdtemp(join(this.options.tmpRoot, `${this.spec.name}-`));
       if (this.closed) return finish({ kind: 'interrupted', error: 'interrupted: the stack stopped' });
       if (!instance) {
-        instance = new FunctionProcess(this.spec, { ...this.options, tmpDir });
+        const bundled = (await this.options.bundles?.entry(this.spec.name, this.spec.handlerFile).catch(() => null)) ?? null;
+        instance = new FunctionProcess(this.spec, { ...this.options, tmpDir, bundled });
         this.all.add(instance);
         this.coldStarts += 1;
-        const failure = await instance.start(this.options.initTimeoutMs);
+        const failure = await instance.start(this.options.initTimeoutMs).finally(coldStartEnded);
         if (failure) {
           await this.discard(instance);
           return finish(this.closed ? { kind: 'interrupted', error: 'interrupted: the stack stopped' } : failure);
@@ -144,8 +176,9 @@ export class FunctionPool {
       if (this.closed && result.kind !== 'ok' && result.kind !== 'error') return finish({ kind: 'interrupted', error: 'interrupted: the stack stopped' });
       return finish(result);
     } finally {
+      coldStartEnded();
       this.running.delete(request.requestId);
-      await rm(tmpDir, { recursive: true, force: true });
+      if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
     }
   }
 

@@ -1,11 +1,12 @@
 /**
  * One function instance: a child process (its own process group, so a kill takes the
- * function's own children too) running child.ts through tsx. It serves one invocation at a
+ * function's own children too) running child.ts, bundled with the handler (bundle.ts) or through tsx. It serves one invocation at a
  * time; the emulator kills it when an invocation passes its timeout or the group passes the
  * function's memory size, and reports that as `timeout` / `out of memory`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { BundledEntry } from './bundle';
 import { RssWatchdog } from './memory';
 import { INIT_TMPDIR_VAR, type ChildMessage, type InvokeMessage } from './protocol';
 import type { FunctionSpec } from './spec';
@@ -47,9 +48,13 @@ export class FunctionProcess {
 
   constructor(
     private readonly spec: FunctionSpec,
-    options: ProcessOptions & { readonly tmpDir: string },
+    options: ProcessOptions & { readonly tmpDir: string; readonly bundled?: BundledEntry | null },
   ) {
-    this.child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', TSX, CHILD_ENTRY, spec.handlerFile, spec.handlerExport], {
+    const { bundled } = options;
+    const args = bundled
+      ? ['--openssl-legacy-provider', '--enable-source-maps', bundled.child, bundled.handler, spec.handlerExport]
+      : ['--openssl-legacy-provider', '--import', TSX, CHILD_ENTRY, spec.handlerFile, spec.handlerExport];
+    this.child = spawn(process.execPath, args, {
       cwd: spec.dir,
       // TMPDIR stays the host's while tsx starts, so its compile cache (under os.tmpdir()) is
       // shared by all cold starts; child.ts switches to the invocation's directory before

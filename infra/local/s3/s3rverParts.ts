@@ -39,6 +39,7 @@ export interface FilesystemStoreLike {
   existsObject(bucket: string, key: string): Promise<boolean>;
   getSubresource(bucket: string, key: string | undefined, type: string): Promise<{ toXML(space?: number): string } | null>;
   putSubresource(bucket: string, key: string | undefined, resource: { type: string; toXML(space?: number): string }): Promise<void>;
+  deleteSubresource(bucket: string, key: string | undefined, type: string): Promise<void>;
 }
 
 export type FilesystemStoreClass = new (root: string) => FilesystemStoreLike;

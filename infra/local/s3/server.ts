@@ -146,6 +146,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
   const koa = s3rver as unknown as { store: unknown; context: { store: unknown }; middleware: KoaMiddleware[] };
   koa.store = store;
   koa.context.store = store;
+  // s3rver's first middleware formats a log line of every request even when silent: drop it.
+  if (koa.middleware[0]?.name === 'logger') koa.middleware.shift();
   // Our routes run after s3rver's XML/vhost middleware and before its router (the last entry).
   koa.middleware.splice(koa.middleware.length - 1, 0, strataRoutes(store, restores));
   // Koa reports errors through 'error' (s3rver silences its default printer); log real faults.

@@ -36,7 +36,7 @@ import {
   type StoredMeta,
   type StrataMeta,
 } from './objectMeta';
-import { FilesystemStore, S3Object, type S3ObjectLike } from './s3rverParts';
+import { FilesystemStore, S3Object, type FilesystemStoreLike, type S3ObjectLike } from './s3rverParts';
 
 /** A committed change, reported to the server's event normaliser (see LocalObjectEvent). */
 export interface ObjectChange {
@@ -109,6 +109,11 @@ export class AtomicStore extends FilesystemStore {
   readonly committer: Committer;
   /** bucket → its keys (objects whose commit finished and that were not deleted since). */
   private readonly keyIndex = new Map<string, Set<string>>();
+  /**
+   * Bucket-level configurations (CORS, website…) by `bucket\ntype`: s3rver's middleware reads two
+   * of them on every request; only this store writes them, so a copy in memory stays true.
+   */
+  private readonly bucketConfigs = new Map<string, ReturnType<FilesystemStoreLike['getSubresource']>>();
 
   constructor(private readonly options: StoreOptions) {
     super(options.root);
@@ -181,6 +186,41 @@ export class AtomicStore extends FilesystemStore {
   async deleteBucket(bucket: string): Promise<void> {
     await rm(this.getBucketPath(bucket), { recursive: true, force: true });
     this.keyIndex.delete(bucket);
+    this.forgetConfigs(bucket);
+  }
+
+  override getSubresource(bucket: string, key: string | undefined, type: string): ReturnType<FilesystemStoreLike['getSubresource']> {
+    if (key !== undefined) return super.getSubresource(bucket, key, type);
+    const id = `${bucket}\n${type}`;
+    let config = this.bucketConfigs.get(id);
+    if (!config) {
+      config = super.getSubresource(bucket, key, type);
+      this.bucketConfigs.set(id, config);
+      config.catch(() => this.bucketConfigs.delete(id));
+    }
+    return config;
+  }
+
+  override async putSubresource(bucket: string, key: string | undefined, resource: { type: string; toXML(space?: number): string }): Promise<void> {
+    if (key === undefined) this.bucketConfigs.delete(`${bucket}\n${resource.type}`);
+    try {
+      await super.putSubresource(bucket, key, resource);
+    } finally {
+      if (key === undefined) this.bucketConfigs.delete(`${bucket}\n${resource.type}`);
+    }
+  }
+
+  override async deleteSubresource(bucket: string, key: string | undefined, type: string): Promise<void> {
+    if (key === undefined) this.bucketConfigs.delete(`${bucket}\n${type}`);
+    try {
+      await super.deleteSubresource(bucket, key, type);
+    } finally {
+      if (key === undefined) this.bucketConfigs.delete(`${bucket}\n${type}`);
+    }
+  }
+
+  private forgetConfigs(bucket: string): void {
+    for (const id of this.bucketConfigs.keys()) if (id.startsWith(`${bucket}\n`)) this.bucketConfigs.delete(id);
   }
 
   lockKey(bucket: string, key: string): string {

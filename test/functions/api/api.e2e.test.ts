@@ -418,6 +418,7 @@ describe('lifecycle: plan, status and cost projection', () => {
     expect(moved.objects).toBe(uploads.cost.before.byClass.STANDARD.objects - (uploads.cost.after.byClass.STANDARD?.objects ?? 0));
     expect(moved.objects).toBeGreaterThanOrEqual(3);
     expect(uploads.cost.after.byClass.ARCHIVE).toBeUndefined();
+    expect(uploads.cost.prices.byClass.STANDARD_IA).toMatchObject({ perGbMonth: 0.015, estimate: false });
     expect(uploads.cost.monthlySaving).toBeCloseTo(uploads.cost.before.monthly - uploads.cost.after.monthly, 6);
 
     await runLifecycleJob(e2e.stack.config, e2e.gateway, { buckets: ['uploads'], mode: 'plan', now: new Date(later), deadline: Date.now() + 60_000 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseRendition, rewritePlaylist } from '../../../functions/api/delivery';
 import { createRateLimiter } from '../../../functions/api/rateLimit';
 import { fromResponse, toRequest } from '../../../functions/api/scfHttp';
-import { createSigner } from '../../../functions/api/signing';
+import { createLazySigner, createSigner } from '../../../functions/api/signing';
 import { objectKeyProblem } from '../../../shared/api/objectKey';
 import type { CardOutput } from '../../../shared/contracts';
 
@@ -72,6 +72,21 @@ describe('signed URLs', () => {
     expect(createSigner(Buffer.alloc(32, 8), () => now).verify('object:assets/x', String(exp), sig)).toBe('invalid');
     expect(signer.verify('object:assets/x', undefined, sig)).toBe('invalid');
     expect(signer.verify('object:assets/x', '1e9', sig)).toBe('invalid');
+  });
+
+  it('a lazy signer reads its secret when first ready, signs as the eager one, and retries a failed read', async () => {
+    let reads = 0;
+    const lazy = createLazySigner(async () => {
+      reads += 1;
+      if (reads === 1) throw new Error('storage down');
+      return Buffer.alloc(32, 7);
+    }, () => now);
+    expect(() => lazy.sign('object:assets/x', exp)).toThrow(/before ready/);
+    await expect(lazy.ready()).rejects.toThrow('storage down');
+    await lazy.ready();
+    expect(lazy.sign('object:assets/x', exp)).toBe(signer.sign('object:assets/x', exp));
+    await lazy.ready();
+    expect(reads).toBe(2);
   });
 });
 
