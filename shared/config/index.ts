@@ -4,6 +4,7 @@ import { ConfigError, StrataError } from '@strata/core/errors';
 import { mediaConfigFrom, mediaEnvSchema, type MediaConfig } from './media';
 import { loadRecipeSet, type ImageRecipeSet } from './imageRecipes';
 import { lifecycleConfigFrom, lifecycleEnvSchema, type LifecycleConfig } from './lifecycle';
+import { describeZodError } from '../validation';
 
 /**
  * Strata's settings, read from the environment once at cold start and validated with zod.
@@ -198,8 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, groups: readonl
   const shape = Object.assign({}, baseEnvSchema, ...groups.map((g) => SETTING_GROUPS[g]));
   const parsed = z.object(shape).safeParse(cleaned);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
-    throw new ConfigError(`invalid setting${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`, { problems });
+    throw new ConfigError(`invalid setting${parsed.error.issues.length > 1 ? 's' : ''}: ${describeZodError(parsed.error)}`);
   }
   const unread = ALL_GROUPS.filter((g) => !groups.includes(g));
   const defaults = z.object(Object.assign({}, ...unread.map((g) => SETTING_GROUPS[g]))).parse({});
