@@ -2,16 +2,22 @@
  * `npm run bench -- search --json`: the vector index on 100,000 clustered synthetic vectors of
  * the embedding's dimension (a Gaussian mixture: 1,000 centres, points = centre + noise,
  * L2-normalised; uniform noise would make any recall figure meaningless). One line per index:
- * LanceDB (IVF_HNSW_SQ cosine, refineFactor 5) on the project's local S3 server, behind a proxy
+ * LanceDB (IVF_HNSW_SQ cosine) on the project's local S3 server, behind a proxy
  * that counts requests, and the pure-TS exact int8 scan. recall10 is measured against exact
  * float32 neighbours. STRATA_BENCH_SEARCH_N overrides n (smaller runs while developing).
+ *
+ * The LanceDB reader is the one the CLI and the API open: no re-ranking, HNSW candidate list
+ * `ef` (STRATA_INDEX_EF), row ids mapped to asset ids in memory. coldMs is its first query (index
+ * partitions and the row-id table loaded from the store); p50/p99 are the warm queries after it.
+ * The machine is shared: loadAvg is the 1-minute load average when the line is printed.
  */
 import { createServer, request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExactInt8Index } from '../shared/features/exactInt8';
 import { LanceIndex, lanceStorageOptions } from '../shared/features/lance';
+import { loadFeatureSettings } from '../shared/features/settings';
 import { startLocalS3 } from '../infra/local/s3/server';
 import type { BenchRecord } from './run';
 
@@ -100,7 +106,7 @@ export async function* run(): AsyncIterable<BenchRecord> {
       got.push(exact.searchSync(row(queries, q), K).map((h) => h.id));
       times.push(performance.now() - t);
     }
-    yield { bench: 'search', op: 'search', impl: 'exact-int8', n: N, dim: DIM, recall10: recallOf(got), p50_ms: percentile(times, 50), p99_ms: percentile(times, 99), coldMs: Math.round(times[0]!), appendMs: Math.round(appendMs), requestsPerQuery: 0, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+    yield { bench: 'search', op: 'search', impl: 'exact-int8', n: N, dim: DIM, recall10: recallOf(got), p50_ms: percentile(times, 50), p99_ms: percentile(times, 99), coldMs: Math.round(times[0]!), appendMs: Math.round(appendMs), requestsPerQuery: 0, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), loadAvg: Math.round(loadavg()[0]! * 10) / 10 };
   }
 
   // LanceDB on the local S3 server, through a request-counting proxy.
@@ -120,7 +126,9 @@ export async function* run(): AsyncIterable<BenchRecord> {
   await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', ok));
   const port = (proxy.address() as { port: number }).port;
   try {
-    const idx = await LanceIndex.open({ uri: 's3://derived/index/bench', dim: DIM, storageOptions: lanceStorageOptions({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', accessKeyId: 'bench', secretAccessKey: 'bench-secret' }), refineFactor: 5 });
+    const settings = loadFeatureSettings(process.env);
+    const storageOptions = lanceStorageOptions({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', accessKeyId: 'bench', secretAccessKey: 'bench-secret' });
+    const idx = await LanceIndex.open({ uri: 's3://derived/index/bench', dim: DIM, storageOptions });
     const t0 = performance.now();
     const BATCH = 5_000;
     for (let start = 0; start < N; start += BATCH) {
@@ -133,7 +141,7 @@ export async function* run(): AsyncIterable<BenchRecord> {
     const indexMs = performance.now() - ti;
     idx.close();
     // A fresh reader: the first query pays the cold open of the index files.
-    const reader = await LanceIndex.open({ uri: 's3://derived/index/bench', dim: DIM, storageOptions: lanceStorageOptions({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', accessKeyId: 'bench', secretAccessKey: 'bench-secret' }), refineFactor: 5 });
+    const reader = await LanceIndex.open({ uri: 's3://derived/index/bench', dim: DIM, storageOptions, refreshMs: settings.refreshMs, ef: settings.ef });
     const times: number[] = [];
     const got: string[][] = [];
     const before = requests;
@@ -147,7 +155,7 @@ export async function* run(): AsyncIterable<BenchRecord> {
     for (let q = 0; q < 10; q++) await reader.search(row(queries, q), K);
     const perQuery = (requests - warmRequests) / 10;
     reader.close();
-    yield { bench: 'search', op: 'search', impl: 'lancedb', n: N, dim: DIM, recall10: recallOf(got), p50_ms: percentile(times, 50), p99_ms: percentile(times.slice(1), 99), coldMs: Math.round(times[0]!), appendMs: Math.round(addMs), indexMs: Math.round(indexMs), requestsPerQuery: perQuery, coldRequests: warmRequests - before, index: 'IVF_HNSW_SQ cosine, refineFactor 5', peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+    yield { bench: 'search', op: 'search', impl: 'lancedb', n: N, dim: DIM, recall10: recallOf(got), p50_ms: percentile(times.slice(1), 50), p99_ms: percentile(times.slice(1), 99), coldMs: Math.round(times[0]!), appendMs: Math.round(addMs), indexMs: Math.round(indexMs), requestsPerQuery: perQuery, coldRequests: warmRequests - before, index: `IVF_HNSW_SQ cosine, ef ${settings.ef}, no refine`, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), loadAvg: Math.round(loadavg()[0]! * 10) / 10 };
   } finally {
     proxy.close();
     await s3.close();

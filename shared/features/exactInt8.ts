@@ -112,7 +112,8 @@ export class ExactInt8Index implements VectorIndex {
         topSlot.pop();
       }
     }
-    return topSlot.map((s, i) => ({ id: this.meta[s]!.id, score: topScore[i]! }));
+    // Quantisation error can put the dot product of two (nearly) equal unit vectors a little above 1.
+    return topSlot.map((s, i) => ({ id: this.meta[s]!.id, score: Math.min(1, Math.max(-1, topScore[i]!)) }));
   }
 
   async get(id: string): Promise<IndexRow | null> {

@@ -13,12 +13,14 @@ export function lanceUri(config: Config): string {
   return `s3://${config.buckets.derived}/${indexKey('lancedb')}`;
 }
 
-export function openLanceIndex(config: Config, settings: Pick<FeatureSettings, 'refreshMs'>, endpoint = defaultEndpoint(config)): Promise<LanceIndex> {
+export function openLanceIndex(config: Config, settings: Pick<FeatureSettings, 'refreshMs'> & Partial<Pick<FeatureSettings, 'ef' | 'exactBelow'>>, endpoint = defaultEndpoint(config)): Promise<LanceIndex> {
   const creds = config.storage.liveCredentials?.() ?? config.storage.credentials;
   return LanceIndex.open({
     uri: lanceUri(config),
     dim: EMBEDDING_DIM,
     storageOptions: lanceStorageOptions({ endpoint, region: config.storage.region, ...creds }),
     refreshMs: settings.refreshMs,
+    ...(settings.ef !== undefined ? { ef: settings.ef } : {}),
+    ...(settings.exactBelow !== undefined ? { exactBelow: settings.exactBelow } : {}),
   });
 }

@@ -38,6 +38,11 @@ const externals: Plugin = {
   },
 };
 
+/**
+ * Spelt in two parts so that no tool rewriting that expression in source text (the CLI's own
+ * bundler does) rewrites the strings here.
+ */
+const META = ['import', 'meta'].join('.');
 const LOADERS: Readonly<Record<string, 'ts' | 'tsx' | 'jsx'>> = { ts: 'ts', mts: 'ts', cts: 'ts', tsx: 'tsx', jsx: 'jsx' };
 
 /** `import.meta.url` (and dirname, filename) of each project file name that file, not the bundle. */
@@ -47,11 +52,11 @@ const importMeta: Plugin = {
     b.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
       if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
       let contents = await readFile(args.path, 'utf8');
-      if (contents.includes('import.meta')) {
+      if (contents.includes(META)) {
         contents = contents
-          .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
-          .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
-          .replaceAll('import.meta.filename', JSON.stringify(args.path));
+          .replaceAll(`${META}.url`, JSON.stringify(pathToFileURL(args.path).href))
+          .replaceAll(`${META}.dirname`, JSON.stringify(dirname(args.path)))
+          .replaceAll(`${META}.filename`, JSON.stringify(args.path));
       }
       const ext = args.path.slice(args.path.lastIndexOf('.') + 1);
       return { contents, loader: LOADERS[ext] ?? 'js' };
@@ -71,7 +76,7 @@ async function bundleTo(entry: string, outfile: string): Promise<void> {
     logLevel: 'silent',
     plugins: [externals, importMeta],
     // CommonJS code inside the bundle may call require (of node_modules): give ES modules one.
-    banner: { js: "import { createRequire as __strataCreateRequire } from 'node:module'; const require = __strataCreateRequire(import.meta.url);" },
+    banner: { js: `import { createRequire as __strataCreateRequire } from 'node:module'; const require = __strataCreateRequire(${META}.url);` },
   });
 }
 

@@ -1,14 +1,16 @@
 /**
  * Browser form POST (POST Object) authentication: the credentials travel in the form, so the
- * front handler parses a copy of the body alongside s3rver and checks the SigV4 policy
- * signature, the policy's expiration and its conditions (including content-length-range).
+ * front handler parses a copy of the body alongside s3rver and checks the policy signature
+ * (SigV4, or SigV2's base64 HMAC-SHA1 of the policy with `AWSAccessKeyId`, which S3 still takes
+ * for forms), the policy's expiration and its conditions (including content-length-range).
  * The store commits the upload only after this resolves, under the form's key with `${filename}`
  * replaced by the uploaded file's name (the policy's `$key` conditions see that key too).
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html
  */
+import { createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ForwardedRequest } from './body';
 import type { SecretLookup } from './auth';
 import { s3Error } from './errors';
@@ -22,9 +24,97 @@ const Busboy = fromS3rver('busboy') as new (opts: { headers: IncomingHttpHeaders
   on(event: 'finish' | 'error', cb: (err?: Error) => void): void;
 };
 
+/**
+ * Reads a POST form as S3 does: every part but `file` is a field, also when the client sent it
+ * with a filename (Python's `requests` does for every part); the `file` part is the upload,
+ * with or without a filename; parts after it are ignored. Returns the parser to feed.
+ */
+export function formParser(
+  headers: IncomingHttpHeaders,
+  onFile: (file: Readable, filename: string | undefined, fields: Map<string, string>) => void,
+  onDone: (err: Error | undefined, fields: Map<string, string>) => void,
+): NodeJS.WritableStream {
+  const parser = new Busboy({ headers });
+  const fields = new Map<string, string>();
+  let sawFile = false;
+  let pending = 0;
+  let finished = false;
+  let failed = false;
+  // The upload part is handed on once the field parts before it have been read in full.
+  let deferredFile: (() => void) | undefined;
+  const settle = () => {
+    if (pending > 0) return;
+    const handOn = deferredFile;
+    deferredFile = undefined;
+    if (handOn) {
+      // The form is complete only once its upload part has been read to the end.
+      pending += 1;
+      handOn();
+      return;
+    }
+    if (finished && !failed) {
+      failed = true; // report once
+      onDone(undefined, fields);
+    }
+  };
+  parser.on('field', (name, value) => {
+    if (sawFile) return;
+    if (name === 'file') {
+      sawFile = true;
+      deferredFile = () => {
+        const file = Readable.from([Buffer.from(value)]);
+        file.once('end', () => {
+          pending -= 1;
+          settle();
+        });
+        onFile(file, undefined, fields);
+      };
+      settle();
+      return;
+    }
+    fields.set(name.toLowerCase(), value);
+  });
+  parser.on('file', (name, file, filename) => {
+    if (sawFile) {
+      file.resume();
+      return;
+    }
+    if (name === 'file') {
+      sawFile = true;
+      deferredFile = () => {
+        file.once('end', () => {
+          pending -= 1;
+          settle();
+        });
+        onFile(file, filename, fields);
+      };
+      settle();
+      return;
+    }
+    pending += 1;
+    const chunks: Buffer[] = [];
+    file.on('data', (c: Buffer) => chunks.push(c));
+    file.on('end', () => {
+      fields.set(name.toLowerCase(), Buffer.concat(chunks).toString('utf8'));
+      pending -= 1;
+      settle();
+    });
+  });
+  parser.on('error', (err) => {
+    if (failed) return;
+    failed = true;
+    onDone(s3Error('MalformedPOSTRequest', `The body of your POST request is not well-formed multipart/form-data: ${err?.message ?? ''}`), fields);
+  });
+  parser.on('finish', () => {
+    finished = true;
+    settle();
+  });
+  return parser;
+}
+
 type Condition = Record<string, string> | [string, string | number, string | number];
 
-const EXEMPT = new Set(['x-amz-signature', 'file', 'policy']);
+const EXEMPT = new Set(['x-amz-signature', 'file', 'policy', 'awsaccesskeyid', 'signature']);
 
 /** What a verified form decided: the key to store under (`${filename}` substituted). */
 export interface VerifiedForm {
@@ -44,52 +134,54 @@ export function formKey(key: string | undefined, filename: string | undefined): 
  */
 export function verifyFormPost(body: ForwardedRequest, headers: IncomingHttpHeaders, bucket: string, lookup: SecretLookup): Promise<VerifiedForm> {
   return new Promise<VerifiedForm>((resolve, reject) => {
-    const parser = new Busboy({ headers });
-    const fields = new Map<string, string>();
     let fileBytes = 0;
-    let sawFile = false;
     let filename: string | undefined;
-    parser.on('field', (name, value) => {
-      if (!sawFile) fields.set(name.toLowerCase(), value);
-    });
-    parser.on('file', (name, file, fileName) => {
-      if (name !== 'file' || sawFile) {
-        file.resume();
-        return;
-      }
-      sawFile = true;
-      filename = fileName;
-      file.on('data', (chunk: Buffer) => {
-        fileBytes += chunk.length;
-      });
-    });
-    parser.on('error', (err) => reject(s3Error('MalformedPOSTRequest', `The body of your POST request is not well-formed multipart/form-data: ${err?.message ?? ''}`)));
-    parser.on('finish', () => {
-      try {
-        const key = formKey(fields.get('key'), filename);
-        if (key !== undefined) fields.set('key', key);
-        checkForm(fields, bucket, fileBytes, lookup);
-        resolve({ key });
-      } catch (err) {
-        reject(err);
-      }
-    });
+    const parser = formParser(
+      headers,
+      (file, name) => {
+        filename = name;
+        file.on('data', (chunk: Buffer) => {
+          fileBytes += chunk.length;
+        });
+      },
+      (err, fields) => {
+        if (err) return reject(err);
+        try {
+          const key = formKey(fields.get('key'), filename);
+          if (key !== undefined) fields.set('key', key);
+          checkForm(fields, bucket, fileBytes, lookup);
+          resolve({ key });
+        } catch (e) {
+          reject(e);
+        }
+      },
+    );
     body.tap = (chunk) => (chunk ? parser.write(chunk) : parser.end());
     body.on('error', (err) => reject(err));
   });
 }
 
-function checkForm(fields: Map<string, string>, bucket: string, size: number, lookup: SecretLookup, now = new Date()): void {
-  const denied = (message: string) => s3Error('AccessDenied', message);
-  if (fields.has('awsaccesskeyid') || fields.has('signature')) {
-    throw s3Error('InvalidRequest', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
-  }
+const signatureMismatch = () =>
+  s3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
+
+/** SigV2 form: `signature` = base64 HMAC-SHA1 of the base64 policy with the secret of `AWSAccessKeyId`. */
+function checkV2Signature(fields: Map<string, string>, lookup: SecretLookup): void {
+  const accessKey = fields.get('awsaccesskeyid');
+  const signature = fields.get('signature');
+  const policy = fields.get('policy');
+  if (!accessKey || !signature || !policy) throw s3Error('InvalidArgument', 'Bucket POST must contain AWSAccessKeyId, signature and policy fields');
+  const secret = lookup(accessKey);
+  if (secret === undefined) throw s3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+  if (!signaturesEqual(createHmac('sha1', secret).update(policy).digest('base64'), signature)) throw signatureMismatch();
+}
+
+function checkV4Signature(fields: Map<string, string>, lookup: SecretLookup): void {
   const algorithm = fields.get('x-amz-algorithm');
   const credential = fields.get('x-amz-credential');
   const date = fields.get('x-amz-date');
   const signature = fields.get('x-amz-signature');
   const policy = fields.get('policy');
-  if (!algorithm && !credential && !signature) throw denied('Anonymous form uploads are not allowed: the form carries no x-amz-signature.');
+  if (!algorithm && !credential && !signature) throw s3Error('AccessDenied', 'Anonymous form uploads are not allowed: the form carries no x-amz-signature.');
   if (algorithm !== ALGORITHM || !credential || !date || !signature || !policy) {
     throw s3Error('InvalidArgument', 'Bucket POST must contain x-amz-algorithm, x-amz-credential, x-amz-date, x-amz-signature and policy fields');
   }
@@ -100,10 +192,15 @@ function checkForm(fields: Map<string, string>, bucket: string, size: number, lo
   const secret = lookup(accessKey);
   if (secret === undefined) throw s3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
   if (!parseAmzDate(date)) throw s3Error('InvalidArgument', 'x-amz-date is malformed');
-  const expected = sign(signingKey(secret, day, region, service), policy);
-  if (!signaturesEqual(expected, signature)) {
-    throw s3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
-  }
+  if (!signaturesEqual(sign(signingKey(secret, day, region, service), policy), signature)) throw signatureMismatch();
+}
+
+function checkForm(fields: Map<string, string>, bucket: string, size: number, lookup: SecretLookup, now = new Date()): void {
+  const denied = (message: string) => s3Error('AccessDenied', message);
+  const policy = fields.get('policy');
+  if (fields.has('awsaccesskeyid') || fields.has('signature')) checkV2Signature(fields, lookup);
+  else checkV4Signature(fields, lookup);
+  if (!policy) throw s3Error('InvalidArgument', 'Bucket POST must contain a field named policy');
 
   let document: { expiration?: string; conditions?: Condition[] };
   try {
@@ -115,6 +212,20 @@ function checkForm(fields: Map<string, string>, bucket: string, size: number, lo
   if (Number.isNaN(expiration)) throw s3Error('InvalidPolicyDocument', 'Invalid Policy: Policy missing expiration.');
   if (now.getTime() > expiration) throw denied('Invalid according to Policy: Policy expired.');
 
+  const invalidPolicy = (why: string) => s3Error('InvalidPolicyDocument', `Invalid Policy: ${why}`, {}, 400);
+  if (!Array.isArray(document.conditions)) throw invalidPolicy('Policy missing conditions.');
+  for (const condition of document.conditions) {
+    if (Array.isArray(condition)) {
+      const [op, a, b] = condition;
+      if (op === 'content-length-range') {
+        if (condition.length !== 3 || !Number.isInteger(Number(a)) || !Number.isInteger(Number(b)) || Number(a) < 0 || Number(b) < Number(a)) throw invalidPolicy('Invalid content-length-range.');
+      } else if ((op !== 'eq' && op !== 'starts-with') || condition.length !== 3) {
+        throw invalidPolicy(`Invalid condition operator ${JSON.stringify(op)}.`);
+      }
+    } else if (condition === null || typeof condition !== 'object' || Object.keys(condition).length !== 1) {
+      throw invalidPolicy('Each condition must name exactly one field.');
+    }
+  }
   const values = new Map(fields);
   values.set('bucket', bucket);
   const covered = new Set<string>(['bucket']);

@@ -7,6 +7,7 @@ import { currentRequest, header, type RequestContext } from './context';
 import { copyObject } from './copyObject';
 import { deleteObject, deleteObjects } from './deleteObjects';
 import { getBucketVersioning, listBuckets, listObjects, listObjectVersions } from './listObjects';
+import { postObject } from './formPost';
 import { getObjectAttributes } from './objectAttributes';
 import { abortMultipart, completeMultipart, listMultipartUploads, listParts, setChecksumHeaders, uploadPart, validateCreateMultipart } from './multipart';
 import { RESTORE_TIERS, taggingXml, type RestoreTier } from './objectMeta';
@@ -35,6 +36,8 @@ export function strataRoutes(store: AtomicStore, restores: RestoreScheduler): Ko
         return next();
       case 'listObjects':
         return listObjects(ctx, rc, store);
+      case 'postObject':
+        return postObject(ctx, rc, store);
       case 'copyObject':
         return copyObject(ctx, rc, store);
       case 'createMultipart':

@@ -25,11 +25,12 @@ afterAll(async () => {
   await s3?.close();
 });
 
-async function open(name: string): Promise<LanceIndex> {
+async function open(name: string, reader: { refreshMs?: number; exactBelow?: number } = {}): Promise<LanceIndex> {
   return LanceIndex.open({
     uri: `s3://derived/index/${name}`,
     dim: DIM,
     storageOptions: lanceStorageOptions({ endpoint: s3.server.endpoint, region: 'us-east-1', accessKeyId: TEST_KEYS.accessKey, secretAccessKey: TEST_KEYS.secretKey }),
+    ...reader,
   });
 }
 
@@ -54,6 +55,31 @@ describe('LanceIndex on the local S3 server', () => {
     expect(await idx.get(rows[7]!.id)).toBeNull();
     expect(await idx.count()).toBe(39);
     idx.close();
+  }, 60_000);
+
+  it.each([
+    ['maps LanceDB row ids to assets', 0],
+    ['searches its in-memory int8 copy of a small table', 1_000],
+  ])('a reader %s for the version it searches: after compaction, deletes and another writer’s rows', async (_, exactBelow) => {
+    const name = `reader-${exactBelow}`;
+    const writer = await open(name);
+    const reader = await open(name, { refreshMs: 0, exactBelow });
+    const exact = new ExactInt8Index(DIM);
+    const rows = Array.from({ length: 30 }, (_, i) => ({ id: `s3://uploads/r/${i}.jpg`, vector: unit(300 + i), sha256: 'c'.repeat(64), phash: null, kind: 'image' as const }));
+    for (let b = 0; b < 3; b++) await writer.add(rows.slice(b * 10, b * 10 + 10)); // three fragments
+    await exact.upsert(rows);
+    const ids = async (idx: { search: LanceIndex['search'] }, seed: number, k: number) => (await idx.search(unit(seed), k)).map((h) => h.id);
+    expect(await ids(reader, 305, 5)).toEqual(await ids(exact, 305, 5));
+    // Compaction rewrites the fragments (row ids change); a delete and a new row make new versions.
+    await writer.delete([rows[5]!.id, rows[12]!.id]);
+    await exact.delete([rows[5]!.id, rows[12]!.id]);
+    await writer.optimize();
+    await writer.add([{ id: 's3://uploads/r/late.jpg', vector: unit(999), sha256: 'd'.repeat(64), phash: null, kind: 'image' }]);
+    await exact.upsert([{ id: 's3://uploads/r/late.jpg', vector: unit(999), sha256: 'd'.repeat(64), phash: null, kind: 'image' }]);
+    for (const seed of [305, 312, 320, 999]) expect(await ids(reader, seed, 5), String(seed)).toEqual(await ids(exact, seed, 5));
+    expect((await reader.search(unit(999), 1))[0]).toMatchObject({ id: 's3://uploads/r/late.jpg' });
+    writer.close();
+    reader.close();
   }, 60_000);
 
   it('the writer applies queued upserts and deletes, then removes them from the queue', async () => {

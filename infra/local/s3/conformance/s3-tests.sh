@@ -62,7 +62,7 @@ K="not versioning and not versioned and not version and not acl and not lock and
 
 echo "s3-tests: stack on port $port, results in $work"
 set +e
-( cd "$S3TESTS_DIR" && S3TEST_CONF="$work/s3tests.conf" nice "$python" -m pytest -p no:cacheprovider -q --timeout 120 -rfE \
+( cd "$S3TESTS_DIR" && S3TEST_CONF="$work/s3tests.conf" nice "$python" -m pytest -p no:cacheprovider -q --timeout "${S3TESTS_TIMEOUT:-600}" -rfE \
     --junitxml="$work/junit.xml" s3tests/functional/test_s3.py -m "$M" -k "$K" "$@" ) >"$work/pytest.out" 2>&1
 set -e
 tail -1 "$work/pytest.out"

@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
@@ -114,6 +115,69 @@ describe('object events', () => {
     // The substituted key must still satisfy the policy's `starts-with $key forms/`.
     const outside = await fetch(`${s3.server.endpoint}/uploads`, { method: 'POST', body: signedForm('${filename}', png, { filename: 'forms-not.png' }) });
     expect(outside.status).toBe(403);
+  });
+
+  it('takes a form signed with SigV2 (AWSAccessKeyId, base64 HMAC-SHA1 of the policy) and refuses a wrong one', async () => {
+    const v2Form = (key: string, body: string, options: { secret?: string; accessKey?: string; max?: number } = {}) => {
+      const policy = Buffer.from(
+        JSON.stringify({
+          expiration: new Date(Date.now() + 60_000).toISOString(),
+          conditions: [{ bucket: 'uploads' }, ['starts-with', '$key', 'v2/'], { acl: 'private' }, ['starts-with', '$Content-Type', 'text/plain'], ['content-length-range', 0, options.max ?? 1024]],
+        }),
+      ).toString('base64');
+      const form = new FormData();
+      const fields: Record<string, string> = {
+        key,
+        AWSAccessKeyId: options.accessKey ?? KEYS.accessKey,
+        acl: 'private',
+        signature: createHmac('sha1', options.secret ?? KEYS.secretKey).update(policy).digest('base64'),
+        policy,
+        'Content-Type': 'text/plain',
+        file: body, // a file part without a filename, as Ceph's s3-tests send it
+      };
+      for (const [name, value] of Object.entries(fields)) form.append(name, value);
+      return form;
+    };
+    const post = async (form: FormData) => {
+      const res = await fetch(`${s3.server.endpoint}/uploads`, { method: 'POST', body: form });
+      return [res.status, /<Code>(\w+)/.exec(await res.text())?.[1]];
+    };
+    const events = await during(async () => {
+      expect(await post(v2Form('v2/ok.txt', 'bar'))).toEqual([204, undefined]);
+      expect(await post(v2Form('v2/forged.txt', 'bar', { secret: 'wrong-secret' }))).toEqual([403, 'SignatureDoesNotMatch']);
+      expect(await post(v2Form('v2/stranger.txt', 'bar', { accessKey: 'nobody' }))).toEqual([403, 'InvalidAccessKeyId']);
+      expect(await post(v2Form('v2/large.txt', 'bar', { max: 2 }))).toEqual([400, 'EntityTooLarge']);
+    });
+    expect(events.map((e) => [e.op, e.key, e.size])).toEqual([['post', 'v2/ok.txt', 3]]);
+  });
+
+  it('checks the policy also when the file part arrives in a later packet (every part sent with a filename, as Python requests does)', async () => {
+    const policy = Buffer.from(
+      JSON.stringify({ expiration: new Date(Date.now() - 60_000).toISOString(), conditions: [{ bucket: 'uploads' }, ['starts-with', '$key', 'late/']] }),
+    ).toString('base64');
+    const signature = createHmac('sha1', KEYS.secretKey).update(policy).digest('base64');
+    const boundary = 'strata-boundary';
+    const part = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\n\r\n${value}\r\n`;
+    const head = part('key', 'late/expired.txt') + part('AWSAccessKeyId', KEYS.accessKey) + part('signature', signature) + part('policy', policy);
+    const tail = `${part('file', 'bar')}--${boundary}--\r\n`;
+    const url = new URL(s3.server.endpoint);
+    const events = await during(async () => {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          { host: url.hostname, port: url.port, method: 'POST', path: '/uploads', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': Buffer.byteLength(head + tail) } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.write(head);
+        setTimeout(() => req.end(tail), 300);
+      });
+      expect(status).toBe(403);
+    });
+    expect(events).toEqual([]);
+    expect((await raw(s3.server.endpoint, { method: 'HEAD', path: '/uploads/late/expired.txt' })).status).toBe(404);
   });
 
   it('reports CompleteMultipartUpload as multipart with the S3 ETag, and copies with their ETag', async () => {
