@@ -4,6 +4,7 @@ import { ConfigError, StrataError } from '@strata/core/errors';
 import { mediaConfigFrom, mediaEnvSchema, type MediaConfig } from './media';
 import { loadRecipeSet, type ImageRecipeSet } from './imageRecipes';
 import { lifecycleConfigFrom, lifecycleEnvSchema, type LifecycleConfig } from './lifecycle';
+import { describeZodError } from '../validation';
 
 /**
  * Strata's settings, read from the environment once at cold start and validated with zod.
@@ -163,8 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
-    throw new ConfigError(`invalid setting${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`, { problems });
+    throw new ConfigError(`invalid setting${parsed.error.issues.length > 1 ? 's' : ''}: ${describeZodError(parsed.error)}`);
   }
   const e = parsed.data;
   const { upload, derived } = { upload: e.STRATA_UPLOAD_BUCKET, derived: e.STRATA_DERIVED_BUCKET };
