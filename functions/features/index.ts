@@ -1,5 +1,5 @@
 import { describeError } from '@strata/core/errors';
-import { loadConfig } from '../../shared/config';
+import { loadFunctionConfig } from '../../shared/config';
 import { featuresJobSchema } from '../../shared/contracts';
 import { createLogger } from '../../shared/log';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
@@ -7,7 +7,7 @@ import { jobHandler } from '../../shared/scf';
 import { loadModels } from './extract/models';
 import { runFeatures } from './run';
 
-const config = loadConfig(process.env);
+const config = loadFunctionConfig('features', process.env);
 const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'features' }, { level: config.logLevel });
 

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { describeError } from '@strata/core/errors';
-import { loadConfig } from '../../shared/config';
+import { loadFunctionConfig } from '../../shared/config';
 import { handOffFeatures } from '../../shared/features/handoff';
 import { createLogger } from '../../shared/log';
 import { invokeAsync, resolveInvokeEvent } from '../../shared/invoke';
@@ -10,7 +10,7 @@ import { getMediaTools } from './media/ffmpeg';
 import { runTranscode } from './run';
 import { transcodeJobSchema } from '../../shared/contracts';
 
-const config = loadConfig(process.env);
+const config = loadFunctionConfig('transcode', process.env);
 const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'transcode' }, { level: config.logLevel });
 

@@ -216,7 +216,7 @@ export async function runVideoChunk(job: MediaJob, plan: VideoPlan, part: { plan
     await writeTry('failed', describeError(err)).catch(() => undefined);
     if (err instanceof QuarantineError) throw err.message.startsWith('chunk ') ? err : new QuarantineError(err.reasonCode, `${label}: ${err.message}`, err.details);
     if (hasCode(err, 'SourceChanged')) throw err;
-    const retries = ctx.config.emulator.retryCount;
+    const retries = ctx.config.async.retryCount;
     const final = attempt > retries ? ` (attempt ${attempt}, the platform's last: the asset stays failed)` : ` (attempt ${attempt} of ${retries + 1})`;
     throw new StrataError(hasCode(err, 'MediaToolFailed') ? 'MediaToolFailed' : 'ChunkFailed', `${label} failed${final}: ${describeError(err)}`, { cause: err });
   }
