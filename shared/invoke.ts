@@ -18,6 +18,7 @@ import { z } from 'zod';
 import type { ObjectRef, StorageGateway } from '@strata/core';
 import { ConfigError, isErrorCode, StrataError } from '@strata/core/errors';
 import { scf } from 'tencentcloud-sdk-nodejs-scf';
+import { describeZodError } from './validation';
 
 /** SCF's limit for an async event's ClientContext (bytes of its JSON). */
 export const MAX_ASYNC_EVENT_BYTES = 128 * 1024;
@@ -29,7 +30,7 @@ const invokeEnvSchema = z.object({
   STRATA_SERVICE: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must be the serverless.yml service name'),
   STRATA_STAGE: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be the deployed stage'),
   STRATA_SCF_NAMESPACE: z.string().min(1).default('default'),
-  STRATA_SCF_REGION: z.string().regex(/^[a-z]+-[a-z0-9-]+$/, 'must be a region such as ap-guangzhou'),
+  STRATA_SCF_REGION: z.string({ error: (issue) => (issue.input === undefined ? 'unset (and no TENCENTCLOUD_REGION)' : undefined) }).regex(/^[a-z]+-[a-z0-9-]+$/, 'must be a region such as ap-guangzhou'),
 });
 
 export interface InvokeSettings {
@@ -46,8 +47,7 @@ export function invokeSettings(env: NodeJS.ProcessEnv = process.env): InvokeSett
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = invokeEnvSchema.safeParse({ ...cleaned, STRATA_SCF_REGION: cleaned.STRATA_SCF_REGION ?? cleaned.TENCENTCLOUD_REGION });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.path[0] === 'STRATA_SCF_REGION' && i.code === 'invalid_type' ? 'unset (and no TENCENTCLOUD_REGION)' : i.message}`);
-    throw new ConfigError(`async invoke: ${problems.join('; ')}`, { problems });
+    throw new ConfigError(`async invoke: ${describeZodError(parsed.error)}`);
   }
   const e = parsed.data;
   let endpoint: InvokeSettings['endpoint'];

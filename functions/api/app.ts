@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { describeZodError } from '../../shared/validation';
 import { claimedKeyId } from './auth';
 import type { ApiApp, ApiDeps, ApiEnv } from './context';
 import { apiError, toErrorResponse } from './errors';
@@ -22,17 +23,11 @@ import { registerUploadRoutes } from './routes/uploads';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-function validationMessage(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.map(String).join('.') || 'request'}: ${i.message}`)
-    .join('; ');
-}
 
 export function createApi(deps: ApiDeps): ApiApp {
   const app: ApiApp = new OpenAPIHono<ApiEnv>({
     defaultHook: (result) => {
-      if (!result.success) throw apiError('ValidationFailed', validationMessage(result.error));
+      if (!result.success) throw apiError('ValidationFailed', describeZodError(result.error, { max: 5 })); // at most five: a garbage body gets a short answer
     },
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AuditLog } from '../../shared/api/audit';
-import { loadConfig } from '../../shared/config';
+import { loadFunctionConfig } from '../../shared/config';
 import { createAccessLog } from '../../shared/lifecycle/access';
 import { createLogger } from '../../shared/log';
 import { loadFeatureSettings, type FeatureSettings } from '../../shared/features/settings';
@@ -17,7 +17,7 @@ import type { ApiApp } from './context';
 import { toErrorResponse } from './errors';
 
 // Cold start: a bad setting fails here, once, with the variable's name.
-const config = loadConfig(process.env);
+const config = loadFunctionConfig('api', process.env);
 const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'api' }, { level: config.logLevel });
 // Reads served by the delivery routes, written in batches; one writer id per instance.

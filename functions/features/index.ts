@@ -1,13 +1,13 @@
 import { describeError } from '@strata/core/errors';
-import { loadConfig } from '../../shared/config';
+import { loadFunctionConfig } from '../../shared/config';
 import { featuresJobSchema } from '../../shared/contracts';
 import { createLogger } from '../../shared/log';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
-import type { ScfContext } from '../../shared/scf';
+import { jobHandler } from '../../shared/scf';
 import { loadModels } from './extract/models';
 import { runFeatures } from './run';
 
-const config = loadConfig(process.env);
+const config = loadFunctionConfig('features', process.env);
 const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'features' }, { level: config.logLevel });
 
@@ -19,19 +19,7 @@ models.then(
 );
 
 /** SCF entry: a features job from transcode (async invoke after a successful job) or a backfill. */
-export const main_handler = async (event: unknown, context: ScfContext = {}) => {
-  const parsed = featuresJobSchema.safeParse(event);
-  if (!parsed.success) {
-    logger.error({ requestId: context.request_id, err: parsed.error.message }, 'invalid features job');
-    return { status: 'invalid', reason: parsed.error.message };
-  }
-  const job = parsed.data;
-  const log = logger.child({ requestId: context.request_id, assetKey: `${job.source.bucket}/${job.source.key}`, idempotencyKey: job.idempotencyKey });
-  try {
-    const status = await runFeatures(job, { gateway, derivedBucket: config.buckets.derived, log, models: () => models });
-    return { status };
-  } catch (err) {
-    log.error({ err: describeError(err) }, 'features failed');
-    throw err;
-  }
-};
+export const main_handler = jobHandler('features', logger, { schema: featuresJobSchema }, async ({ job, log }) => {
+  const status = await runFeatures(job, { gateway, derivedBucket: config.buckets.derived, log, models: () => models });
+  return { status };
+});

@@ -1,5 +1,5 @@
 import { describeError } from '@strata/core/errors';
-import { loadConfig } from '../../shared/config';
+import { loadFunctionConfig } from '../../shared/config';
 import { loadFeatureSettings } from '../../shared/features/settings';
 import { openLanceIndex } from '../../shared/features/store';
 import { runIndexWriter } from '../../shared/features/writer';
@@ -7,7 +7,7 @@ import { createLogger } from '../../shared/log';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import { remainingMs, type ScfContext } from '../../shared/scf';
 
-const config = loadConfig(process.env);
+const config = loadFunctionConfig('index-writer', process.env);
 const settings = loadFeatureSettings(process.env);
 const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'index-writer' }, { level: config.logLevel });

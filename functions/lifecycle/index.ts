@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { loadConfig } from '../../shared/config';
+import { loadFunctionConfig } from '../../shared/config';
 import { runLifecycleJob } from '../../shared/lifecycle';
 import { createLogger } from '../../shared/log';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import { remainingMs, timerHandler } from '../../shared/scf';
 
-const config = loadConfig(process.env);
+const config = loadFunctionConfig('lifecycle', process.env);
 const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'lifecycle' }, { level: config.logLevel });
 

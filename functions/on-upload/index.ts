@@ -1,4 +1,4 @@
-import { loadConfig } from '../../shared/config';
+import { loadFunctionConfig } from '../../shared/config';
 import { safeParseEvent } from '../../shared/events';
 import { invokeAsync } from '../../shared/invoke';
 import { createLogger } from '../../shared/log';
@@ -7,7 +7,7 @@ import type { ScfContext } from '../../shared/scf';
 import { ingestRecord, type IngestDeps, type IngestOutcome } from './ingest';
 
 // Cold start: a bad setting fails here, once, with the variable's name.
-const config = loadConfig(process.env);
+const config = loadFunctionConfig('on-upload', process.env);
 const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'on-upload' }, { level: config.logLevel });
 const handOff: IngestDeps['handOff'] = async (job) => {

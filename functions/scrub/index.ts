@@ -1,12 +1,12 @@
 import { describeError } from '@strata/core/errors';
-import { loadConfig } from '../../shared/config';
+import { loadFunctionConfig } from '../../shared/config';
 import { createLogger } from '../../shared/log';
 import { sweepVideoJobs } from '../../shared/media/videoJobs';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import { remainingMs, timerHandler } from '../../shared/scf';
 import { runScheduledScrub, SCRUB_MESSAGE_EXAMPLE, scrubMessageSchema } from './run';
 
-const config = loadConfig(process.env);
+const config = loadFunctionConfig('scrub', process.env);
 const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'scrub' }, { level: config.logLevel });
 

@@ -1,16 +1,16 @@
 import { tmpdir } from 'node:os';
 import { describeError } from '@strata/core/errors';
-import { loadConfig } from '../../shared/config';
+import { loadFunctionConfig } from '../../shared/config';
 import { handOffFeatures } from '../../shared/features/handoff';
 import { createLogger } from '../../shared/log';
 import { invokeAsync, resolveInvokeEvent } from '../../shared/invoke';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
-import { remainingMs, type ScfContext } from '../../shared/scf';
+import { jobHandler, remainingMs } from '../../shared/scf';
 import { getMediaTools } from './media/ffmpeg';
 import { runTranscode } from './run';
 import { transcodeJobSchema } from '../../shared/contracts';
 
-const config = loadConfig(process.env);
+const config = loadFunctionConfig('transcode', process.env);
 const gateway = gatewayFromConfig(config);
 const logger = createLogger({ function: 'transcode' }, { level: config.logLevel });
 
@@ -22,26 +22,18 @@ void getMediaTools().then(
 );
 
 /** SCF entry: a transcode job from on-upload (async invoke) or `strata reprocess`. */
-export const main_handler = async (event: unknown, context: ScfContext = {}) => {
+export const main_handler = jobHandler(
+  'transcode',
+  logger,
   // A job over SCF's 128 KB async limit arrives as the key of its stored copy.
-  const parsed = transcodeJobSchema.safeParse(await resolveInvokeEvent(event, gateway));
-  if (!parsed.success) {
-    // A malformed job cannot succeed on retry: report it and return.
-    logger.error({ requestId: context.request_id, err: parsed.error.message }, 'invalid transcode job');
-    return { status: 'invalid', reason: parsed.error.message };
-  }
-  const job = parsed.data;
-  const log = logger.child({ requestId: context.request_id, assetKey: `${job.source.bucket}/${job.source.key}`, idempotencyKey: job.idempotencyKey });
-  const remaining = remainingMs(context, 900_000);
-  try {
+  { schema: transcodeJobSchema, resolve: (event) => resolveInvokeEvent(event, gateway) },
+  async ({ job, log, context }) => {
+    const remaining = remainingMs(context, 900_000);
     // A long media job suspended before the deadline continues in a new async invocation of this function.
     const resume = async (next: typeof job) => void (await invokeAsync('transcode', next, { spill: { gateway, bucket: config.buckets.derived } }));
     const status = await runTranscode(job, { config, gateway, log, tmpDir: tmpdir(), deadlineMs: Date.now() + remaining, resume });
     // Only a successful job is analysed: a quarantined file gets no features.
     if (status === 'done') await handOffFeatures(job, log);
     return { status };
-  } catch (err) {
-    log.error({ err: describeError(err) }, 'transcode failed');
-    throw err;
-  }
-};
+  },
+);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StrataError, type StorageGateway } from '@strata/core';
-import { loadConfig, type Config } from '../../shared/config';
+import { loadStackConfig, type StackConfig as Config } from '../local/settings';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import { UsageError } from './io';
 
@@ -53,7 +53,7 @@ export function cliEndpoint(config: Config): string | undefined {
 
 /** Config + a storage gateway for CLI commands, from the same settings as the stack. */
 export function createCliContext(env: NodeJS.ProcessEnv): CliContext {
-  const config = loadConfig(env);
+  const config = loadStackConfig(env);
   const endpoint = cliEndpoint(config);
   const gateway = gatewayFromConfig(config, endpoint);
   return { config, gateway, endpoint: endpoint ?? '(provider default)' };

@@ -99,6 +99,7 @@ export function buildPolicy(sites: readonly CallSite[], input: PolicyInput): Cam
       continue;
     }
     const mapped = COS_ACTIONS[site.call];
+    // A plain Error: a storage call without a policy entry is a code change to finish, found by the policy test.
     if (!mapped) throw new Error(`${site.file}:${site.line}: ${site.call} has no COS action in infra/iam/policy.ts; add it to COS_ACTIONS`);
     for (const a of mapped) actions.add(a);
   }

@@ -6,7 +6,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { StrataError } from '@strata/core/errors';
-import { loadConfig, type Config } from '../../shared/config';
+import { loadStackConfig, type StackConfig as Config } from './settings';
 import { createLogger, type Logger } from '../../shared/log';
 import { readStackInfo, type StackInfo } from '../cli/context';
 import { startEmulator, type Emulator } from './emulator/emulator';
@@ -53,7 +53,7 @@ export function stackSettingsEnv(config: Config, s3Endpoint: string): Record<str
 
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const cwd = options.cwd ?? process.cwd();
-  const config = loadConfig(options.env);
+  const config = loadStackConfig(options.env);
   const dataDir = resolve(cwd, config.dataDir);
   const spec = await loadStackSpec({ file: resolve(cwd, config.emulator.serverlessFile), env: options.env });
   checkTimers(spec.functions);

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { StrataError } from '@strata/core/errors';
 import { bundle, treeBytes } from './bundle';
 import { zipDirectory } from './zip';
 import { LIMITS, MiB, type Artifact } from './limits';
@@ -48,7 +49,7 @@ export async function buildImageContext(fn: FunctionSpec): Promise<Artifact> {
   // package.json says "type": "module": the CommonJS bundle needs the .cjs extension.
   await rename(join(dir, 'index.js'), join(dir, 'index.cjs'));
   const missing = externalPackages.filter((p) => !production.has(p) && !isTransitive(p));
-  if (missing.length > 0) throw new Error(`${fn.name}: the bundle requires ${missing.join(', ')} at run time, but package.json lists it only for development`);
+  if (missing.length > 0) throw new StrataError('InvalidConfig', `${fn.name}: the bundle requires ${missing.join(', ')} at run time, but package.json lists it only for development`);
   for (const path of ['package.json', 'package-lock.json', 'layers/core/package.json']) await cp(path, join(dir, path));
   const server = (await readFile(join('infra', 'package', 'image-server.mjs'), 'utf8')).replace('__FUNCTION__', fn.name);
   await writeFile(join(dir, 'server.mjs'), server);

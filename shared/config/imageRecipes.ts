@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { describeZodError } from '../validation';
 
 /**
  * Image recipes: which renditions to make for an upload, chosen by the upload's key prefix.
@@ -128,7 +129,7 @@ export function loadRecipeSet(options: { inline?: string; file?: string; avifWid
   }
   const parsed = recipeSetSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(`${where}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'recipes'}: ${i.message}`).join('; ')}`);
+    throw new ConfigError(`${where}: ${describeZodError(parsed.error)}`);
   }
   return parsed.data;
 }

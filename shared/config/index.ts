@@ -4,13 +4,13 @@ import { ConfigError, StrataError } from '@strata/core/errors';
 import { mediaConfigFrom, mediaEnvSchema, type MediaConfig } from './media';
 import { loadRecipeSet, type ImageRecipeSet } from './imageRecipes';
 import { lifecycleConfigFrom, lifecycleEnvSchema, type LifecycleConfig } from './lifecycle';
+import { describeZodError } from '../validation';
 
 /**
  * Strata's settings, read from the environment once at cold start and validated with zod.
  * A wrong value stops start-up with a message naming the variable (`STRATA_S3_PORT: …`).
  * Later issues add their own groups here; keep every default documented in README.md.
  */
-const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const bucketName = z
   .string()
@@ -21,10 +21,11 @@ const bucketList = z
   .pipe(z.array(bucketName).min(1));
 const url = z.string().url();
 
-export const envSchema = z.object({
-  STRATA_DATA_DIR: z.string().min(1).default('.strata'),
-  STRATA_S3_PORT: port.default(4568),
-  STRATA_HTTP_PORT: port.default(4580),
+/**
+ * Settings every function reads: where storage is and how to reach it, the buckets, the input
+ * size limit, SCF's async retry count (what a handler may expect on a failed run), logging.
+ */
+const baseEnvSchema = {
   STRATA_S3_ENDPOINT: url.optional(),
   STRATA_REGION: z.string().min(1).default('us-east-1'),
   STRATA_STORAGE_PROVIDER: z.enum(['local', 's3', 'cos', 'minio', 'rustfs', 'ceph']).default('local'),
@@ -34,21 +35,26 @@ export const envSchema = z.object({
   STRATA_UPLOAD_BUCKET: bucketName.default('uploads'),
   STRATA_DERIVED_BUCKET: bucketName.default('derived'),
   STRATA_PROTECT_BUCKETS: bucketList.default(['shards-a', 'shards-b', 'shards-c', 'shards-d']),
-  STRATA_RETRY_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  /** Retries SCF (or the emulator) gives a failed async run; set to the deployed async.retries. */
   STRATA_RETRY_COUNT: z.coerce.number().int().min(0).max(10).default(2),
-  // Local SCF emulator (docs/local-stack.md).
-  STRATA_SERVERLESS_FILE: z.string().min(1).default('serverless.yml'),
-  STRATA_WARM_IDLE_MS: z.coerce.number().int().min(0).default(300_000),
-  STRATA_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** The `local` store's restore delay (the local S3 server simulates an archive restore). */
   STRATA_RESTORE_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
   STRATA_MAX_INPUT_BYTES: positiveInt.default(2 * 1024 ** 3),
   // Storage gateway (docs/storage-gateway.md).
   STRATA_COS_APPID: z.string().regex(/^\d{6,}$/, 'must be the numeric COS APPID').optional(),
+  STRATA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+/** Scrub and gc (docs/storage-gateway.md). */
+const scrubEnvSchema = {
   STRATA_SCRUB_SAMPLE: z.coerce.number().gt(0).max(1).default(0.1),
   STRATA_SCRUB_BUCKETS: bucketList.optional(),
   STRATA_SCRUB_PREFIX: z.string().default(''),
   STRATA_GC_GRACE_SECONDS: z.coerce.number().int().min(0).default(900),
-  // Images: limits checked before decode, and the recipes (see docs/images.md).
+};
+
+/** Images: limits checked before decode, and the recipes (see docs/images.md). */
+const imageEnvSchema = {
   STRATA_IMAGE_MAX_INPUT_BYTES: positiveInt.default(64 * 1024 ** 2),
   STRATA_IMAGE_MAX_PIXELS: positiveInt.default(50_000_000),
   STRATA_IMAGE_MAX_FRAMES: positiveInt.default(1_000),
@@ -62,16 +68,48 @@ export const envSchema = z.object({
     .default([1440]),
   STRATA_IMAGE_RECIPES: z.string().optional(),
   STRATA_IMAGE_RECIPES_FILE: z.string().optional(),
-  // HTTP API (docs/api.md).
+};
+
+/** HTTP API (docs/api.md). */
+const apiEnvSchema = {
   STRATA_API_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   STRATA_API_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(300),
   STRATA_API_RATE_LIMIT: z.coerce.number().int().min(1).default(1200),
   STRATA_API_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(6 * 1024 * 1024).default(64 * 1024),
   STRATA_API_PUBLIC_URL: url.optional(),
-  STRATA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  ...mediaEnvSchema,
-  ...lifecycleEnvSchema,
-});
+};
+
+/** The setting groups beyond the base one; a function validates the groups it reads. */
+export const SETTING_GROUPS = {
+  images: imageEnvSchema,
+  media: mediaEnvSchema,
+  api: apiEnvSchema,
+  scrub: scrubEnvSchema,
+  lifecycle: lifecycleEnvSchema,
+} as const;
+export type SettingGroup = keyof typeof SETTING_GROUPS;
+
+/**
+ * The groups each function reads (beyond the base settings), found by following its imports:
+ * test/shared/config/functionSettings.test.ts checks every `config.<group>` its bundle reaches
+ * is listed here. A function does not validate the others: a bad API setting cannot stop
+ * transcode from starting.
+ */
+export const FUNCTION_SETTINGS = {
+  'on-upload': [],
+  transcode: ['images', 'media'],
+  features: [],
+  'index-writer': [],
+  scrub: ['scrub', 'media'],
+  api: ['api', 'lifecycle'],
+  lifecycle: ['lifecycle'],
+} as const satisfies Record<string, readonly SettingGroup[]>;
+export type FunctionName = keyof typeof FUNCTION_SETTINGS;
+
+const ALL_GROUPS = Object.keys(SETTING_GROUPS) as SettingGroup[];
+
+/** Every setting (the CLI and the local stack read them all). */
+export const envSchema = z.object({ ...baseEnvSchema, ...imageEnvSchema, ...mediaEnvSchema, ...apiEnvSchema, ...scrubEnvSchema, ...lifecycleEnvSchema });
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -90,8 +128,6 @@ function roleCredentials(env: NodeJS.ProcessEnv): StorageCredentials {
 }
 
 export interface Config {
-  readonly dataDir: string;
-  readonly local: { readonly s3Port: number; readonly httpPort: number };
   readonly storage: {
     readonly provider: Env['STRATA_STORAGE_PROVIDER'];
     /** Explicit endpoint; undefined means "the local stack" (resolved by the caller). */
@@ -108,21 +144,16 @@ export interface Config {
     readonly liveCredentials: (() => StorageCredentials) | undefined;
     /** COS APPID (bucket `name` is `name-<appid>` on COS). */
     readonly appid: string | undefined;
+    /** Provider `local` only: how long the local S3 server takes to restore an archived object. */
+    readonly localRestoreDelayMs: number;
   };
+  /** SCF's async retries for a failed run (the emulator gives the same). */
+  readonly async: { readonly retryCount: number };
   /** Scrub: fraction of objects verified per scheduled run, which buckets, which key prefix. */
   readonly scrub: { readonly sample: number; readonly buckets: readonly string[]; readonly prefix: string };
   /** gc: uncommitted shard sets younger than this may belong to a write in progress and are kept. */
   readonly gc: { readonly graceSeconds: number };
   readonly buckets: { readonly upload: string; readonly derived: string; readonly protect: readonly string[] };
-  readonly emulator: {
-    readonly retryIntervalMs: number;
-    readonly retryCount: number;
-    readonly restoreDelayMs: number;
-    readonly serverlessFile: string;
-    readonly warmIdleMs: number;
-    /** The local HTTP server cuts off a client whose request takes longer (slow clients). */
-    readonly requestTimeoutMs: number;
-  };
   readonly limits: { readonly maxInputBytes: number };
   /** Video and audio processing: limits, ladder, loudness; see shared/config/media.ts. */
   readonly media: MediaConfig;
@@ -157,16 +188,22 @@ export interface Config {
   readonly logLevel: Env['STRATA_LOG_LEVEL'];
 }
 
-/** Parses and validates the environment. Throws ConfigError naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Parses and validates the environment: the base settings plus `groups` (default: all, as the
+ * CLI reads them). Groups not asked for are not validated and take their defaults. Throws
+ * ConfigError naming every bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, groups: readonly SettingGroup[] = ALL_GROUPS): Config {
   // Empty strings mean "unset", as in most twelve-factor tools.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = envSchema.safeParse(cleaned);
+  const shape = Object.assign({}, baseEnvSchema, ...groups.map((g) => SETTING_GROUPS[g]));
+  const parsed = z.object(shape).safeParse(cleaned);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
-    throw new ConfigError(`invalid setting${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`, { problems });
+    throw new ConfigError(`invalid setting${parsed.error.issues.length > 1 ? 's' : ''}: ${describeZodError(parsed.error)}`);
   }
-  const e = parsed.data;
+  const unread = ALL_GROUPS.filter((g) => !groups.includes(g));
+  const defaults = z.object(Object.assign({}, ...unread.map((g) => SETTING_GROUPS[g]))).parse({});
+  const e = { ...defaults, ...parsed.data } as Env;
   const { upload, derived } = { upload: e.STRATA_UPLOAD_BUCKET, derived: e.STRATA_DERIVED_BUCKET };
   if (upload === derived) {
     throw new ConfigError(`STRATA_DERIVED_BUCKET: must differ from STRATA_UPLOAD_BUCKET (both are "${upload}"), or outputs would re-trigger processing`);
@@ -188,8 +225,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const sessionToken = e.STRATA_SESSION_TOKEN ?? (env.STRATA_ACCESS_KEY ? undefined : env.TENCENTCLOUD_SESSIONTOKEN);
   const onScfRole = !env.STRATA_ACCESS_KEY && (env.TENCENTCLOUD_SECRETID !== undefined || env.TENCENTCLOUD_RUNENV === 'SCF');
   return Object.freeze({
-    dataDir: e.STRATA_DATA_DIR,
-    local: { s3Port: e.STRATA_S3_PORT, httpPort: e.STRATA_HTTP_PORT },
     storage: {
       provider: e.STRATA_STORAGE_PROVIDER,
       endpoint: e.STRATA_S3_ENDPOINT,
@@ -197,18 +232,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       credentials: sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey },
       liveCredentials: onScfRole ? () => roleCredentials(env) : undefined,
       appid: e.STRATA_COS_APPID,
+      localRestoreDelayMs: e.STRATA_RESTORE_DELAY_MS,
     },
+    async: { retryCount: e.STRATA_RETRY_COUNT },
     scrub: { sample: e.STRATA_SCRUB_SAMPLE, buckets: e.STRATA_SCRUB_BUCKETS ?? [upload, derived], prefix: e.STRATA_SCRUB_PREFIX },
     gc: { graceSeconds: e.STRATA_GC_GRACE_SECONDS },
     buckets: { upload, derived, protect: e.STRATA_PROTECT_BUCKETS },
-    emulator: {
-      retryIntervalMs: e.STRATA_RETRY_INTERVAL_MS,
-      retryCount: e.STRATA_RETRY_COUNT,
-      restoreDelayMs: e.STRATA_RESTORE_DELAY_MS,
-      serverlessFile: e.STRATA_SERVERLESS_FILE,
-      warmIdleMs: e.STRATA_WARM_IDLE_MS,
-      requestTimeoutMs: e.STRATA_HTTP_REQUEST_TIMEOUT_MS,
-    },
     limits: { maxInputBytes: e.STRATA_MAX_INPUT_BYTES },
     media: mediaConfigFrom(e),
     lifecycle: lifecycleConfigFrom(e, e.STRATA_STORAGE_PROVIDER, upload),
@@ -232,4 +261,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: e.STRATA_LOG_LEVEL,
   });
+}
+
+/** A function's configuration: the base settings and the groups FUNCTION_SETTINGS lists for it. */
+export function loadFunctionConfig(name: FunctionName, env: NodeJS.ProcessEnv = process.env): Config {
+  return loadConfig(env, FUNCTION_SETTINGS[name]);
 }

@@ -34,7 +34,12 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-/** The first issue of a failed zod parse as `path: problem` (plus how many more there were). */
+/**
+ * The first issue of a failed zod parse as `path: problem` (plus how many more there were).
+ * Not `z.prettifyError` (shared/validation.ts): an invalid event's reason is a contract of its
+ * own, `where: what` in one short line, as docs/events.md, the fixtures' `*.expected.json` and
+ * `strata events parse --json` output pin it.
+ */
 export function reasonFromZod(error: z.ZodError, prefix: readonly PropertyKey[] = []): string {
   const [first] = error.issues;
   if (!first) return `${formatPath(prefix)}: invalid`;

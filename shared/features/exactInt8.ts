@@ -5,6 +5,7 @@
  * benchmark measures the ANN index's recall against.
  */
 import { matchesFilter, type IndexRow, type SearchFilter, type SearchHit, type VectorIndex } from './vectorIndex';
+import { StrataError } from '@strata/core/errors';
 
 /**
  * Per-vector symmetric quantisation: the largest |component| maps to 127; returns the scale
@@ -46,7 +47,7 @@ export class ExactInt8Index implements VectorIndex {
 
   upsertSync(rows: readonly IndexRow[]): void {
     for (const row of rows) {
-      if (row.vector.length !== this.dim) throw new Error(`ExactInt8Index: vector of ${row.vector.length} dims, index has ${this.dim}`);
+      if (row.vector.length !== this.dim) throw new StrataError('InvalidState', `ExactInt8Index: vector of ${row.vector.length} dims, index has ${this.dim}`);
       let slot = this.slots.get(row.id);
       if (slot === undefined) {
         slot = this.meta.length;

@@ -5,6 +5,7 @@
 
 /** dHash: 9×8 grey pixels (row-major); bit = left pixel darker than its right neighbour. */
 export function dHashFromGrey(px: Uint8Array | Buffer): string {
+  // A plain Error: a wrong grid size is a bug in the caller's resize, never bad input.
   if (px.length !== 72) throw new Error(`dHashFromGrey: expected 9x8 = 72 pixels, got ${px.length}`);
   let bits = 0n;
   for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) bits = (bits << 1n) | (px[y * 9 + x]! < px[y * 9 + x + 1]! ? 1n : 0n);
@@ -24,6 +25,7 @@ const COS: Float64Array = (() => {
  * the median of those 64 (the DC term excluded from the median, as it only measures brightness).
  */
 export function pHashFromGrey(px: Uint8Array | Buffer): string {
+  // A plain Error: a wrong grid size is a bug in the caller's resize, never bad input.
   if (px.length !== N * N) throw new Error(`pHashFromGrey: expected 32x32 = 1024 pixels, got ${px.length}`);
   // Rows first: tmp[y][u] = Σx px[y][x]·cos(u,x)
   const tmp = new Float64Array(N * 8);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { StrataError } from '@strata/core/errors';
 import { DEFAULT_THRESHOLDS, type DuplicateThresholds } from './duplicates';
+import { describeZodError } from '../validation';
 
 /** HNSW candidate list per searched partition: recall@10 0.98 on 20,000 clustered 1792-d vectors without re-ranking (bench/search.bench.ts). */
 export const DEFAULT_EF = 100;
@@ -24,8 +25,6 @@ const schema = z.object({
    * search an in-memory exact int8 copy of the table (read once per table version).
    */
   STRATA_INDEX_EXACT_BELOW: z.coerce.number().int().nonnegative().default(5_000),
-  /** `lancedb` (default) or `exact` (the pure-TS int8 scan over the records). */
-  STRATA_VECTOR_INDEX: z.enum(['lancedb', 'exact']).default('lancedb'),
 });
 
 export interface FeatureSettings {
@@ -34,13 +33,12 @@ export interface FeatureSettings {
   readonly ef: number;
   readonly batch: number;
   readonly exactBelow: number;
-  readonly index: 'lancedb' | 'exact';
 }
 
 export function loadFeatureSettings(env: NodeJS.ProcessEnv = process.env): FeatureSettings {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('STRATA_') && v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) throw new StrataError('InvalidConfig', `feature settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new StrataError('InvalidConfig', `feature settings: ${describeZodError(parsed.error)}`);
   const e = parsed.data;
   return {
     thresholds: { phashNear: e.STRATA_DUP_PHASH_NEAR, cosineNear: e.STRATA_DUP_COSINE_NEAR, phashFar: e.STRATA_DUP_PHASH_FAR, cosineFar: e.STRATA_DUP_COSINE_FAR, cosineSimilar: e.STRATA_SIMILAR_COSINE },
@@ -48,6 +46,5 @@ export function loadFeatureSettings(env: NodeJS.ProcessEnv = process.env): Featu
     ef: e.STRATA_INDEX_EF,
     batch: e.STRATA_INDEX_BATCH,
     exactBelow: e.STRATA_INDEX_EXACT_BELOW,
-    index: e.STRATA_VECTOR_INDEX,
   };
 }

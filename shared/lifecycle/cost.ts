@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { StrataError } from '@strata/core/errors';
 import type { PlanAction } from './planner';
 import type { ObjectVersion } from './state';
+import { describeZodError } from '../validation';
 
 export const priceTableSchema = z.object({
   currency: z.string().min(1),
@@ -180,6 +181,6 @@ export function createCostAccumulator(table: PriceTable, region: string, options
 
 export function parsePriceTable(json: unknown): PriceTable {
   const parsed = priceTableSchema.safeParse(json);
-  if (!parsed.success) throw new StrataError('InvalidConfig', `price table: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new StrataError('InvalidConfig', `price table: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }

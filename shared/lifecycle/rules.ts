@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { StrataError } from '@strata/core/errors';
 import type { ClassProfile } from './classes';
+import { describeZodError } from '../validation';
 
 /** A non-negative integer given as a number or as a decimal string (COS SDK). */
 const intLike = z.union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number')]).transform((v) => Number(v)).pipe(z.number().int().min(0));
@@ -113,7 +114,7 @@ function isMidnightUtc(d: Date): boolean {
 export function parseLifecycleRules(input: unknown, profile: ClassProfile): LifecycleRules {
   const parsed = lifecycleInputSchema.safeParse(input);
   if (!parsed.success) {
-    invalid(`lifecycle configuration: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'root'}: ${i.message}`).join('; ')}`);
+    invalid(`lifecycle configuration: ${describeZodError(parsed.error)}`);
   }
   const { LifecycleConfiguration, TransitionDefaultMinimumObjectSize } = parsed.data;
   const ids = new Set<string>();

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { StrataError } from '@strata/core/errors';
+import { describeZodError } from '../validation';
 
 const isoDate = z
   .string()
@@ -45,7 +46,7 @@ export interface LifecycleState {
 export function parseState(input: unknown): LifecycleState {
   const parsed = stateSchema.safeParse(input);
   if (!parsed.success) {
-    throw new StrataError('InvalidLifecycle', `lifecycle state: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'root'}: ${i.message}`).join('; ')}`);
+    throw new StrataError('InvalidLifecycle', `lifecycle state: ${describeZodError(parsed.error)}`);
   }
   return parsed.data;
 }
@@ -53,7 +54,7 @@ export function parseState(input: unknown): LifecycleState {
 /** Parses one version record (an inventory row, a listing entry). */
 export function parseVersion(input: unknown): ObjectVersion {
   const parsed = versionSchema.safeParse(input);
-  if (!parsed.success) throw new StrataError('InvalidLifecycle', `object version: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new StrataError('InvalidLifecycle', `object version: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }
 

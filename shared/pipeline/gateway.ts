@@ -1,13 +1,16 @@
 import { createS3Gateway, type StorageGateway } from '@strata/core';
 import type { Config } from '../config';
 
+/** The local S3 server's default address (infra/local/settings.ts: STRATA_S3_PORT 4568). */
+const LOCAL_STACK_S3 = 'http://127.0.0.1:4568';
+
 /**
- * The local stack's port when the provider is `local` and no endpoint is set (the emulator
- * injects STRATA_S3_ENDPOINT); otherwise the configured endpoint, or none: the provider
- * profile's default (AWS, COS).
+ * The configured endpoint; for the `local` provider without one (the emulator injects
+ * STRATA_S3_ENDPOINT into every function), the local stack's default address; otherwise none:
+ * the provider profile's default (AWS, COS).
  */
 export function defaultEndpoint(config: Config): string | undefined {
-  return config.storage.endpoint ?? (config.storage.provider === 'local' ? `http://127.0.0.1:${config.local.s3Port}` : undefined);
+  return config.storage.endpoint ?? (config.storage.provider === 'local' ? LOCAL_STACK_S3 : undefined);
 }
 
 /** The storage gateway (client + provider profile) from validated config; `maintenance(gateway)` gives scrub, heal and gc. */

@@ -26,10 +26,10 @@ describe('loadConfig: video and audio settings', () => {
 
   it('names the setting that is wrong', () => {
     const bad: Array<[Record<string, string>, RegExp]> = [
-      [{ STRATA_VIDEO_LADDER: '720p:5000' }, /STRATA_VIDEO_LADDER: "720p:5000" is not SHORTSIDE:KBPS/],
+      [{ STRATA_VIDEO_LADDER: '720p:5000' }, /"720p:5000" is not SHORTSIDE:KBPS .* → at STRATA_VIDEO_LADDER/],
       [{ STRATA_VIDEO_LADDER: '721:5000' }, /STRATA_VIDEO_LADDER/],
-      [{ STRATA_VIDEO_LADDER: '360:800,360:900' }, /STRATA_VIDEO_LADDER: two rungs have the same short side/],
-      [{ STRATA_VIDEO_LADDER: ' , ' }, /STRATA_VIDEO_LADDER: needs at least one rung/],
+      [{ STRATA_VIDEO_LADDER: '360:800,360:900' }, /two rungs have the same short side.* → at STRATA_VIDEO_LADDER/],
+      [{ STRATA_VIDEO_LADDER: ' , ' }, /needs at least one rung.* → at STRATA_VIDEO_LADDER/],
       [{ STRATA_HLS_SEGMENT_SECONDS: '30' }, /STRATA_HLS_SEGMENT_SECONDS/],
       [{ STRATA_VIDEO_PRESET: 'placebo' }, /STRATA_VIDEO_PRESET/],
       [{ STRATA_AUDIO_LOUDNESS_TARGET_LUFS: 'loud' }, /STRATA_AUDIO_LOUDNESS_TARGET_LUFS/],

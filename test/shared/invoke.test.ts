@@ -27,7 +27,7 @@ describe('invokeAsync settings', () => {
       }
     })();
     expect(hasCode(err, 'InvalidConfig')).toBe(true);
-    expect((err as Error).message).toMatch(/STRATA_SERVICE.*STRATA_STAGE.*STRATA_SCF_REGION: unset/);
+    expect((err as Error).message).toMatch(/STRATA_SERVICE.*STRATA_STAGE.*unset \(and no TENCENTCLOUD_REGION\) → at STRATA_SCF_REGION/);
   });
 
   it('needs the role keys at call time', async () => {

@@ -52,6 +52,12 @@ export function registerAssetRoutes(app: ApiApp, deps: ApiDeps): void {
   const iso = (unix: number) => new Date(unix * 1000).toISOString();
   const cardsRoot = cardKey({ bucket: upload, key: '' }).replace(/\.json$/, '');
   const objectUrl = (c: Context<ApiEnv>, key: string, exp: number) => signedObjectUrl(publicBase(c, deps), deps.signer, key, exp);
+  /** A signed link to `output` (expiring at `exp`), as JSON or, with `redirect`, as a 302; never cached. */
+  const signedLinkResponse = (c: Context<ApiEnv>, output: CardOutput, url: string, exp: number, redirect: boolean) => {
+    c.header('cache-control', 'private, no-store');
+    if (redirect) return c.redirect(url, 302);
+    return c.json({ url, expiresAt: iso(exp), contentType: output.contentType, bytes: output.bytes, kind: output.kind }, 200);
+  };
 
   app.openapi(
     createRoute({
@@ -162,11 +168,8 @@ export function registerAssetRoutes(app: ApiApp, deps: ApiDeps): void {
       const card = await requireCard(deps, q.key);
       const output = chooseRendition(card.outputs, q.rendition, c.req.header('accept'));
       const exp = expires();
-      const url = objectUrl(c, output.key, exp);
       c.header('vary', 'Accept');
-      c.header('cache-control', 'private, no-store');
-      if (q.redirect) return c.redirect(url, 302);
-      return c.json({ url, expiresAt: iso(exp), contentType: output.contentType, bytes: output.bytes, kind: output.kind }, 200);
+      return signedLinkResponse(c, output, objectUrl(c, output.key, exp), exp, q.redirect);
     },
   );
 
@@ -190,10 +193,7 @@ export function registerAssetRoutes(app: ApiApp, deps: ApiDeps): void {
         throw apiError('NoRendition', `${q.key} has no HLS stream`);
       }
       const exp = expires();
-      const url = signedPlaylistUrl(publicBase(c, deps), deps.signer, master.key, exp);
-      c.header('cache-control', 'private, no-store');
-      if (q.redirect) return c.redirect(url, 302);
-      return c.json({ url, expiresAt: iso(exp), contentType: master.contentType, bytes: master.bytes, kind: master.kind }, 200);
+      return signedLinkResponse(c, master, signedPlaylistUrl(publicBase(c, deps), deps.signer, master.key, exp), exp, q.redirect);
     },
   );
 

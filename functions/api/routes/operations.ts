@@ -51,7 +51,7 @@ export function registerOperationsRoutes(app: ApiApp, deps: ApiDeps): void {
   const restoreDeps = (): RestoreDeps => ({
     gateway: deps.gateway,
     derivedBucket: derived,
-    ...(deps.config.storage.provider === 'local' ? { localDelayMs: deps.config.emulator.restoreDelayMs } : {}),
+    ...(deps.config.storage.provider === 'local' ? { localDelayMs: deps.config.storage.localRestoreDelayMs } : {}),
   });
   const restoreReport = z
     .object({

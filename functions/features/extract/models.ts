@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-converter';
+import { StrataError } from '@strata/core/errors';
 import { registerFileRouter } from './fsio';
 
 const require = createRequire(import.meta.url);
@@ -19,7 +20,7 @@ function packageDir(name: string): string {
     const dir = join(base, name);
     if (existsSync(join(dir, 'package.json'))) return dir;
   }
-  throw new Error(`feature models: package ${name} not found`);
+  throw new StrataError('InvalidConfig', `feature models: package ${name} not found`);
 }
 
 export const MID_MODEL = { name: 'nsfwjs-mobilenet-v2-mid', version: '4.4.0' } as const;
@@ -90,7 +91,7 @@ export function loadModels(dirs: ModelDirs = modelDirs()): Promise<Models> {
 async function doLoad(dirs: ModelDirs): Promise<Models> {
   const started = performance.now();
   for (const f of [join(dirs.human, 'centernet.json'), join(dirs.wasm, 'tfjs-backend-wasm-simd.wasm'), dirs.midModel])
-    if (!existsSync(f)) throw new Error(`feature models: missing ${f}`);
+    if (!existsSync(f)) throw new StrataError('InvalidConfig', `feature models: missing ${f}`);
   registerFileRouter(tf);
   // Human's exports map lacks "./" keys: require its wasm build by file path.
   const humanFile = join(packageDir('@vladmandic/human'), 'dist', 'human.node-wasm.js');

@@ -27,7 +27,7 @@ import type { MediaJob } from '../media/job';
 import { inputOptions } from '../media/source';
 import { audioHlsArgs, framesBetween, type LadderPassSpec } from './args';
 import { encodeSecondsPerSourceSecond, planChunks, type ChunkSpec } from './chunks';
-import { runLadderPass, type EncodedFile } from './encode';
+import { prepareLadderPass, runLadderPass, type EncodedFile } from './encode';
 import { finalizeVideo } from './finalize';
 import { AUDIO_RENDITION, codecOfSegment, measureSoundtrack } from './soundtrack';
 import type { VideoPlan } from './plan';
@@ -164,33 +164,18 @@ export async function runVideoChunk(job: MediaJob, plan: VideoPlan, part: { plan
   await writeTry('running', previous && previous.status === 'running' ? 'the previous attempt was killed (timeout or memory) before it could report' : null);
 
   try {
-    const outDir = workspace.path('ladder');
-    await rm(outDir, { recursive: true, force: true });
-    for (const r of plan.rungs) await mkdir(join(outDir, r.name), { recursive: true });
-    await mkdir(join(outDir, 'tiles'), { recursive: true });
     const codecs: Array<string | null> = plan.rungs.map(() => null);
-    const spec: LadderPassSpec = {
-      input: job.input.input,
-      inputOptions: inputOptions(job.input.input),
-      videoStreamIndex: plan.video.index,
+    const spec = await prepareLadderPass(job, plan, {
       // Sound is the planner's audio rendition (one encoder for the whole duration).
       audio: null,
-      rungs: plan.rungs,
-      fps: plan.fps,
-      segmentSeconds: vc.segmentSeconds,
-      preset: vc.preset,
-      crf: vc.crf,
-      prefilters: plan.prefilters,
       startSeconds: chunk.startSeconds,
       maxSeconds: chunk.seconds ?? Math.max(vc.segmentSeconds, decodeCapSeconds('video', config) - chunk.startSeconds),
       // The last chunk ends at the announced duration (the fps filter would add one frame past it).
       maxFrames: framesBetween(chunk.startSeconds, chunk.seconds === null ? plan.duration! : chunk.startSeconds + chunk.seconds, plan.fps.value),
       startSegment: chunk.startSegment,
-      outDir,
-      tiles: { intervalSeconds: plan.tileIntervalSeconds, ...plan.tileSize },
       // A retried chunk must give the bytes its killed attempt (or another run) gave.
       encoder: 'deterministic',
-    };
+    });
     const pass = await runLadderPass({
       tools,
       spec,
@@ -231,7 +216,7 @@ export async function runVideoChunk(job: MediaJob, plan: VideoPlan, part: { plan
     await writeTry('failed', describeError(err)).catch(() => undefined);
     if (err instanceof QuarantineError) throw err.message.startsWith('chunk ') ? err : new QuarantineError(err.reasonCode, `${label}: ${err.message}`, err.details);
     if (hasCode(err, 'SourceChanged')) throw err;
-    const retries = ctx.config.emulator.retryCount;
+    const retries = ctx.config.async.retryCount;
     const final = attempt > retries ? ` (attempt ${attempt}, the platform's last: the asset stays failed)` : ` (attempt ${attempt} of ${retries + 1})`;
     throw new StrataError(hasCode(err, 'MediaToolFailed') ? 'MediaToolFailed' : 'ChunkFailed', `${label} failed${final}: ${describeError(err)}`, { cause: err });
   }

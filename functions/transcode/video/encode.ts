@@ -5,17 +5,20 @@
  * (end of input or the slice limit) or when the caller asks it to stop (invocation deadline):
  * then only segments complete in every rung count, and the job resumes from the next one.
  */
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { StrataError } from '@strata/core/errors';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import type { MediaTools } from '../media/ffmpeg';
+import type { MediaJob } from '../media/job';
 import { classifyDecodeFailure } from '../media/probe';
+import { inputOptions } from '../media/source';
 import { lastErrorLine, runTool } from '../media/runner';
 import type { Workspace } from '../media/workspace';
 import { ladderArgs, type LadderPassSpec } from './args';
 import { parseMediaPlaylist } from './hls';
+import type { VideoPlan } from './plan';
 
 export interface EncodedFile {
   readonly key: string;
@@ -28,6 +31,35 @@ export interface EncodedSegment {
   readonly durationSeconds: number;
   /** One file per rung, in rung order. */
   readonly files: readonly EncodedFile[];
+}
+
+/** What differs between ladder passes of one plan: the range of the source, the sound, the encoder. */
+export type LadderPassRange = Pick<LadderPassSpec, 'audio' | 'startSeconds' | 'maxSeconds' | 'startSegment' | 'maxFrames' | 'encoder'>;
+
+/**
+ * The spec of a ladder pass of `plan` over `range`, with its output directory (`ladder/` in the
+ * workspace) emptied and laid out: one folder a rung, and `tiles/`.
+ */
+export async function prepareLadderPass(job: MediaJob, plan: VideoPlan, range: LadderPassRange): Promise<LadderPassSpec> {
+  const vc = job.config.video;
+  const outDir = job.workspace.path('ladder');
+  await rm(outDir, { recursive: true, force: true });
+  for (const r of plan.rungs) await mkdir(join(outDir, r.name), { recursive: true });
+  await mkdir(join(outDir, 'tiles'), { recursive: true });
+  return {
+    input: job.input.input,
+    inputOptions: inputOptions(job.input.input),
+    videoStreamIndex: plan.video.index,
+    rungs: plan.rungs,
+    fps: plan.fps,
+    segmentSeconds: vc.segmentSeconds,
+    preset: vc.preset,
+    crf: vc.crf,
+    prefilters: plan.prefilters,
+    outDir,
+    tiles: { intervalSeconds: plan.tileIntervalSeconds, ...plan.tileSize },
+    ...range,
+  };
 }
 
 export interface LadderPassOptions {

@@ -5,7 +5,6 @@
  * a step (deadline, slice) and the next one carries on from the record.
  */
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describeError } from '@strata/core/errors';
 import { workKey } from '../../../shared/contracts';
 import type { Logger } from '../../../shared/log';
@@ -13,10 +12,8 @@ import { QuarantineError } from '../../../shared/pipeline/errors';
 import type { MediaJob } from '../media/job';
 import { decodeCapSeconds } from '../media/limits';
 import { readProgress, type ProgressRecord } from '../media/progress';
-import { inputOptions } from '../media/source';
 import type { ProcessorResult, ProcessorSuspension } from '../types';
-import type { LadderPassSpec } from './args';
-import { runLadderPass } from './encode';
+import { prepareLadderPass, runLadderPass } from './encode';
 import { finalizeVideo } from './finalize';
 import { planVideo, type VideoPlan } from './plan';
 import { codecOfSegment, measureSoundtrack } from './soundtrack';
@@ -105,27 +102,7 @@ export class VideoJob {
     const sliceSeconds = config.sliceSeconds > 0 ? Math.ceil(config.sliceSeconds / vc.segmentSeconds) * vc.segmentSeconds : null;
     const capLeft = duration === null ? decodeCapSeconds('video', config) - startSeconds : null;
     const maxSeconds = sliceSeconds === null ? capLeft : capLeft === null ? sliceSeconds : Math.min(sliceSeconds, capLeft);
-    const outDir = workspace.path('ladder');
-    await rm(outDir, { recursive: true, force: true });
-    for (const r of rungs) await mkdir(join(outDir, r.name), { recursive: true });
-    await mkdir(join(outDir, 'tiles'), { recursive: true });
-    const spec: LadderPassSpec = {
-      input: job.input.input,
-      inputOptions: inputOptions(job.input.input),
-      videoStreamIndex: plan.video.index,
-      audio: plan.audio,
-      rungs,
-      fps: plan.fps,
-      segmentSeconds: vc.segmentSeconds,
-      preset: vc.preset,
-      crf: vc.crf,
-      prefilters: plan.prefilters,
-      startSeconds,
-      maxSeconds,
-      startSegment,
-      outDir,
-      tiles: { intervalSeconds: plan.tileIntervalSeconds, ...plan.tileSize },
-    };
+    const spec = await prepareLadderPass(job, plan, { audio: plan.audio, startSeconds, maxSeconds, startSegment });
     const pass = await runLadderPass({
       tools,
       spec,

@@ -78,7 +78,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (card && family && card.status === 'done') {
       const features = card.features as CardFeatures | undefined;
       const current = currentModels(family);
-      const stale = !features || features.status !== 'done' || current.some((m) => !features.models.some((n) => n.name === m.name && n.version === m.version));
+      const stale = features?.status !== 'done' || current.some((m) => !features.models.some((n) => n.name === m.name && n.version === m.version));
       if (!values.changed || stale) {
         try {
           outcome = await runFeatures({ kind: 'features', family, source: card.source, idempotencyKey: `${card.idempotencyKey}:backfill`, force: true }, { gateway, derivedBucket: derived, log: log.child({ assetKey: `${upload}/${key}` }), models: () => models });

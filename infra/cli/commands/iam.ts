@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../../shared/config';
+import { loadStackConfig } from '../../local/settings';
 import { loadStackSpec } from '../../local/emulator/serverless';
 import { buildPolicy, findCallSites } from '../../iam/policy';
 import { UsageError, type CliIo } from '../io';
@@ -21,7 +21,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (args.length !== 1 || args[0] !== 'policy') throw new UsageError(USAGE);
-  const config = loadConfig(io.env);
+  const config = loadStackConfig(io.env);
   const spec = await loadStackSpec({ file: resolve(config.emulator.serverlessFile), env: io.env });
   const policy = buildPolicy(findCallSites(REPO), {
     service: spec.service,

@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { StrataError } from '@strata/core/errors';
-import { loadConfig } from '../../../shared/config';
+import { loadStackConfig } from '../../local/settings';
 import { INIT_TIMEOUT_MS } from '../../local/emulator/emulator';
 import { FunctionPool, type InvocationOutcome } from '../../local/emulator/functionPool';
 import { contextFields, functionEnv } from '../../local/emulator/runtimeEnv';
@@ -78,7 +78,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const name = positionals[0]!;
   const event = await readEvent(values.event);
 
-  const config = loadConfig(io.env);
+  const config = loadStackConfig(io.env);
   const spec = await loadStackSpec({ file: resolve(config.emulator.serverlessFile), env: io.env });
   const fn = spec.functions.find((f) => f.name === name);
   if (!fn) {

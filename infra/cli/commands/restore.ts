@@ -26,7 +26,7 @@ export const run = storageCommand({ usage: USAGE, options: { days: { type: 'stri
   const tier = (values.tier ?? 'Standard') as RestoreTier;
   if (!['Expedited', 'Standard', 'Bulk'].includes(tier)) throw new UsageError(`--tier must be Expedited, Standard or Bulk, got '${values.tier}'`);
   const { config, gateway } = createCliContext(io.env);
-  const deps: RestoreDeps = { gateway, derivedBucket: config.buckets.derived, ...(config.storage.provider === 'local' ? { localDelayMs: config.emulator.restoreDelayMs } : {}) };
+  const deps: RestoreDeps = { gateway, derivedBucket: config.buckets.derived, ...(config.storage.provider === 'local' ? { localDelayMs: config.storage.localRestoreDelayMs } : {}) };
   let report = values.status ? await restoreStatus(deps, ref) : await startRestore(deps, ref, { days, tier });
   while (values.wait && report.state === 'in-progress') {
     await new Promise((r) => setTimeout(r, Math.min(30_000, Math.max(200, (deps.localDelayMs ?? 60_000) / 5))));

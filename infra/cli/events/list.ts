@@ -4,7 +4,7 @@
  * Reads the files directly, so it works whether or not a stack is running.
  */
 import { resolve } from 'node:path';
-import { loadConfig } from '../../../shared/config';
+import { loadStackConfig } from '../../local/settings';
 import { EventStore, eventsDir, type EventRecord } from '../../local/emulator/eventStore';
 import type { CliIo } from '../io';
 import { parseCliArgs } from '../args';
@@ -28,7 +28,7 @@ function table(events: readonly ListedEvent[]): string {
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseCliArgs({ args, options: { dead: { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: false, strict: true }, `usage: ${USAGE}`);
-  const config = loadConfig(io.env);
+  const config = loadStackConfig(io.env);
   const store = new EventStore(eventsDir(resolve(config.dataDir)));
   const { events, unreadable } = await store.list();
   const listed: ListedEvent[] = events

@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { isErrorCode, StrataError } from '@strata/core/errors';
-import { loadConfig } from '../../../shared/config';
+import { loadStackConfig } from '../../local/settings';
 import { EventStore, eventsDir, type EventRecord } from '../../local/emulator/eventStore';
 import { isProcessAlive } from '../../local/processAlive';
 import { readStackInfo } from '../context';
@@ -42,7 +42,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   );
   const allDead = values['all-dead'] === true;
   if (allDead === (positionals.length === 1) || positionals.length > 1) throw new UsageError(`give one event ID or --all-dead (usage: ${USAGE})`);
-  const config = loadConfig(io.env);
+  const config = loadStackConfig(io.env);
   const dataDir = resolve(config.dataDir);
   const store = new EventStore(eventsDir(dataDir));
   const stack = readStackInfo(dataDir);

@@ -120,6 +120,7 @@ export class EventStore {
       if (!name.endsWith('.json') || !isEventId(name.slice(0, -5))) continue;
       try {
         const record = JSON.parse(await readFile(join(this.dir, name), 'utf8')) as EventRecord;
+        // Caught just below: the file is listed as unreadable.
         if (typeof record.id !== 'string' || typeof record.function !== 'string' || typeof record.status !== 'string') throw new Error('missing fields');
         events.push(record);
       } catch {

@@ -10,6 +10,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { ConfigError, describeError, StrataError } from '@strata/core/errors';
 import { DEFAULT_RESERVED_CONCURRENCY, type CosTriggerSpec, type FunctionSpec, type StackSpec, type TimerTriggerSpec } from './spec';
+import { describeZodError } from '../../../shared/validation';
 
 const require = createRequire(import.meta.url);
 
@@ -116,10 +117,6 @@ export function localBucketOf(cosBucket: string, appid: string): string {
 
 const HANDLER_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
 
-function zodProblem(prefix: string, error: z.ZodError): string {
-  return error.issues.map((i) => `${[prefix, ...i.path].filter((p) => p !== '').join('.')}: ${i.message}`).join('; ');
-}
-
 export interface LoadStackOptions {
   /** Path of serverless.yml. */
   readonly file: string;
@@ -155,7 +152,7 @@ export async function loadStackSpec(options: LoadStackOptions): Promise<StackSpe
   const { file, configuration } = await resolveServerlessYml(options);
   const serviceDir = dirname(file);
   const parsed = documentSchema.safeParse(configuration);
-  if (!parsed.success) throw new ConfigError(`${file}: ${zodProblem('', parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`${file}: ${describeZodError(parsed.error)}`);
   const doc = parsed.data;
   const appid = doc.custom.strata.appid;
   const warnings: string[] = [];
@@ -172,7 +169,7 @@ export async function loadStackSpec(options: LoadStackOptions): Promise<StackSpe
       throw new ConfigError(`${at}: function names are 1-60 letters, digits, _ and -, start with a letter (and 'healthz' is reserved locally)`);
     }
     const custom = customFunction.safeParse(doc.custom.strata.functions[name] ?? {});
-    if (!custom.success) throw new ConfigError(`${file}: ${zodProblem(`custom.strata.functions.${name}`, custom.error)}`);
+    if (!custom.success) throw new ConfigError(`${file}: ${describeZodError(custom.error, { at: ['custom', 'strata', 'functions', name] })}`);
     const extra = custom.data;
     const [fileBase, handlerExport] = fn.handler.split('.') as [string, string];
     const dir = join(serviceDir, 'functions', name);
@@ -184,7 +181,7 @@ export async function loadStackSpec(options: LoadStackOptions): Promise<StackSpe
       const eventAt = `${at}.events[${index}]`;
       if (type === 'cos') {
         const p = cosEvent.safeParse(body);
-        if (!p.success) throw new ConfigError(`${file}: ${zodProblem(`${eventAt}.cos`, p.error)}`);
+        if (!p.success) throw new ConfigError(`${file}: ${describeZodError(p.error, { at: ['functions', name, 'events', index, 'cos'] })}`);
         const { parameters } = p.data;
         // The Tencent plugin creates a trigger CLOSED unless `enable: true`; mirror that.
         if (parameters.enable !== true) {
@@ -200,7 +197,7 @@ export async function loadStackSpec(options: LoadStackOptions): Promise<StackSpe
         });
       } else if (type === 'timer') {
         const p = timerEvent.safeParse(body);
-        if (!p.success) throw new ConfigError(`${file}: ${zodProblem(`${eventAt}.timer`, p.error)}`);
+        if (!p.success) throw new ConfigError(`${file}: ${describeZodError(p.error, { at: ['functions', name, 'events', index, 'timer'] })}`);
         if (p.data.parameters.enable !== true) {
           warnings.push(`${eventAt}.timer: no 'enable: true', so the Tencent plugin would create it disabled; the emulator skips it too`);
           return;

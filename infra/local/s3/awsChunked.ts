@@ -55,6 +55,7 @@ export class AwsChunkedDecoder extends Transform {
     super();
     this.signed = options.mode !== 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
     this.signedTrailer = options.mode === 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER';
+    // A plain Error: the server always passes a signing context for signed modes; this guards the code, not a request.
     if (this.signed && !options.signing) throw new Error('signed aws-chunked mode needs a signing context');
     this.previousSignature = options.signing?.seedSignature ?? '';
   }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../../shared/config';
+import { loadStackConfig } from '../../../../infra/local/settings';
 
 describe('emulator settings', () => {
   it('have documented defaults and name a bad value', () => {
-    const c = loadConfig({});
+    const c = loadStackConfig({});
     expect(c.emulator).toMatchObject({ retryCount: 2, retryIntervalMs: 60_000, serverlessFile: 'serverless.yml', warmIdleMs: 300_000 });
-    expect(() => loadConfig({ STRATA_WARM_IDLE_MS: '-1' })).toThrow(/STRATA_WARM_IDLE_MS/);
+    expect(() => loadStackConfig({ STRATA_WARM_IDLE_MS: '-1' })).toThrow(/STRATA_WARM_IDLE_MS/);
   });
 });

@@ -56,9 +56,9 @@ describe('loadStackSpec', () => {
 
   it('names the key of a bad value', async () => {
     const bad = (body: string) => service(`service: s\nprovider:\n  name: tencent\nfunctions:\n  f:\n${body}`);
-    await expect(loadStackSpec({ file: await bad('    memorySize: 100\n'), env: {} })).rejects.toThrow(/functions\.f\.memorySize: must be 64 or 128–3072/);
+    await expect(loadStackSpec({ file: await bad('    memorySize: 100\n'), env: {} })).rejects.toThrow(/must be 64 or 128–3072 .* → at functions\.f\.memorySize/);
     await expect(loadStackSpec({ file: await bad('    timeout: 0\n'), env: {} })).rejects.toThrow(/functions\.f\.timeout/);
-    await expect(loadStackSpec({ file: await bad('    handler: index\n'), env: {} })).rejects.toThrow(/functions\.f\.handler: must be FILE\.EXPORT/);
+    await expect(loadStackSpec({ file: await bad('    handler: index\n'), env: {} })).rejects.toThrow(/must be FILE\.EXPORT.* → at functions\.f\.handler/);
     await expect(loadStackSpec({ file: await bad('    events:\n      - cos: { parameters: { bucket: b, events: created, enable: true } }\n'), env: {} })).rejects.toThrow(
       /functions\.f\.events\[0\]\.cos\.parameters\.events/,
     );
