@@ -14,6 +14,7 @@ import { ConfigError } from '@strata/core/errors';
 import { classProfile } from '../../shared/lifecycle/classes';
 import { parseLifecycleRules } from '../../shared/lifecycle/rules';
 import { resolveServerlessYml } from '../local/emulator/serverless';
+import { describeZodError } from '../../shared/validation';
 
 export interface DesiredTrigger {
   readonly Type: 'cos' | 'timer' | 'http';
@@ -166,10 +167,6 @@ function tagOf(a: Artifact): string {
   return a.sha256 ? a.sha256.slice(0, 12) : 'unbuilt';
 }
 
-function problems(prefix: string, error: z.ZodError): string {
-  return error.issues.map((i) => `${[prefix, ...i.path].join('.')}: ${i.message}`).join('; ');
-}
-
 export interface DesiredOptions {
   readonly file: string;
   readonly stage?: string;
@@ -182,7 +179,7 @@ export async function readDesired(options: DesiredOptions): Promise<Desired> {
   const { file, configuration } = await resolveServerlessYml({ file: options.file, env: options.env, options: options.stage ? { stage: options.stage } : {} });
   const root = dirname(file);
   const parsed = documentSchema.safeParse(configuration);
-  if (!parsed.success) throw new ConfigError(`${file}: ${problems('', parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`${file}: ${describeZodError(parsed.error)}`);
   const doc = parsed.data;
   const strata = doc.custom.strata;
   const { appid, namespace } = strata;
@@ -205,7 +202,7 @@ export async function readDesired(options: DesiredOptions): Promise<Desired> {
   const images: { ImageUri: string; context: string }[] = [];
   const functions: DesiredFunction[] = Object.entries(doc.functions).map(([key, fn]) => {
     const custom = customFunctionSchema.safeParse(strata.functions[key] ?? {});
-    if (!custom.success) throw new ConfigError(`${file}: ${problems(`custom.strata.functions.${key}`, custom.error)}`);
+    if (!custom.success) throw new ConfigError(`${file}: ${describeZodError(custom.error, { at: ['custom', 'strata', 'functions', key] })}`);
     const extra = custom.data;
     const image = extra.image !== undefined && extra.image !== false;
     const FunctionName = `${doc.service}-${stage}-${key}`;
