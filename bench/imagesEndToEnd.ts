@@ -41,10 +41,11 @@ function processLabel(pid: number): string {
   try {
     const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     if (args.some((a) => a.endsWith('imagesBaselineWorker.ts'))) return 'baseline-worker';
-    const handler = args.find((a) => a.endsWith('.mjs') && !a.endsWith('child.mjs'));
-    if (handler) return basename(handler, '.mjs');
+    // A function run through tsx (`child.ts <handler file>`), or bundled (`child.mjs <function>.mjs`).
     const source = args.findIndex((a) => a.endsWith('child.ts'));
     if (source >= 0) return basename(resolve(args[source + 1] ?? '', '..'));
+    const handler = args.find((a) => a.endsWith('.mjs') && !a.endsWith('child.mjs'));
+    if (handler) return basename(handler, '.mjs');
     return basename(args[0] ?? 'unknown');
   } catch {
     return 'gone';

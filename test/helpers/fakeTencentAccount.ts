@@ -2,7 +2,7 @@
  * A small fake Tencent Cloud account for deploy tests: an HTTP TencentCloud API 3.0 endpoint
  * (`POST /`, `X-TC-Action`, TC3 signature verified with the emulator's verifier) answering the
  * SCF actions the deploy step uses from memory, checking every write's parameters against the
- * documented schema; plus an in-memory COS port for bucket lifecycle/inventory. Functions become
+ * documented schema, and recording `Invoke` hand-offs; plus an in-memory COS port for bucket lifecycle/inventory. Functions become
  * Active after one GetFunction poll, as SCF's do after a while.
  */
 import { createServer, type Server } from 'node:http';
@@ -27,6 +27,8 @@ export interface FakeAccount {
   readonly cos: CosPort;
   /** Actions received, in order. */
   readonly actions: string[];
+  /** Invoke calls received (async hand-offs), with their ClientContext. */
+  readonly invocations: { FunctionName: string; InvocationType: string; ClientContext: string }[];
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startFakeAccount(): Promise<FakeAccount> {
   const layers = new Map<string, Json[]>();
   const functions = new Map<string, FakeFunction>();
   const actions: string[] = [];
+  const invocations: { FunctionName: string; InvocationType: string; ClientContext: string }[] = [];
 
   const fn = (p: Json): FakeFunction => {
     const f = functions.get(String(p.FunctionName));
@@ -51,6 +54,11 @@ export async function startFakeAccount(): Promise<FakeAccount> {
     return f;
   };
   const handlers: Record<string, (p: Json) => Json> = {
+    // Recorded, not run: the test hands the event on itself (as SCF would, asynchronously).
+    Invoke: (p) => {
+      invocations.push({ FunctionName: String(p.FunctionName), InvocationType: String(p.InvocationType ?? 'RequestResponse'), ClientContext: String(p.ClientContext ?? '') });
+      return { Result: { FunctionRequestId: `fake-invoke-${invocations.length}`, InvokeResult: 0 } };
+    },
     ListLayerVersions: (p) => {
       const versions = layers.get(String(p.LayerName));
       if (!versions) throw new ApiError('ResourceNotFound.Layer', 'no such layer');
@@ -174,6 +182,7 @@ export async function startFakeAccount(): Promise<FakeAccount> {
     credentials,
     cos,
     actions,
+    invocations,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +10,9 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { readCard, writeCard } from '../../../shared/pipeline/cards';
+import { toCosEvent } from '../../../infra/local/emulator/cosEvent';
 import { runProcess } from '../../helpers/cli';
+import { startFakeAccount } from '../../helpers/fakeTencentAccount';
 import { startTestS3, TEST_KEYS } from '../../helpers/localS3';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -150,7 +151,7 @@ describe('npm run package', () => {
     }
   }, 120_000);
 
-  it('gives an image context that, unpacked alone, installs production packages only and transcodes with plain node as the local code does', async () => {
+  it('gives an image context that, unpacked alone, installs production packages only and transcodes with plain node what on-upload hands off for a sample COS event, as the local code does', async () => {
     // An empty folder, as `docker build` sees the context: the Dockerfile's own install step.
     const dir = join(scratch, 'image');
     await unzip(join(root, 'dist/images/transcode.zip'), dir);
@@ -201,11 +202,53 @@ describe('npm run package', () => {
       expect(invalid.status).toBe(200);
       expect((await invalid.json()) as { status: string }).toMatchObject({ status: 'invalid' });
 
+      // The production path: a sample COS event (as COS delivers it to SCF) runs the on-upload
+      // zip, alone with the core layer on NODE_PATH; its hand-off goes through SCF's Invoke API
+      // (here a fake account that records it), and that ClientContext is what SCF posts to the
+      // transcode image's /event-invoke. Transcode is never a COS trigger target itself.
       const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c04020' } }).png().toBuffer();
       await s3.gateway.put({ bucket: 'uploads', key: 'image-fn/red.png' }, png);
-      const source = { bucket: 'uploads', key: 'image-fn/red.png', versionId: null, size: png.length, etag: null, sha256: createHash('sha256').update(png).digest('hex'), contentType: 'image/png' };
-      await writeCard(s3.gateway, 'derived', { source, idempotencyKey: 'ik-image-fn', status: 'pending', reason: null, outputs: [] });
-      const job = { kind: 'transcode', family: 'image', source, idempotencyKey: 'ik-image-fn' };
+      const cosEvent = toCosEvent(
+        { type: 'created', op: 'put', bucket: 'uploads', key: 'image-fn/red.png', size: png.length, etag: null, sequencer: '1', time: new Date().toISOString(), requestId: 'sample-cos-request' },
+        { appid: '1250000000', region: 'ap-guangzhou' },
+      );
+      const opt = join(scratch, 'opt-image-path');
+      await unzip(join(root, 'dist/layers/core.zip'), opt);
+      const onUpload = join(scratch, 'alone-on-upload-image-path');
+      await unzip(join(root, 'dist/functions/on-upload.zip'), onUpload);
+      const account = await startFakeAccount();
+      let job: { kind: string; family: string; source: { bucket: string; key: string }; idempotencyKey: string };
+      try {
+        const probe = `require('./index.js').main_handler(${JSON.stringify(cosEvent)}, { request_id: 'sample' }).then((r) => console.log(JSON.stringify({ result: r })), (e) => console.log(JSON.stringify({ error: String(e && e.message) })));`;
+        const r = await runProcess(process.execPath, ['-e', probe], {
+          cwd: onUpload,
+          env: {
+            ...env,
+            NODE_PATH: join(opt, 'node_modules'),
+            STRATA_S3_ENDPOINT: s3.server.endpoint,
+            STRATA_ACCESS_KEY: TEST_KEYS.accessKey,
+            STRATA_SECRET_KEY: TEST_KEYS.secretKey,
+            STRATA_LOG_LEVEL: 'silent',
+            STRATA_SCF_ENDPOINT: account.endpoint,
+            STRATA_SERVICE: 'strata',
+            STRATA_STAGE: 'dev',
+            STRATA_SCF_REGION: 'ap-guangzhou',
+            TENCENTCLOUD_SECRETID: account.credentials.secretId,
+            TENCENTCLOUD_SECRETKEY: account.credentials.secretKey,
+          },
+        });
+        const answer = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { result?: unknown; error?: string };
+        expect(answer.error, r.stderr).toBeUndefined();
+        const handoff = account.invocations.find((i) => i.FunctionName === 'strata-dev-transcode');
+        expect(handoff?.InvocationType, JSON.stringify(answer)).toBe('Event');
+        job = JSON.parse(handoff!.ClientContext);
+      } finally {
+        await account.close();
+      }
+      expect(job).toMatchObject({ kind: 'transcode', family: 'image', source: { bucket: 'uploads', key: 'image-fn/red.png' } });
+      const source = job.source as Parameters<typeof readCard>[2];
+      const pending = await readCard(s3.gateway, 'derived', source);
+      expect(pending?.status).toBe('pending');
 
       // Without keys the invocation fails (SCF retries it), naming what is missing.
       const keyless = await invoke(job);
@@ -220,7 +263,7 @@ describe('npm run package', () => {
       expect(fromImage?.outputs.length).toBeGreaterThan(0);
 
       // The same job through the TypeScript handler the local stack runs gives the same card.
-      await writeCard(s3.gateway, 'derived', { source, idempotencyKey: 'ik-image-fn', status: 'pending', reason: null, outputs: [] });
+      await writeCard(s3.gateway, 'derived', pending!);
       for (const [k, v] of Object.entries({ STRATA_S3_ENDPOINT: s3.server.endpoint, STRATA_ACCESS_KEY: TEST_KEYS.accessKey, STRATA_SECRET_KEY: TEST_KEYS.secretKey, STRATA_LOG_LEVEL: 'silent' })) process.env[k] = v;
       const local = (await import('../../../functions/transcode/index')) as { main_handler: (e: unknown) => Promise<unknown> };
       expect(await local.main_handler(job)).toEqual({ status: 'done' });
