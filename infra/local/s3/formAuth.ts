@@ -13,6 +13,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ForwardedRequest } from './body';
 import type { SecretLookup } from './auth';
+import { createDigester, type Digester } from './digests';
 import { s3Error } from './errors';
 import { ALGORITHM, parseAmzDate, sign, signaturesEqual, signingKey } from './sigv4';
 
@@ -115,6 +116,9 @@ export function formParser(
 type Condition = Record<string, string> | [string, string | number, string | number];
 
 const EXEMPT = new Set(['x-amz-signature', 'file', 'policy', 'awsaccesskeyid', 'signature']);
+const CHECKSUM_ALGORITHMS = new Set(['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256']);
+/** ISO 8601 UTC, as S3 requires of a policy's expiration. */
+const EXPIRATION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 /** What a verified form decided: the key to store under (`${filename}` substituted). */
 export interface VerifiedForm {
@@ -136,12 +140,20 @@ export function verifyFormPost(body: ForwardedRequest, headers: IncomingHttpHead
   return new Promise<VerifiedForm>((resolve, reject) => {
     let fileBytes = 0;
     let filename: string | undefined;
+    let checksum: { algorithm: string; expected: string; digester: Digester } | undefined;
     const parser = formParser(
       headers,
-      (file, name) => {
+      (file, name, seen) => {
         filename = name;
+        // An `x-amz-checksum-<algorithm>` field is verified against the upload, as on a PUT.
+        const field = [...seen.keys()].find((k) => k.startsWith('x-amz-checksum-') && k !== 'x-amz-checksum-algorithm');
+        const algorithm = field?.slice('x-amz-checksum-'.length);
+        if (field && algorithm && CHECKSUM_ALGORITHMS.has(algorithm)) {
+          checksum = { algorithm, expected: seen.get(field)!, digester: createDigester(algorithm as 'sha256') };
+        }
         file.on('data', (chunk: Buffer) => {
           fileBytes += chunk.length;
+          checksum?.digester.update(chunk);
         });
       },
       (err, fields) => {
@@ -150,6 +162,9 @@ export function verifyFormPost(body: ForwardedRequest, headers: IncomingHttpHead
           const key = formKey(fields.get('key'), filename);
           if (key !== undefined) fields.set('key', key);
           checkForm(fields, bucket, fileBytes, lookup);
+          if (checksum && checksum.digester.digest().toString('base64') !== checksum.expected) {
+            throw s3Error('BadDigest', `The ${checksum.algorithm.toUpperCase()} you specified did not match the calculated checksum.`);
+          }
           resolve({ key });
         } catch (e) {
           reject(e);
@@ -208,8 +223,9 @@ function checkForm(fields: Map<string, string>, bucket: string, size: number, lo
   } catch {
     throw s3Error('InvalidPolicyDocument', 'Invalid Policy: Invalid JSON.');
   }
-  const expiration = Date.parse(document.expiration ?? '');
-  if (Number.isNaN(expiration)) throw s3Error('InvalidPolicyDocument', 'Invalid Policy: Policy missing expiration.');
+  if (typeof document.expiration !== 'string') throw s3Error('InvalidPolicyDocument', 'Invalid Policy: Policy missing expiration.');
+  const expiration = Date.parse(document.expiration);
+  if (!EXPIRATION.test(document.expiration) || Number.isNaN(expiration)) throw s3Error('InvalidPolicyDocument', "Invalid Policy: Invalid 'expiration' value.");
   if (now.getTime() > expiration) throw denied('Invalid according to Policy: Policy expired.');
 
   const invalidPolicy = (why: string) => s3Error('InvalidPolicyDocument', `Invalid Policy: ${why}`, {}, 400);
@@ -251,7 +267,8 @@ function checkForm(fields: Map<string, string>, bucket: string, size: number, lo
     }
   }
   for (const name of fields.keys()) {
-    if (EXEMPT.has(name) || name.startsWith('x-ignore-') || covered.has(name)) continue;
+    // The upload's checksum fields describe the file, as the headers of a PUT do.
+    if (EXEMPT.has(name) || name.startsWith('x-ignore-') || name.startsWith('x-amz-checksum-') || covered.has(name)) continue;
     throw denied(`Invalid according to Policy: Extra input fields: ${name}`);
   }
 }

@@ -151,6 +151,31 @@ describe('object events', () => {
     expect(events.map((e) => [e.op, e.key, e.size])).toEqual([['post', 'v2/ok.txt', 3]]);
   });
 
+  it('verifies an x-amz-checksum-* form field against the upload, and wants an ISO 8601 expiration', async () => {
+    const form = (expiration: string, checksum: string | null) => {
+      const policy = Buffer.from(JSON.stringify({ expiration, conditions: [{ bucket: 'uploads' }, ['starts-with', '$key', 'sum/']] })).toString('base64');
+      const f = new FormData();
+      f.append('key', 'sum/a.txt');
+      f.append('AWSAccessKeyId', KEYS.accessKey);
+      f.append('signature', createHmac('sha1', KEYS.secretKey).update(policy).digest('base64'));
+      f.append('policy', policy);
+      if (checksum) f.append('x-amz-checksum-sha256', checksum);
+      f.append('file', new Blob(['x'.repeat(100)]), 'a.txt');
+      return f;
+    };
+    const post = async (f: FormData) => {
+      const res = await fetch(`${s3.server.endpoint}/uploads`, { method: 'POST', body: f });
+      return [res.status, /<Code>(\w+)/.exec(await res.text())?.[1]];
+    };
+    const later = new Date(Date.now() + 60_000).toISOString();
+    const events = await during(async () => {
+      expect(await post(form(later, createHash('sha256').update('y'.repeat(100)).digest('base64')))).toEqual([400, 'BadDigest']);
+      expect(await post(form(new Date(Date.now() + 60_000).toString(), null))).toEqual([400, 'InvalidPolicyDocument']);
+      expect(await post(form(later, createHash('sha256').update('x'.repeat(100)).digest('base64')))).toEqual([204, undefined]);
+    });
+    expect(events.map((e) => [e.op, e.key])).toEqual([['post', 'sum/a.txt']]);
+  });
+
   it('checks the policy also when the file part arrives in a later packet (every part sent with a filename, as Python requests does)', async () => {
     const policy = Buffer.from(
       JSON.stringify({ expiration: new Date(Date.now() - 60_000).toISOString(), conditions: [{ bucket: 'uploads' }, ['starts-with', '$key', 'late/']] }),
