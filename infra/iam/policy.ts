@@ -30,10 +30,13 @@ export const COS_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   PutObjectTaggingCommand: ['cos:PutObjectTagging'],
   GetObjectTaggingCommand: ['cos:GetObjectTagging'],
   RestoreObjectCommand: ['cos:PostObjectRestore'],
+  GetBucketVersioningCommand: ['cos:GetBucketVersioning'],
+  // COS "GET Bucket Object versions".
+  ListObjectVersionsCommand: ['cos:GetBucketObjectVersions'],
 };
 
 /** Bucket-level actions (resource: the bucket); the others act on objects (resource: `bucket/*`). */
-const BUCKET_ACTIONS = new Set(['cos:GetBucket', 'cos:ListMultipartUploads']);
+const BUCKET_ACTIONS = new Set(['cos:GetBucket', 'cos:ListMultipartUploads', 'cos:GetBucketVersioning', 'cos:GetBucketObjectVersions']);
 
 export interface CallSite {
   readonly file: string;
