@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { runInContext, type RequestContext } from './context';
 import { s3Error } from './errors';
 import { formParser } from './formAuth';
+import { checkCannedAcl } from './implemented';
 import { requireBucket } from './routeHelpers';
 import { S3Object, type KoaContext, type S3ObjectLike } from './s3rverParts';
 import type { AtomicStore } from './store';
@@ -68,6 +69,7 @@ function formObject(bucket: string, fields: Map<string, string>, file: Readable)
   if (key === undefined) {
     throw s3Error('InvalidArgument', "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields", { ArgumentName: 'key', ArgumentValue: '' });
   }
+  checkCannedAcl(fields.get('acl'));
   if (key === '') throw s3Error('InvalidArgument', 'User key must have a length greater than 0.', { ArgumentName: 'key', ArgumentValue: '' });
   const metadata: Record<string, string> = {};
   for (const [name, value] of fields) {

@@ -33,11 +33,14 @@ function subresourceOf(query: URLSearchParams): string | undefined {
 const notImplemented = (what: string) =>
   s3Error('NotImplemented', `A header or parameter you provided implies functionality that is not implemented by the local server: ${what}`, {}, 501);
 
+/** `private` is what every object and bucket here is; any other canned ACL would be a lie. */
+export function checkCannedAcl(acl: string | undefined): void {
+  if (acl !== undefined && acl !== 'private' && acl !== 'bucket-owner-full-control') throw notImplemented(`x-amz-acl: ${acl}`);
+}
+
 /** Headers that ask for ACLs or object lock, which the server does not have. */
 function checkHeaders(rc: RequestContext): void {
-  const acl = header(rc, 'x-amz-acl');
-  // `private` is what every object and bucket here is; any other canned ACL would be a lie.
-  if (acl !== undefined && acl !== 'private' && acl !== 'bucket-owner-full-control') throw notImplemented(`x-amz-acl: ${acl}`);
+  checkCannedAcl(header(rc, 'x-amz-acl'));
   for (const name of Object.keys(rc.headers)) {
     if (name.startsWith('x-amz-grant-')) throw notImplemented(name);
     if (name.startsWith('x-amz-object-lock-')) throw notImplemented(name);

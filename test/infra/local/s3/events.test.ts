@@ -149,6 +149,11 @@ describe('object events', () => {
       expect(await post(v2Form('v2/large.txt', 'bar', { max: 2 }))).toEqual([400, 'EntityTooLarge']);
     });
     expect(events.map((e) => [e.op, e.key, e.size])).toEqual([['post', 'v2/ok.txt', 3]]);
+    // A public canned ACL in a form is an ACL this server does not have: 501, nothing stored.
+    const publicForm = signedForm('forms/public.png', Buffer.from('x'), { extra: { acl: 'public-read' } });
+    const res = await fetch(`${s3.server.endpoint}/uploads`, { method: 'POST', body: publicForm });
+    expect([res.status, /<Code>(\w+)/.exec(await res.text())?.[1]]).toEqual([501, 'NotImplemented']);
+    expect((await raw(s3.server.endpoint, { method: 'HEAD', path: '/uploads/forms/public.png' })).status).toBe(404);
   });
 
   it('verifies an x-amz-checksum-* form field against the upload, and wants an ISO 8601 expiration', async () => {
