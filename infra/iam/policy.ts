@@ -30,8 +30,10 @@ export const COS_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   PutObjectTaggingCommand: ['cos:PutObjectTagging'],
   GetObjectTaggingCommand: ['cos:GetObjectTagging'],
   RestoreObjectCommand: ['cos:PostObjectRestore'],
+  // https://www.tencentcloud.com/document/product/436/69256 names cos:GetBucketVersioning.
   GetBucketVersioningCommand: ['cos:GetBucketVersioning'],
-  // COS "GET Bucket Object versions".
+  // COS "GET Bucket Object versions"; the action name is UNCONFIRMED (the CAM API list,
+  // https://www.tencentcloud.com/document/product/598/57092, was not read that far).
   ListObjectVersionsCommand: ['cos:GetBucketObjectVersions'],
 };
 
