@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { StrataError } from '@strata/core/errors';
 import { AuditLog } from '../../shared/api/audit';
 import { loadFunctionConfig } from '../../shared/config';
 import { createAccessLog } from '../../shared/lifecycle/access';
@@ -36,7 +37,16 @@ const features = (): FeatureSettings => (featureSettings ??= loadFeatureSettings
 // LanceDB (a native module) loads only when a search route first needs it; the reader is kept.
 let featureIndex: Promise<LanceIndex> | null = null;
 function openFeatureIndex(): Promise<LanceIndex> {
-  featureIndex ??= import('../../shared/features/store').then((m) => m.openLanceIndex(config, features()));
+  featureIndex ??= import('../../shared/features/store').then(
+    (m) => m.openLanceIndex(config, features()),
+    (err: unknown) => {
+      // A zip deployment leaves LanceDB out (serverless.yml excludePackages): say so, not a 500.
+      if ((err as { code?: string }).code === 'MODULE_NOT_FOUND' || (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') {
+        throw new StrataError('NotImplemented', 'vector search needs @lancedb/lancedb, which this api deployment does not include (deploy the api as a container image to serve it)');
+      }
+      throw err;
+    },
+  );
   featureIndex.catch(() => {
     featureIndex = null;
   });

@@ -30,10 +30,15 @@ export const COS_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   PutObjectTaggingCommand: ['cos:PutObjectTagging'],
   GetObjectTaggingCommand: ['cos:GetObjectTagging'],
   RestoreObjectCommand: ['cos:PostObjectRestore'],
+  // https://www.tencentcloud.com/document/product/436/69256 names cos:GetBucketVersioning.
+  GetBucketVersioningCommand: ['cos:GetBucketVersioning'],
+  // COS "GET Bucket Object versions"; the action name is UNCONFIRMED (the CAM API list,
+  // https://www.tencentcloud.com/document/product/598/57092, was not read that far).
+  ListObjectVersionsCommand: ['cos:GetBucketObjectVersions'],
 };
 
 /** Bucket-level actions (resource: the bucket); the others act on objects (resource: `bucket/*`). */
-const BUCKET_ACTIONS = new Set(['cos:GetBucket', 'cos:ListMultipartUploads']);
+const BUCKET_ACTIONS = new Set(['cos:GetBucket', 'cos:ListMultipartUploads', 'cos:GetBucketVersioning', 'cos:GetBucketObjectVersions']);
 
 export interface CallSite {
   readonly file: string;

@@ -69,7 +69,7 @@ for (const fn of project.functions) {
   const { copiedPackages } = await bundle({
     entry,
     outDir: staging,
-    external: [...external, ...fn.lazyPackages],
+    external: [...external, ...fn.lazyPackages, ...fn.excludePackages],
     copyPackages: [...fn.copyPackages, ...fn.lazyPackages],
     withCoreWasm: external.length === 0,
   });

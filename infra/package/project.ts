@@ -17,6 +17,12 @@ export interface FunctionSpec {
    * copied beside it, so a cold start neither compiles nor runs them.
    */
   readonly lazyPackages: readonly string[];
+  /**
+   * Packages left out of a zip function altogether (LanceDB's native binary: 155 MB unzipped, and
+   * it needs glibc >= 2.28, which SCF's zip runtimes do not promise). The routes that import them
+   * answer NotImplemented where they are absent.
+   */
+  readonly excludePackages: readonly string[];
 }
 
 export interface LayerSpec {
@@ -29,7 +35,7 @@ export interface LayerSpec {
 interface ServerlessYml {
   provider?: { memorySize?: number; timeout?: number };
   functions?: Record<string, { handler?: string; memorySize?: number; timeout?: number }>;
-  custom?: { strata?: { functions?: Record<string, { image?: boolean; layers?: string[]; copyPackages?: string[]; lazyPackages?: string[] }> } };
+  custom?: { strata?: { functions?: Record<string, { image?: boolean; layers?: string[]; copyPackages?: string[]; lazyPackages?: string[]; excludePackages?: string[] }> } };
 }
 
 export function readProject(file = 'serverless.yml'): { functions: FunctionSpec[]; layers: LayerSpec[] } {
@@ -44,6 +50,7 @@ export function readProject(file = 'serverless.yml'): { functions: FunctionSpec[
     layers: custom[name]?.layers ?? [],
     copyPackages: custom[name]?.copyPackages ?? [],
     lazyPackages: custom[name]?.lazyPackages ?? [],
+    excludePackages: custom[name]?.excludePackages ?? [],
   }));
   return { functions, layers: [{ name: 'core', packageName: '@strata/core', entry: 'layers/core/src/index.ts' }] };
 }

@@ -43,36 +43,27 @@ export async function finalizeVideo(job: MediaJob, plan: VideoPlan, state: Video
   // Playlists and manifest (URIs relative to the recipe folder).
   const hlsPrefix = outputKey(ctx.job.source.sha256, recipes.hls, 'x').slice(0, -1);
   const rel = (key: string) => key.slice(hlsPrefix.length);
+  const writeMedia = (rung: string, files: Parameters<typeof writeMediaPlaylist>[0], extra: Record<string, unknown>) =>
+    ctx.writeOutput({
+      name: `${rung}/index.m3u8`,
+      body: Buffer.from(writeMediaPlaylist(files)),
+      contentType: 'application/vnd.apple.mpegurl',
+      kind: 'hls-playlist',
+      recipe: recipes.hls,
+      extra: { rung, ...extra, segments: files.length },
+    });
   const variants: Array<VariantStream & { name: string }> = [];
   // A separate audio rendition (chunked videos): its own media playlist, referenced by every variant.
   const track = state.audioTrack ?? null;
   let audioBw = { peak: 0, average: 0 };
   if (track) {
     const files = track.segments.map((x) => ({ uri: rel(x.file.key).slice(AUDIO_RENDITION.name.length + 1), durationSeconds: x.durationSeconds, bytes: x.file.bytes }));
-    outputs.push(
-      await ctx.writeOutput({
-        name: `${AUDIO_RENDITION.name}/index.m3u8`,
-        body: Buffer.from(writeMediaPlaylist(files)),
-        contentType: 'application/vnd.apple.mpegurl',
-        kind: 'hls-playlist',
-        recipe: recipes.hls,
-        extra: { rung: AUDIO_RENDITION.name, audioOnly: true, segments: files.length },
-      }),
-    );
+    outputs.push(await writeMedia(AUDIO_RENDITION.name, files, { audioOnly: true }));
     audioBw = measureBandwidth(files, vc.segmentSeconds);
   }
   for (const [r, rung] of rungs.entries()) {
     const files = segments.map((s) => ({ uri: rel(s.files[r]!.key).slice(rung.name.length + 1), durationSeconds: s.durationSeconds, discontinuity: s.discontinuity, bytes: s.files[r]!.bytes }));
-    outputs.push(
-      await ctx.writeOutput({
-        name: `${rung.name}/index.m3u8`,
-        body: Buffer.from(writeMediaPlaylist(files)),
-        contentType: 'application/vnd.apple.mpegurl',
-        kind: 'hls-playlist',
-        recipe: recipes.hls,
-        extra: { rung: rung.name, width: rung.width, height: rung.height, segments: files.length },
-      }),
-    );
+    outputs.push(await writeMedia(rung.name, files, { width: rung.width, height: rung.height }));
     const bw = measureBandwidth(files, vc.segmentSeconds);
     const codecs = [state.codecs[r] ?? avcCodecString('High', null), ...(plan.audio ? [AAC_LC_CODEC] : [])].join(',');
     // With a separate audio rendition a variant's BANDWIDTH covers its video and the audio together.
