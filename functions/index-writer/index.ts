@@ -1,6 +1,7 @@
 import { describeError } from '@strata/core/errors';
 import { loadFunctionConfig } from '../../shared/config';
 import { loadFeatureSettings } from '../../shared/features/settings';
+import { hasPending } from '../../shared/features/pending';
 import { openLanceIndex } from '../../shared/features/store';
 import { runIndexWriter } from '../../shared/features/writer';
 import { createLogger } from '../../shared/log';
@@ -16,6 +17,11 @@ const logger = createLogger({ function: 'index-writer' }, { level: config.logLev
 export const main_handler = async (_event: unknown, context: ScfContext = {}) => {
   const log = logger.child({ requestId: context.request_id });
   const remaining = remainingMs(context, 600_000);
+  // Idle runs (most of them: the timer fires every minute) neither load LanceDB nor create its table.
+  if (!(await hasPending(gateway, config.buckets.derived))) {
+    log.debug('nothing queued');
+    return { applied: 0, idle: true };
+  }
   const index = await openLanceIndex(config, settings);
   try {
     const report = await runIndexWriter(gateway, config.buckets.derived, index, { batch: settings.batch, annFrom: settings.exactBelow, budgetMs: Math.max(10_000, remaining - 120_000) }, log);

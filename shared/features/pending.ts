@@ -43,6 +43,12 @@ export interface PendingItem {
   readonly change: PendingChange | null;
 }
 
+/** Whether any change waits for the index writer (one listing request, no body read). */
+export async function hasPending(gateway: StorageGateway, derivedBucket: string): Promise<boolean> {
+  for await (const _ of gateway.list(derivedBucket, PENDING_PREFIX)) return true;
+  return false;
+}
+
 /** Up to `limit` pending changes, oldest first; an unreadable one comes back with change null (the writer drops it). */
 export async function readPending(gateway: StorageGateway, derivedBucket: string, limit: number): Promise<PendingItem[]> {
   const keys: string[] = [];

@@ -9,6 +9,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { StorageGateway } from '@strata/core';
 import { toCosEvent } from '../../infra/local/emulator/cosEvent';
 import type { LocalObjectEvent } from '../../infra/local/s3/server';
+import type { EventRecord } from '../../infra/local/emulator/eventStore';
 import type { RunningStack } from '../../infra/local/stack';
 import { runCli } from '../helpers/cli';
 import { invokeAsync } from '../../shared/invoke';
@@ -31,15 +32,20 @@ afterAll(async () => {
   await e2e?.close();
 });
 
-async function eventCount(): Promise<number> {
-  return (await stack.emulator.store.list()).events.length;
+// The index-writer's timer fires every minute whatever a test does: its events are not counted.
+async function untimedEvents(): Promise<EventRecord[]> {
+  return (await stack.emulator.store.list()).events.filter((e) => e.source !== 'timer');
 }
 
-/** Waits until the emulator holds at least `atLeast` events and none is pending or running. */
+async function eventCount(): Promise<number> {
+  return (await untimedEvents()).length;
+}
+
+/** Waits until the emulator holds at least `atLeast` untimed events and none is pending or running. */
 async function settled(atLeast: number, timeoutMs = 90_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const { events } = await stack.emulator.store.list();
+    const events = await untimedEvents();
     if (events.length >= atLeast && events.every((e) => e.status === 'done' || e.status === 'dead')) return;
     if (Date.now() > until) throw new Error(`events not settled: ${JSON.stringify(events.map((e) => [e.function, e.status]))}`);
     await sleep(200);
@@ -92,7 +98,7 @@ describe('the local pipeline', () => {
     }
     await settled(base + 5);
     // Processed once: each redelivery was recognised as a duplicate and handed nothing to transcode.
-    const { events } = await stack.emulator.store.list();
+    const events = await untimedEvents();
     expect(events).toHaveLength(base + 5);
     const redelivered = events.filter((e) => e.source === 'invoke' && e.function === 'on-upload' && JSON.stringify(e.payload).includes(ref.key));
     expect(redelivered.map((e) => e.result)).toEqual(Array(3).fill({ status: 'ok', records: [{ key: ref.key, outcome: 'duplicate' }] }));
@@ -122,12 +128,11 @@ describe('the local pipeline', () => {
 
   it('never triggers on writes to the derived bucket', async () => {
     // Timers (the index-writer's runs every minute) may add events meanwhile: count the others.
-    const untimed = async () => (await stack.emulator.store.list()).events.filter((e) => e.source !== 'timer').length;
     await settled(await eventCount());
-    const count = await untimed();
+    const count = await eventCount();
     await gateway.put({ bucket: stack.config.buckets.derived, key: 'assets/manual.png' }, await png());
     await sleep(1500);
-    expect(await untimed()).toBe(count);
+    expect(await eventCount()).toBe(count);
     await gateway.delete({ bucket: stack.config.buckets.derived, key: 'assets/manual.png' });
   }, 60_000);
 
