@@ -136,6 +136,18 @@ describe('the local pipeline', () => {
     await gateway.delete({ bucket: stack.config.buckets.derived, key: 'assets/manual.png' });
   }, 60_000);
 
+  it("the index writer's idle run (nothing queued) finishes without creating the index", async () => {
+    const keys = await derivedKeys();
+    const requestId = await invokeThroughApi(stack, 'index-writer', { Type: 'Timer', TriggerName: 'index-writer', Time: `${new Date().toISOString().slice(0, 19)}Z`, Message: '' });
+    let event: EventRecord | null = null;
+    for (const until = Date.now() + 90_000; Date.now() < until; await sleep(200)) {
+      event = await stack.emulator.store.read(requestId);
+      if (event?.status === 'done' || event?.status === 'dead') break;
+    }
+    expect(event).toMatchObject({ status: 'done', result: { applied: 0, idle: true } });
+    expect((await derivedKeys()).filter((k) => !keys.includes(k))).toEqual([]);
+  }, 120_000);
+
   it('quarantines a ZIP named .jpg with its reason', async () => {
     const zip = Buffer.concat([Buffer.from('504b030414000000', 'hex'), Buffer.alloc(200, 7)]);
     await gateway.put({ bucket: 'uploads', key: 'lies/archive.jpg' }, zip);
