@@ -41,7 +41,8 @@ function openFeatureIndex(): Promise<LanceIndex> {
     (m) => m.openLanceIndex(config, features()),
     (err: unknown) => {
       // A zip deployment leaves LanceDB out (serverless.yml excludePackages): say so, not a 500.
-      if ((err as { code?: string }).code === 'MODULE_NOT_FOUND' || (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') {
+      const code = (err as { code?: string }).code;
+      if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') {
         throw new StrataError('NotImplemented', 'vector search needs @lancedb/lancedb, which this api deployment does not include (deploy the api as a container image to serve it)');
       }
       throw err;
