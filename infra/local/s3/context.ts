@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { S3ChecksumAlgorithm } from '@strata/core/checksum';
 import type { LocalS3User } from './users';
+import type { VerifiedForm } from './formAuth';
 
 export type Operation =
   | 'listBuckets'
@@ -51,7 +52,7 @@ export interface RequestContext {
   /** The client sent `Expect: 100-continue`: the go-ahead is sent once the request is authorized. */
   readonly expectContinue: boolean;
   /** Browser form POST: resolves once the form's policy signature is verified, with the key to store under. */
-  formAuth?: Promise<{ readonly key: string | undefined; readonly accessKey: string | undefined; readonly acl: string | undefined }>;
+  formAuth?: Promise<VerifiedForm>;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

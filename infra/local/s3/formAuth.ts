@@ -129,6 +129,8 @@ export interface VerifiedForm {
   readonly key: string | undefined;
   readonly accessKey: string | undefined;
   readonly acl: string | undefined;
+  /** A `Tagging` document for the new object. */
+  readonly tagging: string | undefined;
 }
 
 /** The form's key with each `${filename}` replaced by the file's name (its last path segment). */
@@ -171,7 +173,7 @@ export function verifyFormPost(body: ForwardedRequest, headers: IncomingHttpHead
           if (checksum && checksum.digester.digest().toString('base64') !== checksum.expected) {
             throw s3Error('BadDigest', `The ${checksum.algorithm.toUpperCase()} you specified did not match the calculated checksum.`);
           }
-          resolve({ key, accessKey, acl: fields.get('acl') });
+          resolve({ key, accessKey, acl: fields.get('acl'), tagging: fields.get('tagging') });
         } catch (e) {
           reject(e);
         }
@@ -245,7 +247,8 @@ function checkForm(fields: Map<string, string>, bucket: string, size: number, lo
   if (!Array.isArray(document.conditions)) throw invalidPolicy('Policy missing conditions.');
   for (const condition of document.conditions) {
     if (Array.isArray(condition)) {
-      const [op, a, b] = condition;
+      const [a, b] = condition.slice(1);
+      const op = String(condition[0]).toLowerCase(); // operators are case-insensitive, as field names
       if (op === 'content-length-range') {
         if (condition.length !== 3 || !Number.isInteger(Number(a)) || !Number.isInteger(Number(b)) || Number(a) < 0 || Number(b) < Number(a)) throw invalidPolicy('Invalid content-length-range.');
       } else if ((op !== 'eq' && op !== 'starts-with') || condition.length !== 3) {
@@ -260,7 +263,8 @@ function checkForm(fields: Map<string, string>, bucket: string, size: number, lo
   const covered = new Set<string>(['bucket']);
   for (const condition of document.conditions ?? []) {
     if (Array.isArray(condition)) {
-      const [op, a, b] = condition;
+      const [a, b] = condition.slice(1);
+      const op = String(condition[0]).toLowerCase();
       if (op === 'content-length-range') {
         if (size < Number(a) || size > Number(b)) throw s3Error('EntityTooLarge', `Your proposed upload size ${size} is outside the policy's content-length-range [${a}, ${b}].`, {}, 400);
         continue;

@@ -170,6 +170,11 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('x-amz-id-2', requestId);
     if (answerCors(req, res)) return;
+    if (req.method === 'OPTIONS') {
+      // Not a CORS preflight (no Origin / Access-Control-Request-Method): 400, as S3.
+      sendS3Error(res, s3Error('BadRequest', 'Insufficient information. Origin request header needed.', {}, 400), req.method);
+      return;
+    }
     // Answered before the body was read (an error, or s3rver skipping it): drop the rest of it.
     res.on('finish', () => {
       if (!req.complete) req.resume();

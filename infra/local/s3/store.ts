@@ -33,12 +33,14 @@ import {
   restoreHeader,
   storageClassOf,
   taggingXml,
+  tagSetXml,
   type StoredMeta,
   type StrataMeta,
 } from './objectMeta';
 import { FilesystemStore, S3Object, type FilesystemStoreLike, type S3ObjectLike } from './s3rverParts';
 import { aclFromHeaders, allows, privateAcl, type Acl, type Owner, type UserResolver } from './acl';
 import { ownerOf, type LocalS3User } from './users';
+import { parseTagging } from './tagging';
 
 /** A committed change, reported to the server's event normaliser (see LocalObjectEvent). */
 export interface ObjectChange {
@@ -606,6 +608,8 @@ export class AtomicStore extends FilesystemStore {
     const ctx = currentRequest();
     const isPut = ctx?.operation === 'putObject';
     const staged = await this.stage(object.content ?? Buffer.alloc(0), [], 'put', ctx?.signal);
+    const tagging = isPut ? header(ctx, 'x-amz-tagging') : undefined;
+    let tags = tagging ? taggingXml(tagging) : null;
     let writer: LocalS3User | null = ctx?.user ?? null;
     let aclHeaders: Record<string, unknown> = isPut ? ctx.headers : {};
     // A browser POST is only committed once its policy signature checked out, by a writer the
@@ -619,6 +623,12 @@ export class AtomicStore extends FilesystemStore {
       if (form.key !== undefined) object.key = form.key;
       writer = form.accessKey === undefined ? null : (this.options.users.byAccessKey(form.accessKey) ?? null);
       aclHeaders = form.acl === undefined ? {} : { 'x-amz-acl': form.acl };
+      try {
+        if (form.tagging !== undefined) tags = tagSetXml(parseTagging(form.tagging));
+      } catch (err) {
+        await this.committer.discard([staged.path]);
+        throw err;
+      }
       const bucketAcl = await this.bucketAcl(object.bucket);
       if (!bucketAcl || !allows(bucketAcl, writer, 'WRITE')) {
         await this.committer.discard([staged.path]);
@@ -631,8 +641,6 @@ export class AtomicStore extends FilesystemStore {
     });
     // The front handler verified the declared checksum while the body streamed.
     const checksums = isPut ? { ...ctx.body.checksums } : {};
-    const tagging = isPut ? header(ctx, 'x-amz-tagging') : undefined;
-    const tags = tagging ? taggingXml(tagging) : null;
     const sse = isPut ? sseFromRequest(ctx.headers) : null;
     const etag = staged.md5.toString('hex');
     await this.commitObject({
