@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { ConfigError } from '@strata/core/errors';
 
 export interface LocalS3User {
   readonly accessKey: string;
@@ -66,8 +67,8 @@ export class UserDirectory {
   constructor(defaultUser: { accessKey: string; secretKey: string }, extra: readonly ConfiguredUser[] = []) {
     this.defaultUser = { ...defaultUser, id: DEFAULT_USER_ID, displayName: DEFAULT_DISPLAY_NAME };
     for (const user of [this.defaultUser, ...extra.map(complete)]) {
-      if (this.byKey.has(user.accessKey)) throw new Error(`local S3 users: access key ${user.accessKey} is configured twice`);
-      if (this.ids.has(user.id)) throw new Error(`local S3 users: user id ${user.id} is configured twice`);
+      if (this.byKey.has(user.accessKey)) throw new ConfigError(`local S3 users: access key ${user.accessKey} is configured twice`);
+      if (this.ids.has(user.id)) throw new ConfigError(`local S3 users: user id ${user.id} is configured twice`);
       this.byKey.set(user.accessKey, user);
       this.ids.set(user.id, user);
     }
