@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ProtectTarget, ShardInfo } from '@strata/core';
-import { startTestS3, type LocalS3Fixture } from '../../helpers/localS3';
+import { embeddedOnly, NEEDS_ARCHIVE, NEEDS_EVENTS, startTestS3, type LocalS3Fixture } from '../../helpers/localS3';
 import { deleteRaw, flipByte, pick, rawClient, readRaw, seeded, writeRaw } from '../../helpers/shards';
 
 const SHARD_BUCKETS = ['shards-a', 'shards-b', 'shards-c', 'shards-d'];
@@ -105,7 +105,7 @@ for (const [k, m] of [
 }
 
 describe('archived shards', () => {
-  it('reads around a shard in an archive class, and scrub does not try to rewrite it', async () => {
+  embeddedOnly(NEEDS_ARCHIVE)('reads around a shard in an archive class, and scrub does not try to rewrite it', async () => {
     const ref = { bucket: 'uploads', key: 'protected/archived-shard.bin' };
     const content = randomBytes(200_000);
     const mixed: ProtectTarget[] = [{ bucket: 'shards-a' }, { bucket: 'shards-b' }, { bucket: 'shards-c' }, { bucket: 'shards-d', storageClass: 'ARCHIVE' }];
@@ -124,7 +124,7 @@ describe('archived shards', () => {
 describe('protected writes are idempotent and clean up after themselves', () => {
   const ref = { bucket: 'uploads', key: 'protected/idempotent.bin' };
 
-  it('a repeated put of the same bytes keeps the version and leaves exactly k+m shards', async () => {
+  embeddedOnly(NEEDS_EVENTS)('a repeated put of the same bytes keeps the version and leaves exactly k+m shards', async () => {
     const content = randomBytes(200_000);
     const before = await countShards();
     const first = await s3.gateway.putProtected(ref, content, { k: 4, m: 2, targets });
