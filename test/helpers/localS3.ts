@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
+import { it } from 'vitest';
 import { createS3Gateway, type StorageGateway } from '@strata/core';
 import { startLocalS3, type LocalObjectEvent, type LocalS3Server } from '../../infra/local/s3/server';
 import { clientFor, createTenantUser, freshBuckets, newTenantKeys, radosgwFromEnv, removeBuckets } from './radosgw';
@@ -18,7 +18,7 @@ export const TEST_KEYS: { readonly accessKey: string; readonly secretKey: string
   : { accessKey: 'test-access', secretKey: 'test-secret-key' };
 
 export interface LocalS3Fixture {
-  /** On radosgw only `endpoint` is there; anything else throws (the test must be `embeddedOnly`). */
+  /** On radosgw only `endpoint` is there; anything else throws (the test must be `skipOnRadosgw`). */
   readonly server: LocalS3Server;
   readonly dataDir: string;
   readonly gateway: StorageGateway;
@@ -27,23 +27,18 @@ export interface LocalS3Fixture {
   close(): Promise<void>;
 }
 
-/** Reasons a test runs on the embedded server only. */
+/** Reasons a test does not run on radosgw. */
 export const NEEDS_EVENTS = "asserts on the embedded server's object events (radosgw emits none without a notification topic)";
 export const NEEDS_ARCHIVE = "COS archive classes and restore are the embedded server's emulation (radosgw 16 refuses the class ARCHIVE: 400 InvalidArgument)";
 
 /**
- * `it` for a test that needs the embedded server itself (its events, data dir, restore clock,
- * shutdown). On radosgw the test is skipped and its name says so and why.
+ * `it` for a test that cannot run on radosgw: it needs the embedded server itself (its events,
+ * data dir, restore clock) or a feature radosgw 16 lacks. On radosgw the test is skipped and its
+ * name says so and why; everywhere else it is plain `it`.
  */
-export function embeddedOnly(reason: string): typeof it {
+export function skipOnRadosgw(reason: string): typeof it {
   if (!radosgw) return it;
   return ((name: string, fn?: () => unknown, timeout?: number) => it.skip(`${name} [skipped on radosgw: ${reason}]`, fn, timeout)) as unknown as typeof it;
-}
-
-/** `describe` counterpart of `embeddedOnly`. */
-export function describeEmbeddedOnly(reason: string): typeof describe {
-  if (!radosgw) return describe;
-  return ((name: string, fn?: () => void) => describe.skip(`${name} [skipped on radosgw: ${reason}]`, fn)) as unknown as typeof describe;
 }
 
 /** A real S3 server with the given buckets, empty: the embedded one on a free port with a throw-away data dir, or radosgw. */
@@ -73,7 +68,7 @@ export async function startTestS3(buckets: string[] = ['uploads', 'derived'], op
 let tenantReady: Promise<void> | null = null;
 
 function notOnRadosgw(what: string): never {
-  throw new Error(`the embedded S3 server's ${what} does not exist on radosgw: mark this test embeddedOnly(reason)`);
+  throw new Error(`the embedded S3 server's ${what} does not exist on radosgw: mark this test skipOnRadosgw(reason)`);
 }
 
 async function startRadosgwFixture(buckets: string[]): Promise<LocalS3Fixture> {
