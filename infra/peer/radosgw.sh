@@ -151,6 +151,7 @@ if [ "${1:-}" = "--" ]; then
   env S3_TARGET=radosgw S3_ENDPOINT="$ENDPOINT" S3_ACCESS_KEY="$ACCESS_KEY" S3_SECRET_KEY="$SECRET_KEY" S3_RADOSGW_VERSION="$VERSION" "$@"
   code=$?
   set -e
+  log "S3 target was radosgw $VERSION at $ENDPOINT; '$*' exited $code"
   exit "$code"
 fi
 
