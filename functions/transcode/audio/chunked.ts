@@ -38,6 +38,9 @@ type Outcome = ProcessorResult | ProcessorSuspension;
 export interface AudioSplitPlan {
   readonly id: string;
   readonly streamIndex: number;
+  readonly sourceRate: number;
+  /** The container's seek lands on the exact sample (FLAC, WAV, MP4): chunks seek; otherwise they decode from the start. */
+  readonly exactSeek: boolean;
   readonly grid: AudioGrid;
   readonly renditions: RenditionPlan;
   /** The outputs' recipes (the chunk length changes the bytes at the joins). */
@@ -139,12 +142,16 @@ export async function runAudioChunk(job: MediaJob, plan: AudioSplitPlan, part: {
     const end = endStep(record, chunk);
     const paths = { adts: workspace.path(`chunk-${chunk.index}.adts`), m4a: workspace.path(`chunk-${chunk.index}.m4a`), opus: workspace.path(`chunk-${chunk.index}.opus`) };
     const gain = gainDb === null ? '' : `volume=${gainDb.toFixed(2)}dB,`;
-    const graph = `[0:${plan.streamIndex}]${gain}asplit=2[a][o];[a]aresample=async=0[oa];[o]aresample=async=0[oo]`;
+    // Where the container's seek lands on the exact sample, ffmpeg seeks; elsewhere (MP3's seek is
+    // off by thousands of samples) the chunk decodes from the start and counts samples (atrim).
+    const stopAt = end === null ? null : Number(secondsText(g, end)) + POSTROLL_SECONDS;
+    const trim = plan.exactSeek ? '' : `atrim=start_sample=${samplesAt(g, decodeFrom, plan.sourceRate)},asetpts=PTS-STARTPTS,`;
+    const graph = `[0:${plan.streamIndex}]${trim}${gain}asplit=2[a][o];[a]aresample=async=0[oa];[o]aresample=async=0[oo]`;
     const args = [
       '-v', 'info',
       ...inputOptions(job.input.input),
-      '-ss', secondsText(g, decodeFrom),
-      ...(end === null ? [] : ['-t', (Number(secondsText(g, end - decodeFrom)) + POSTROLL_SECONDS).toFixed(6)]),
+      ...(plan.exactSeek ? ['-ss', secondsText(g, decodeFrom)] : []),
+      ...(stopAt === null ? [] : ['-t', (plan.exactSeek ? stopAt - Number(secondsText(g, decodeFrom)) : stopAt).toFixed(6)]),
       '-vn', '-sn', '-dn', '-i', job.input.input,
       '-filter_complex', graph,
       // AAC as ADTS (frames to cut) and, from the same packets, MP4 (its exact sample count).

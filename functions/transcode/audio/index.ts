@@ -57,6 +57,16 @@ export function audioSection(job: Pick<MediaJob, 'probe'>, analysis: AnalysisRes
   };
 }
 
+/**
+ * Containers whose seek ffmpeg makes sample-exact (sample tables or per-frame sample numbers, and
+ * no decoder delay it has to guess): FLAC, WAV/W64/AIFF PCM, MP4 with AAC or ALAC. Checked for
+ * FLAC against a full decode; MP3 (and others) are decoded from the start instead.
+ */
+export function exactSeek(container: string, codec: string): boolean {
+  if (/^(flac|wav|w64|aiff)$/.test(container)) return true;
+  return container.split(',').includes('mp4') && (codec === 'aac' || codec === 'alac');
+}
+
 /** The split job's whole-file pass: measurements and waveform, no encode. */
 async function measureWhole(job: MediaJob, plan: AudioSplitPlan): Promise<MeasuredAudio> {
   const a = primaryAudio(job.probe)!;
@@ -132,6 +142,8 @@ export async function processAudio(job: MediaJob): Promise<ProcessorResult | Pro
     // The chunk boundaries are in the job record; the outputs' recipes also name the chunk length.
     id: `audio-${fingerprint({ recipes: audioRecipes(job, plan, split), stream: a.index })}`,
     streamIndex: a.index,
+    sourceRate: a.sampleRate,
+    exactSeek: exactSeek(probe.container, a.codec),
     grid,
     renditions: plan,
     recipesFor: (chunkSeconds) => audioRecipes(job, plan, { ...split, chunkSeconds }),
