@@ -1,3 +1,5 @@
+// First: every schema built after it parses without zod's generated code (see the file).
+import './zodJitless';
 import { randomUUID } from 'node:crypto';
 import { StrataError } from '@strata/core/errors';
 import { AuditLog } from '../../shared/api/audit';
@@ -16,12 +18,6 @@ import { fromResponse, toRequest, type ScfHttpResult } from './scfHttp';
 import { createLazySigner, loadSigningSecret } from './signing';
 import type { ApiApp } from './context';
 import { toErrorResponse } from './errors';
-import { config as zodConfig } from 'zod';
-
-// zod compiles a parser per object schema on its first parse (new Function): a gain for schemas
-// parsed many times, but a cold start parses each once (config, key record, card), and code made
-// by new Function is not in the bundle's V8 code cache. Interpreted parsing answers sooner here.
-zodConfig({ jitless: true });
 // Cold start: a bad setting fails here, once, with the variable's name.
 const config = loadFunctionConfig('api', process.env);
 const gateway = gatewayFromConfig(config);
