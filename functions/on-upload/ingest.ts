@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { hasCode, isClassChangeCopy, profileFor, type StorageGateway } from '@strata/core';
+import type { Readable } from 'node:stream';
+import { hasCode, isClassChangeCopy, profileFor, type ObjectInfo, type ObjectRef, type StorageGateway } from '@strata/core';
 import { removeAssetFeatures } from '../../shared/features/remove';
 import type { CardIdentity, HandOffMark, TranscodeJob } from '../../shared/contracts';
 import type { Config } from '../../shared/config';
@@ -36,8 +37,7 @@ const SETTLED = new Set(['processing', 'done', 'quarantined']);
  * One pass over the object: its sha256, its first bytes and, when the head says sniffing needs
  * more (a TIFF whose first IFD lies further in), the bytes at that window — no second read.
  */
-async function hashAndHead(gateway: StorageGateway, ref: { bucket: string; key: string }): Promise<{ sha256: string; head: Buffer; extra: SniffExtra | undefined; size: number }> {
-  const { body } = await gateway.get(ref);
+async function hashAndHead(body: Readable): Promise<{ sha256: string; head: Buffer; extra: SniffExtra | undefined; size: number }> {
   const hash = createHash('sha256');
   const headChunks: Buffer[] = [];
   let headBytes = 0;
@@ -64,6 +64,21 @@ async function hashAndHead(gateway: StorageGateway, ref: { bucket: string; key: 
 }
 
 /**
+ * The object's info and bytes in one GET (no HEAD first); null when it is gone. An object in an
+ * archive class cannot be read: its info then comes from a HEAD, with no body.
+ */
+async function openObject(gateway: StorageGateway, ref: ObjectRef): Promise<{ info: ObjectInfo; body: Readable | null } | null> {
+  try {
+    return await gateway.get(ref);
+  } catch (err) {
+    if (hasCode(err, 'NoSuchKey')) return null;
+    if (!hasCode(err, 'ObjectArchived')) throw err;
+  }
+  const info = await gateway.head(ref);
+  return info ? { info, body: null } : null;
+}
+
+/**
  * Ingests one storage record: writes the asset card and hands media to transcode.
  * Idempotent: duplicate deliveries and re-uploads of identical bytes create nothing new.
  */
@@ -83,39 +98,46 @@ export async function ingestRecord(record: StorageRecord, deps: IngestDeps): Pro
   }
   const ref = { bucket: record.bucket, key: record.key };
   const derived = config.buckets.derived;
-  // Both at once (one round trip less per upload); a duplicate delivery wastes the HEAD.
-  const [card, info] = await Promise.all([readCard(gateway, derived, ref), gateway.head(ref)]);
+  // Both at once (one round trip less per upload); a duplicate delivery drops the opened read.
+  const opening = openObject(gateway, ref);
+  opening.catch(() => undefined); // awaited below, on every path
+  let card;
+  try {
+    card = await readCard(gateway, derived, ref);
+  } catch (err) {
+    void opening.then((o) => o?.body?.destroy(), () => undefined);
+    throw err;
+  }
+  const opened = await opening;
   const handedOff = card?.status === 'pending' && Boolean(card.handOff);
   if (card && card.idempotencyKey === record.idempotencyKey && (SETTLED.has(card.status) || handedOff)) {
+    opened?.body?.destroy();
     log.info({ status: card.status }, 'duplicate delivery: already handled');
     return 'duplicate';
   }
-  if (!info) {
+  if (!opened) {
     log.info('object no longer exists');
     return 'gone';
   }
+  const { info, body } = opened;
   // A storage-class change copies the object onto itself (and fires ObjectCreated:Copy): same bytes,
   // nothing to do — and an archived object could not even be read.
   if (isClassChangeCopy(ref, info.metadata)) {
+    body?.destroy();
     log.info({ storageClass: info.storageClass }, 'storage-class change: nothing to do');
     return 'unchanged';
   }
   // Written straight into an archive class: the bytes cannot be read until restored, and retrying
   // cannot change that. Quarantined with the reason (no card: a card records the bytes' sha256).
-  if (info.restore?.state === 'archived' || info.restore?.state === 'in-progress') {
+  if (!body || info.restore?.state === 'archived' || info.restore?.state === 'in-progress') {
+    body?.destroy();
     const message = `written in the archive class ${info.storageClass}: its bytes cannot be read until restored (strata restore s3://${ref.bucket}/${ref.key}), then reprocess it or upload it again in a readable class`;
     const source = { bucket: ref.bucket, key: ref.key, versionId: info.versionId ?? record.versionId, size: info.size, etag: info.etag || record.etag, storageClass: info.storageClass };
     await quarantineRecord({ gateway, derivedBucket: derived, source, idempotencyKey: record.idempotencyKey, code: 'archived', message });
     log.warn({ reason: { code: 'archived', message } }, 'quarantined');
     return 'quarantined';
   }
-  let read;
-  try {
-    read = await hashAndHead(gateway, ref);
-  } catch (err) {
-    if (hasCode(err, 'NoSuchKey')) return 'gone';
-    throw err;
-  }
+  const read = await hashAndHead(body);
   if (card && card.source.sha256 === read.sha256 && (card.status === 'done' || card.status === 'quarantined')) {
     log.info({ status: card.status }, 'identical bytes already processed: nothing to do');
     return 'unchanged';

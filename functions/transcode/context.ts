@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StrataError, type ObjectRef, type StorageGateway } from '@strata/core';
+import { StrataError, hasCode, profileFor, type ObjectRef, type StorageGateway } from '@strata/core';
 import { outputKey, recordKey, type CardOutput, type TranscodeJob } from '../../shared/contracts';
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/log';
@@ -65,6 +65,7 @@ export function createJobContext(deps: {
   const where = `s3://${source.bucket}/${source.key}`;
   const derived = config.buckets.derived;
   const written: string[] = [];
+  const conditionalWrites = profileFor(config.storage.provider).conditionalWrites;
 
   const openSource = async (): Promise<Readable> => {
     const { body } = await gateway.get(source);
@@ -94,6 +95,30 @@ export function createJobContext(deps: {
       const sha256 = filePath ? await sha256OfFile(filePath) : createHash('sha256').update(spec.body as Buffer).digest('hex');
       const bytes = filePath ? (await stat(filePath)).size : (spec.body as Buffer).length;
       const ref = { bucket: derived, key };
+      const options = {
+        contentType: spec.contentType,
+        cacheControl: spec.cacheControl ?? IMMUTABLE,
+        metadata: { 'strata-source-sha256': job.source.sha256, 'strata-recipe': `${spec.recipe.name}@${spec.recipe.version}` },
+        // Known up front: large outputs then upload in one pass, without spooling.
+        sha256,
+        size: bytes,
+        // Looked at (below) or guarded by If-None-Match: the gateway need not HEAD again.
+        skipIfUnchanged: false,
+      };
+      const put = (extra: { ifNoneMatch?: '*' } = {}) =>
+        filePath ? gateway.putFile(ref, filePath, { ...options, ...extra }) : gateway.put(ref, spec.body as Buffer, { ...options, ...extra });
+      // Where the store has conditional writes, one PUT that only creates (If-None-Match: *) stands
+      // for the HEAD that looks for a published output and the PUT: the usual case, a new output,
+      // costs one round trip. Only a key that is already there is looked at.
+      if (conditionalWrites) {
+        try {
+          await put({ ifNoneMatch: '*' });
+          written.push(key);
+          return cardOutput(spec, key, bytes, sha256, derived);
+        } catch (err) {
+          if (!hasCode(err, 'PreconditionFailed')) throw err;
+        }
+      }
       const existing = await gateway.head(ref);
       const published = existing?.checksum.sha256;
       if (published && published !== sha256) {
@@ -104,17 +129,7 @@ export function createJobContext(deps: {
         return cardOutput(spec, key, existing.size, published, derived);
       }
       if (!published) {
-        const options = {
-          contentType: spec.contentType,
-          cacheControl: spec.cacheControl ?? IMMUTABLE,
-          metadata: { 'strata-source-sha256': job.source.sha256, 'strata-recipe': `${spec.recipe.name}@${spec.recipe.version}` },
-          // Known up front: large outputs then upload in one pass, without spooling.
-          sha256,
-          size: bytes,
-          // Just looked: nothing with a recorded sha256 is there, so the gateway need not HEAD again.
-          skipIfUnchanged: false,
-        };
-        await (filePath ? gateway.putFile(ref, filePath, options) : gateway.put(ref, spec.body as Buffer, options));
+        await put();
         if (!existing) written.push(key);
       }
       return cardOutput(spec, key, bytes, sha256, derived);
@@ -123,6 +138,8 @@ export function createJobContext(deps: {
       await gateway.put({ bucket: derived, key: recordKey(source) }, JSON.stringify(record, null, 2), {
         contentType: 'application/json',
         cacheControl: 'no-store',
+        // A record carries its processing time, so it is never unchanged: no HEAD looking for identical bytes.
+        skipIfUnchanged: false,
       });
     },
   };

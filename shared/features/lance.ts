@@ -14,13 +14,22 @@
  * manifest. The local S3 server honours it; COS's S3 API does not promise it, so production runs
  * exactly one writer (the `index-writer` function, concurrency 1) and readers only read.
  */
-import * as lancedb from '@lancedb/lancedb';
-import { Field, FixedSizeList, Float32, Schema, Utf8 } from 'apache-arrow';
+import type * as lancedb from '@lancedb/lancedb';
+import type { Schema } from 'apache-arrow';
 import { ExactInt8Index } from './exactInt8';
 import { DEFAULT_EF } from './settings';
 import { matchesFilter, type IndexRow, type SearchFilter, type SearchHit, type VectorIndex } from './vectorIndex';
 
 export const TABLE = 'features';
+
+/**
+ * LanceDB and Arrow, loaded when a table is first opened (~0.5 s of CPU): a process that imports
+ * this module and never opens a table (the index writer's idle timer runs) does not pay for them.
+ */
+let modules: Promise<{ lancedb: typeof lancedb; arrow: typeof import('apache-arrow') }> | undefined;
+function loadModules() {
+  return (modules ??= Promise.all([import('@lancedb/lancedb'), import('apache-arrow')]).then(([lancedb, arrow]) => ({ lancedb, arrow })));
+}
 
 export interface LanceOptions {
   /** `s3://bucket/path` (or a local directory in tests and benches). */
@@ -67,7 +76,8 @@ export function lanceStorageOptions(s3: S3Access): Record<string, string> {
   };
 }
 
-export function schemaFor(dim: number): Schema {
+export async function schemaFor(dim: number): Promise<Schema> {
+  const { Field, FixedSizeList, Float32, Schema, Utf8 } = (await loadModules()).arrow;
   return new Schema([
     new Field('id', new Utf8(), false),
     new Field('vector', new FixedSizeList(dim, new Field('item', new Float32(), true)), false),
@@ -108,13 +118,13 @@ export class LanceIndex implements VectorIndex {
   static async open(options: LanceOptions): Promise<LanceIndex> {
     // No readConsistencyInterval: the reader checks out the latest version itself (fresh()), so
     // the version its row-id table belongs to cannot change in the middle of a search.
-    const conn = await lancedb.connect(options.uri, options.storageOptions ? { storageOptions: options.storageOptions } : {});
+    const conn = await (await loadModules()).lancedb.connect(options.uri, options.storageOptions ? { storageOptions: options.storageOptions } : {});
     let table: lancedb.Table;
     try {
       table = await conn.openTable(TABLE);
     } catch {
       try {
-        table = await conn.createEmptyTable(TABLE, schemaFor(options.dim), { mode: 'create', existOk: true });
+        table = await conn.createEmptyTable(TABLE, await schemaFor(options.dim), { mode: 'create', existOk: true });
       } catch {
         table = await conn.openTable(TABLE); // another process created it first
       }
@@ -266,8 +276,9 @@ export class LanceIndex implements VectorIndex {
   /** Builds the IVF_HNSW_SQ cosine index (writer only; once the table has enough rows). */
   async createAnnIndex(numPartitions?: number): Promise<void> {
     const rows = await this.count();
+    const { Index } = (await loadModules()).lancedb;
     await this.serial(() => this.table.createIndex('vector', {
-      config: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: numPartitions ?? Math.max(1, Math.round(Math.sqrt(rows) / 4)) }),
+      config: Index.hnswSq({ distanceType: 'cosine', numPartitions: numPartitions ?? Math.max(1, Math.round(Math.sqrt(rows) / 4)) }),
       replace: true,
     }));
   }

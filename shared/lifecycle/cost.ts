@@ -41,28 +41,32 @@ export const priceTableSchema = z.object({
 export type PriceTable = z.infer<typeof priceTableSchema>;
 
 const MINIMUMS_PAGE = 'https://www.tencentcloud.com/document/product/436/40099';
-const ESTIMATE = 'estimate: not read from a published price (https://www.tencentcloud.com/pricing/cos could not be read); replace with STRATA_COST_PRICES_FILE';
+const PRICING_PAGE = 'https://intl.cloud.tencent.com/document/product/436/6239';
+/** The live pricing page cannot be read from here; its text is kept in Tencent's own documentation repository. */
+const PRICING_REVISION = `${PRICING_PAGE} (COS Product Pricing, Beijing/Nanjing/Shanghai/Guangzhou row; the page's last revision in github.com/tencentyun/intlcloud-documents, yehe_doc/存储/对象存储/购买指南/产品定价_intl_en.md, commit 3a07443, 2020-11-11)`;
+const ESTIMATE = 'estimate: not on a published price page this project could read; replace with STRATA_COST_PRICES_FILE';
 
 /**
- * COS list prices as documented defaults. STANDARD_IA 0.015 USD/GB/month is stated in the COS
- * billing FAQ (https://www.tencentcloud.com/document/product/436/10373, updated 2023-03-24:
- * "reduced from 0.018 USD/GB/month to 0.015 USD/GB/month" in certain regions); the other unit
- * prices are on the pricing page (https://www.tencentcloud.com/pricing/cos), which the project
- * could not read: they are estimates, `confirmed: false` with that said in `source`. Minimum
- * durations and sizes are from 436/40099 (updated 2024-06-27; its 2025-11-12 revision states
- * the same 30-day / 64 KB STANDARD_IA minimums).
+ * COS list prices as documented defaults. STANDARD, ARCHIVE and DEEP_ARCHIVE are from the
+ * Product Pricing page (436/6239) as last published in Tencent's documentation repository
+ * (2020-11-11); STANDARD_IA 0.015 USD/GB/month is from the newer COS billing FAQ
+ * (https://www.tencentcloud.com/document/product/436/10373, updated 2023-03-24: "reduced from
+ * 0.018 USD/GB/month to 0.015 USD/GB/month" in certain regions; the 2020 page says 0.018).
+ * INTELLIGENT_TIERING has no price on either page: an estimate, `confirmed: false` with that said
+ * in `source`. Minimum durations and sizes are from 436/40099 (updated 2024-06-27; its
+ * 2025-11-12 revision states the same 30-day / 64 KB STANDARD_IA minimums).
  */
 export const DEFAULT_PRICES: PriceTable = {
   currency: 'USD',
-  source: 'https://www.tencentcloud.com/document/product/436/40099 (minimums, 2024-06-27); https://www.tencentcloud.com/document/product/436/10373 (STANDARD_IA price, 2023-03-24); other prices unconfirmed estimates',
+  source: `${PRICING_REVISION} (STANDARD, ARCHIVE, DEEP_ARCHIVE); https://www.tencentcloud.com/document/product/436/10373 (STANDARD_IA price, 2023-03-24); ${MINIMUMS_PAGE} (minimums, 2024-06-27); INTELLIGENT_TIERING an unconfirmed estimate`,
   takenAt: '2026-12-07',
   regions: {
     'ap-guangzhou': {
-      STANDARD: { perGbMonth: 0.024, minDays: 0, minBytes: 0, confirmed: false, source: ESTIMATE, takenAt: '2026-12-07' },
+      STANDARD: { perGbMonth: 0.024, minDays: 0, minBytes: 0, confirmed: true, source: PRICING_REVISION, takenAt: '2020-11-11' },
       INTELLIGENT_TIERING: { perGbMonth: 0.024, minDays: 0, minBytes: 0, confirmed: false, source: ESTIMATE, takenAt: '2026-12-07' },
       STANDARD_IA: { perGbMonth: 0.015, minDays: 30, minBytes: 64 * 1024, confirmed: true, source: `https://www.tencentcloud.com/document/product/436/10373 (price); ${MINIMUMS_PAGE} (minimums)`, takenAt: '2023-03-24' },
-      ARCHIVE: { perGbMonth: 0.006, minDays: 90, minBytes: 64 * 1024, confirmed: false, source: `${ESTIMATE}; minimums: ${MINIMUMS_PAGE} (2024-06-27)`, takenAt: '2026-12-07' },
-      DEEP_ARCHIVE: { perGbMonth: 0.002, minDays: 180, minBytes: 64 * 1024, confirmed: false, source: `${ESTIMATE}; minimums: ${MINIMUMS_PAGE} (2024-06-27)`, takenAt: '2026-12-07' },
+      ARCHIVE: { perGbMonth: 0.005, minDays: 90, minBytes: 64 * 1024, confirmed: true, source: `${PRICING_REVISION} (price); ${MINIMUMS_PAGE} (minimums, 2024-06-27)`, takenAt: '2020-11-11' },
+      DEEP_ARCHIVE: { perGbMonth: 0.002, minDays: 180, minBytes: 64 * 1024, confirmed: true, source: `${PRICING_REVISION} (price); ${MINIMUMS_PAGE} (minimums, 2024-06-27)`, takenAt: '2020-11-11' },
     },
   },
 };

@@ -61,12 +61,14 @@ describe('strata cost', () => {
     expect(report.after).toBeNull();
     expect(report.region).toBe('ap-guangzhou');
     expect(report.prices.source).toBe(DEFAULT_PRICES.source);
-    expect(report.prices.unconfirmed).toContain('ARCHIVE');
+    expect(report.prices.unconfirmed).toEqual(['INTELLIGENT_TIERING']);
     // Each price names its page and date; estimates say so.
     expect(report.prices.byClass.STANDARD_IA).toMatchObject({ perGbMonth: 0.015, takenAt: '2023-03-24', estimate: false, source: expect.stringContaining('https://www.tencentcloud.com/document/product/436/10373') });
-    expect(report.prices.byClass.ARCHIVE).toMatchObject({ estimate: true, source: expect.stringMatching(/^estimate: /) });
+    expect(report.prices.byClass.ARCHIVE).toMatchObject({ perGbMonth: 0.005, takenAt: '2020-11-11', estimate: false, source: expect.stringContaining('https://intl.cloud.tencent.com/document/product/436/6239') });
+    expect(report.prices.byClass.INTELLIGENT_TIERING).toMatchObject({ estimate: true, source: expect.stringMatching(/^estimate: /) });
     const text = await captureCommand(cost, ['--state', state]);
-    expect(text.stdout).toMatch(/^price ARCHIVE: 0\.006 per GB-month \(ESTIMATE\)/m);
+    expect(text.stdout).toMatch(/^price INTELLIGENT_TIERING: 0\.024 per GB-month \(ESTIMATE\)/m);
+    expect(text.stdout).not.toMatch(/^price ARCHIVE: .*ESTIMATE/m);
     await expect(captureCommand(cost, ['--plan', '--state', state])).rejects.toMatchObject({ code: 'Usage' });
   });
 });

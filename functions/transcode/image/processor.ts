@@ -33,7 +33,7 @@ export async function processImage(ctx: ProcessorContext): Promise<ProcessorResu
   const result = await processImageBytes({ bytes, recipe, recipeName, limits });
   log.info({ recipe: recipeName, renditions: result.renditions.length, ms: Date.now() - started, format: result.card.format }, 'image rendered');
 
-  // Written at once (each a HEAD and a PUT): a job's renditions are independent objects. All
+  // Written at once (each one conditional PUT): a job's renditions are independent objects. All
   // settle before an error is thrown, so the rollback sees every key this job wrote.
   const writes = await Promise.allSettled(
     result.renditions.map((r) =>

@@ -20,6 +20,9 @@ export interface CommitPlan {
 const RECORD_SUFFIX = '.commit';
 
 export class Committer {
+  /** Directory fsyncs, shared by the commits that ask for one at the same time (group commit). */
+  private readonly dirSyncs = new GroupSync(syncDir);
+
   constructor(
     readonly stagingDir: string,
     private readonly durable: boolean,
@@ -59,7 +62,7 @@ export class Committer {
     await writeFile(record, JSON.stringify(plan), { flush: this.durable });
     const committed = `${record}${RECORD_SUFFIX}`;
     await rename(record, committed);
-    if (this.durable) await syncDir(this.stagingDir);
+    if (this.durable) await this.dirSyncs.sync(this.stagingDir);
     await this.apply(plan, false);
     await unlink(committed);
   }
@@ -79,7 +82,46 @@ export class Committer {
         if (err.code !== 'ENOENT') throw err;
       });
     }
-    if (this.durable) await Promise.all([...dirs].map(syncDir));
+    if (this.durable) await Promise.all([...dirs].map((d) => this.dirSyncs.sync(d)));
+  }
+}
+
+/**
+ * Group commit of directory fsyncs: a caller is answered by an fsync that started after it asked
+ * (so it covers the caller's renames); callers that ask while one runs share the next one. Under
+ * concurrent PUTs the staging directory is then synced once per batch instead of once per commit.
+ */
+export class GroupSync {
+  private readonly state = new Map<string, { running: Promise<void> | null; next: Promise<void> | null }>();
+
+  constructor(private readonly syncOne: (path: string) => Promise<void>) {}
+
+  sync(path: string): Promise<void> {
+    let s = this.state.get(path);
+    if (!s) {
+      s = { running: null, next: null };
+      this.state.set(path, s);
+    }
+    const entry = s;
+    if (!entry.running) {
+      const run = this.syncOne(path);
+      entry.running = run;
+      const settle = (): void => {
+        entry.running = null;
+        if (!entry.next && this.state.get(path) === entry) this.state.delete(path);
+      };
+      run.then(settle, settle);
+      return run;
+    }
+    // One is running: it may have started before this caller's renames. The next one starts
+    // when it ends, and serves every caller that arrived meanwhile.
+    entry.next ??= entry.running
+      .catch(() => undefined)
+      .then(() => {
+        entry.next = null;
+        return this.sync(path);
+      });
+    return entry.next;
   }
 }
 

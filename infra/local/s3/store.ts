@@ -36,7 +36,7 @@ import {
   type StoredMeta,
   type StrataMeta,
 } from './objectMeta';
-import { FilesystemStore, S3Object, type FilesystemStoreLike, type S3ObjectLike } from './s3rverParts';
+import { FilesystemStore, S3Object, type FilesystemStoreLike, type S3BucketLike, type S3ObjectLike } from './s3rverParts';
 
 /** A committed change, reported to the server's event normaliser (see LocalObjectEvent). */
 export interface ObjectChange {
@@ -114,6 +114,12 @@ export class AtomicStore extends FilesystemStore {
    * of them on every request; only this store writes them, so a copy in memory stays true.
    */
   private readonly bucketConfigs = new Map<string, ReturnType<FilesystemStoreLike['getSubresource']>>();
+  /**
+   * s3rver checks that the bucket exists on every request (a stat of its directory). A bucket
+   * found is remembered with its key index: only this store creates and deletes buckets, and a
+   * deleted (or re-created) bucket has no (or another) key index, so the entry is then stale.
+   */
+  private readonly knownBuckets = new Map<string, { keys: Set<string>; bucket: S3BucketLike }>();
 
   constructor(private readonly options: StoreOptions) {
     super(options.root);
@@ -187,6 +193,15 @@ export class AtomicStore extends FilesystemStore {
     await rm(this.getBucketPath(bucket), { recursive: true, force: true });
     this.keyIndex.delete(bucket);
     this.forgetConfigs(bucket);
+  }
+
+  override async getBucket(bucket: string): Promise<S3BucketLike | null> {
+    const keys = this.keyIndex.get(bucket);
+    const known = this.knownBuckets.get(bucket);
+    if (keys && known?.keys === keys) return known.bucket;
+    const found = await super.getBucket(bucket);
+    if (found && keys && this.keyIndex.get(bucket) === keys) this.knownBuckets.set(bucket, { keys, bucket: found });
+    return found;
   }
 
   override getSubresource(bucket: string, key: string | undefined, type: string): ReturnType<FilesystemStoreLike['getSubresource']> {
@@ -442,7 +457,8 @@ export class AtomicStore extends FilesystemStore {
       staged.push(metaPath);
       const tagsPath = req.tagsXml ? await this.committer.stageFile('tags', req.tagsXml) : null;
       if (tagsPath) staged.push(tagsPath);
-      await mkdir(dirname(p.object), { recursive: true });
+      // An existing key's directory is there (the rename recreates it if a delete just pruned it).
+      if (!this.keysOf(req.bucket).has(req.key)) await mkdir(dirname(p.object), { recursive: true });
       return await this.locks.run(this.lockKey(req.bucket, req.key), async () => {
         const current = await this.readRecord(req.bucket, req.key);
         checkWriteConditions(req.conditions, current);
