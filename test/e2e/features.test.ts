@@ -101,37 +101,6 @@ describe('features on upload', () => {
     expect(await e2e.gateway.head({ bucket: derived(), key: featureRecordKey({ bucket: 'uploads', key: `corpus/${bad}` }) })).toBeNull();
   }, 400_000);
 
-  it('asset show --wait returns once nothing more is written for the upload; identical bytes again change nothing', async () => {
-    // A PNG named .jpg with a pattern of its own (the other tests' photos are not in it).
-    const { data } = await sharp({ create: { width: 48, height: 32, channels: 3, background: '#204080' } })
-      .composite([{ input: Buffer.from('<svg width="48" height="32"><circle cx="30" cy="12" r="9" fill="#e0c020"/></svg>'), top: 0, left: 0 }])
-      .png()
-      .toBuffer({ resolveWithObject: true });
-    const key = 'settle/probe.jpg';
-    await e2e.gateway.put({ bucket: 'uploads', key }, data);
-    const shown = await runCli(['asset', 'show', `s3://uploads/${key}`, '--wait', '300', '--json'], e2e.env);
-    expect(shown.stderr).toBe('');
-    expect(shown.code).toBe(0);
-    const card = JSON.parse(shown.stdout) as { status: string; features?: { status: string; indexChange?: string } };
-    expect(card.status).toBe('done');
-    expect(card.features).toMatchObject({ status: 'done', indexChange: expect.stringMatching(/^index\/pending\//) });
-    const before = await derivedListing();
-    expect(before.some((o) => o.startsWith(`${featureRecordKey({ bucket: 'uploads', key })} `))).toBe(true);
-    expect(before.some((o) => o.startsWith('index/pending/') || o.startsWith('index/writer-run.json'))).toBe(false);
-    await sleep(5_000);
-    expect(await derivedListing()).toEqual(before);
-    // The same bytes again: on-upload sees them processed, and nothing is written.
-    const events = (await e2e.stack.emulator.store.list()).events.length;
-    await e2e.gateway.put({ bucket: 'uploads', key }, data);
-    for (const until = Date.now() + 60_000; (await e2e.stack.emulator.store.list()).events.length === events; ) {
-      if (Date.now() > until) throw new Error('the re-upload queued no event');
-      await sleep(300);
-    }
-    await settled();
-    await sleep(3_000);
-    expect(await derivedListing()).toEqual(before);
-  }, 400_000);
-
   it('the writer indexes them; similar, duplicates and backfill answer from the store; a delete removes record and row', async () => {
     const { config } = e2e.stack;
     const writeAll = async () => {
@@ -185,5 +154,36 @@ describe('features on upload', () => {
     expect((await writeAll()).rows).toBe(images.length + 1);
     const after = await runCli(['duplicates', '--mode', 'identical', '--json'], e2e.env);
     expect(JSON.parse(after.stdout)).toEqual({ groups: [] });
+  }, 400_000);
+
+  it('asset show --wait returns once nothing more is written for the upload; identical bytes again change nothing', async () => {
+    // A PNG named .jpg with a pattern of its own (the other tests' photos are not in it).
+    const { data } = await sharp({ create: { width: 48, height: 32, channels: 3, background: '#204080' } })
+      .composite([{ input: Buffer.from('<svg width="48" height="32"><circle cx="30" cy="12" r="9" fill="#e0c020"/></svg>'), top: 0, left: 0 }])
+      .png()
+      .toBuffer({ resolveWithObject: true });
+    const key = 'settle/probe.jpg';
+    await e2e.gateway.put({ bucket: 'uploads', key }, data);
+    const shown = await runCli(['asset', 'show', `s3://uploads/${key}`, '--wait', '300', '--json'], e2e.env);
+    expect(shown.stderr).toBe('');
+    expect(shown.code).toBe(0);
+    const card = JSON.parse(shown.stdout) as { status: string; features?: { status: string; indexChange?: string } };
+    expect(card.status).toBe('done');
+    expect(card.features).toMatchObject({ status: 'done', indexChange: expect.stringMatching(/^index\/pending\//) });
+    const before = await derivedListing();
+    expect(before.some((o) => o.startsWith(`${featureRecordKey({ bucket: 'uploads', key })} `))).toBe(true);
+    expect(before.some((o) => o.startsWith('index/pending/') || o.startsWith('index/writer-run.json'))).toBe(false);
+    await sleep(5_000);
+    expect(await derivedListing()).toEqual(before);
+    // The same bytes again: on-upload sees them processed, and nothing is written.
+    const events = (await e2e.stack.emulator.store.list()).events.length;
+    await e2e.gateway.put({ bucket: 'uploads', key }, data);
+    for (const until = Date.now() + 60_000; (await e2e.stack.emulator.store.list()).events.length === events; ) {
+      if (Date.now() > until) throw new Error('the re-upload queued no event');
+      await sleep(300);
+    }
+    await settled();
+    await sleep(3_000);
+    expect(await derivedListing()).toEqual(before);
   }, 400_000);
 });
