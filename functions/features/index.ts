@@ -1,6 +1,7 @@
 import { describeError } from '@strata/core/errors';
 import { loadFunctionConfig } from '../../shared/config';
 import { featuresJobSchema } from '../../shared/contracts';
+import { invokeAsync } from '../../shared/invoke';
 import { createLogger } from '../../shared/log';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import { jobHandler } from '../../shared/scf';
@@ -20,6 +21,9 @@ models.then(
 
 /** SCF entry: a features job from transcode (async invoke after a successful job) or a backfill. */
 export const main_handler = jobHandler('features', logger, { schema: featuresJobSchema }, async ({ job, log }) => {
-  const status = await runFeatures(job, { gateway, derivedBucket: config.buckets.derived, log, models: () => models });
+  // The queued index change is applied now, not at the writer's next minute tick (a run with
+  // nothing queued is cheap; concurrency 1 keeps runs from overlapping).
+  const wakeIndexWriter = async () => void (await invokeAsync('index-writer', { source: 'features', asset: `${job.source.bucket}/${job.source.key}` }));
+  const status = await runFeatures(job, { gateway, derivedBucket: config.buckets.derived, log, models: () => models, wakeIndexWriter });
   return { status };
 });

@@ -2,10 +2,11 @@ import { describeError, type StorageGateway } from '@strata/core';
 import type { AssetCard, CardOutput } from '../../shared/contracts';
 import { speechScore, type WaveformLike } from '../../shared/features/audio';
 import type { FeaturesJob } from '../../shared/contracts';
+import { cardFeaturesOf, setCardFeatures } from '../../shared/features/cardSection';
 import { writePending } from '../../shared/features/pending';
 import { FEATURES_RECIPE, FEATURE_RECORD_VERSION, featureRecordKey, featureRecordSchema, recordVector, type AudioFeatures, type CardFeatures, type FeatureRecord, type ImageFeatures, type ModelRef, type VideoFeatures } from '../../shared/features/record';
 import type { Logger } from '../../shared/log';
-import { readCard, writeCard } from '../../shared/pipeline/cards';
+import { readCard } from '../../shared/pipeline/cards';
 import { decodeForAnalysis, extractImageFeatures } from './extract/image';
 import { FACE_MODEL, MID_MODEL, OBJECT_MODEL, l2normalise, type Models } from './extract/models';
 import { keyframesFromSprite, parseSpriteVtt } from './video';
@@ -16,6 +17,8 @@ export interface FeaturesDeps {
   readonly log: Logger;
   readonly models: () => Promise<Models>;
   readonly now?: () => Date;
+  /** Wakes the index writer once a change is queued for it (an error is logged: its timer catches up). */
+  readonly wakeIndexWriter?: () => Promise<void>;
 }
 
 export type FeaturesOutcome = 'done' | 'skipped' | 'failed';
@@ -29,10 +32,13 @@ export function currentModels(family: FeaturesJob['family']): ModelRef[] {
 }
 
 /**
- * Extracts one asset's features, writes its record, queues its index row for the writer, and
- * records the outcome on the card. A card that is missing, quarantined, or describes other
- * bytes gets nothing. A source that cannot be decoded gives a `failed` features status (no
- * retry: the bytes will not change); storage or model errors are rethrown for the platform retry.
+ * Extracts one asset's features, writes its record, queues its index row for the writer (and
+ * wakes it), and records the outcome on the card, settling the `pending` section transcode wrote.
+ * A card that is missing, not done, or describes other bytes gets nothing (the transcode run
+ * that owns it decides). Features already extracted from these bytes with the current models are
+ * not extracted again (a reprocess): the section is settled `done`. A source that cannot be
+ * decoded gives a `failed` features status (no retry: the bytes will not change); storage or
+ * model errors mark it `failed` (`features-error`) and are rethrown for the platform retry.
  */
 export async function runFeatures(job: FeaturesJob, deps: FeaturesDeps): Promise<FeaturesOutcome> {
   const { gateway, derivedBucket, log } = deps;
@@ -47,11 +53,27 @@ export async function runFeatures(job: FeaturesJob, deps: FeaturesDeps): Promise
     return 'skipped';
   }
   const models = currentModels(job.family);
-  const existing = card.features as CardFeatures | undefined;
-  if (!job.force && existing?.status === 'done' && sameModels(existing.models, models)) {
+  const existing = cardFeaturesOf(card);
+  const extracted = existing?.status === 'done' || (existing?.status === 'pending' && existing.recordKey !== null);
+  if (!job.force && existing && extracted && sameModels(existing.models, models)) {
+    if (existing.status === 'pending') await updateCard(deps, card, { ...existing, status: 'done', reason: null });
     log.info('features already extracted with the current models: skipping');
     return 'skipped';
   }
+  try {
+    return await extractAndRecord(job, card, models, deps);
+  } catch (err) {
+    const message = describeError(err);
+    await updateCard(deps, card, { status: 'failed', recordKey: existing?.recordKey ?? null, models: existing?.models ?? [], reason: { code: 'features-error', message } }).catch(
+      (e: unknown) => log.warn({ err: describeError(e) }, 'could not mark the card after the failure'),
+    );
+    throw err;
+  }
+}
+
+async function extractAndRecord(job: FeaturesJob, card: AssetCard, models: ModelRef[], deps: FeaturesDeps): Promise<FeaturesOutcome> {
+  const { gateway, derivedBucket, log } = deps;
+  const source = { bucket: job.source.bucket, key: job.source.key };
   const recordKey = featureRecordKey(source);
   let body: Pick<FeatureRecord, 'image' | 'video' | 'audio'>;
   try {
@@ -73,8 +95,9 @@ export async function runFeatures(job: FeaturesJob, deps: FeaturesDeps): Promise
   });
   await gateway.put({ bucket: derivedBucket, key: recordKey }, JSON.stringify(record), { contentType: 'application/json', skipIfUnchanged: false });
   const vector = recordVector(record);
+  let indexChange: string | null = null;
   if (vector) {
-    await writePending(gateway, derivedBucket, {
+    indexChange = await writePending(gateway, derivedBucket, {
       op: 'upsert',
       uri: `s3://${source.bucket}/${source.key}`,
       sha256: job.source.sha256,
@@ -85,8 +108,11 @@ export async function runFeatures(job: FeaturesJob, deps: FeaturesDeps): Promise
       at: record.createdAt,
     });
   }
-  await updateCard(deps, card, { status: 'done', recordKey, models });
+  await updateCard(deps, card, { status: 'done', recordKey, models, reason: null, indexChange });
   log.info({ recordKey, kind: job.family }, 'features done');
+  if (indexChange && deps.wakeIndexWriter) {
+    await deps.wakeIndexWriter().catch((err: unknown) => log.warn({ err: describeError(err) }, 'could not wake the index writer; its timer applies the change'));
+  }
   return 'done';
 }
 
@@ -177,10 +203,5 @@ function sameModels(a: readonly ModelRef[], b: readonly ModelRef[]): boolean {
 
 /** Re-reads the card and sets its `features` section (transcode has finished, so this is the only writer). */
 async function updateCard(deps: FeaturesDeps, fallback: AssetCard, features: CardFeatures): Promise<void> {
-  const card = (await readCard(deps.gateway, deps.derivedBucket, fallback.source)) ?? fallback;
-  if (card.source.sha256 !== fallback.source.sha256) return;
-  const { version: _v, updatedAt: _u, ...draft } = card;
-  await writeCard(deps.gateway, deps.derivedBucket, { ...draft, features });
+  await setCardFeatures(deps.gateway, deps.derivedBucket, { source: fallback.source, sha256: fallback.source.sha256, fallback }, () => features);
 }
-
-

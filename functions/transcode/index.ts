@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { describeError } from '@strata/core/errors';
 import { loadFunctionConfig } from '../../shared/config';
-import { handOffFeatures } from '../../shared/features/handoff';
+import { featuresEnabled, handOffFeatures } from '../../shared/features/handoff';
 import { createLogger } from '../../shared/log';
 import { invokeAsync, resolveInvokeEvent } from '../../shared/invoke';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
@@ -31,9 +31,10 @@ export const main_handler = jobHandler(
     const remaining = remainingMs(context, 900_000);
     // A long media job suspended before the deadline continues in a new async invocation of this function.
     const resume = async (next: typeof job) => void (await invokeAsync('transcode', next, { spill: { gateway, bucket: config.buckets.derived } }));
-    const status = await runTranscode(job, { config, gateway, log, tmpDir: tmpdir(), deadlineMs: Date.now() + remaining, resume });
+    const queueFeatures = featuresEnabled();
+    const status = await runTranscode(job, { config, gateway, log, tmpDir: tmpdir(), deadlineMs: Date.now() + remaining, resume, queueFeatures });
     // Only a successful job is analysed: a quarantined file gets no features.
-    if (status === 'done') await handOffFeatures(job, log);
+    if (status === 'done' && queueFeatures) await handOffFeatures(job, { gateway, derivedBucket: config.buckets.derived, log });
     return { status };
   },
 );

@@ -1,6 +1,7 @@
 import { StrataError, describeError, hasCode, type StorageGateway } from '@strata/core';
 import type { AssetCard, CardIdentity, TranscodeJob } from '../../shared/contracts';
 import type { Config } from '../../shared/config';
+import { cardFeaturesOf, featuresForDoneCard } from '../../shared/features/cardSection';
 import type { Logger } from '../../shared/log';
 import { readCard, writeCard } from '../../shared/pipeline/cards';
 import { QuarantineError } from '../../shared/pipeline/errors';
@@ -21,6 +22,8 @@ export interface RunDeps {
    * async retry resumes the job (at most its retry count of times).
    */
   readonly resume?: (job: TranscodeJob) => Promise<void>;
+  /** The caller hands a done asset to features: the `done` card marks its features `pending` in the same write. */
+  readonly queueFeatures?: boolean;
 }
 
 export type RunOutcome = 'done' | 'quarantined' | 'skipped' | 'suspended';
@@ -83,7 +86,9 @@ export async function runTranscode(job: TranscodeJob, deps: RunDeps): Promise<Ru
       }
       throw new StrataError('JobSuspended', `${result.suspend.message} (${result.suspend.percent}% done); no resume hook, so the platform's retry resumes it`);
     }
-    const done: AssetCard = await writeCard(gateway, derived, { ...identity, ...result.sections, status: 'done', reason: null, outputs: [...result.outputs] });
+    // The features mark lands with `done`, so `asset show --wait` never sees a done card with features still to come.
+    const features = featuresForDoneCard(cardFeaturesOf(identity), deps.queueFeatures ?? false);
+    const done: AssetCard = await writeCard(gateway, derived, { ...identity, ...result.sections, ...(features ? { features } : {}), status: 'done', reason: null, outputs: [...result.outputs] });
     log.info({ outputs: done.outputs.length }, 'done');
     return 'done';
   } catch (err) {

@@ -23,13 +23,23 @@ export interface StackOptions {
   readonly cwd?: string;
   readonly output?: OutputSink;
   readonly log?: Logger;
+  /**
+   * Connects to an S3 server run elsewhere (a test peer such as radosgw) instead of starting the
+   * embedded one: given the buckets the stack needs and those with triggers, it makes them and
+   * feeds the trigger buckets' storage events to `events`. Its credentials come from the settings
+   * as usual; the stack closes it on close.
+   */
+  readonly s3?: (need: { readonly buckets: readonly string[]; readonly triggerBuckets: readonly string[] }) => Promise<StackS3>;
 }
+
+/** What the stack needs of its S3 server: where it is, its object events, and how to stop it. */
+export type StackS3 = Pick<LocalS3Server, 'endpoint' | 'events' | 'close'>;
 
 export interface RunningStack {
   readonly config: Config;
   readonly spec: StackSpec;
   readonly dataDir: string;
-  readonly s3: LocalS3Server;
+  readonly s3: StackS3;
   readonly emulator: Emulator;
   readonly buckets: readonly string[];
   readonly info: StackInfo;
@@ -67,14 +77,16 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
   const triggerBuckets = spec.functions.flatMap((f) => f.cos.map((t) => t.bucket));
   const buckets = [...new Set([config.buckets.upload, config.buckets.derived, ...config.buckets.protect, ...triggerBuckets])];
-  const s3 = await startLocalS3({
-    dataDir,
-    port: config.local.s3Port,
-    accessKey: config.storage.credentials.accessKeyId,
-    secretKey: config.storage.credentials.secretAccessKey,
-    buckets,
-    restoreDelayMs: config.emulator.restoreDelayMs,
-  });
+  const s3: StackS3 = options.s3
+    ? await options.s3({ buckets, triggerBuckets: [...new Set(triggerBuckets)] })
+    : await startLocalS3({
+        dataDir,
+        port: config.local.s3Port,
+        accessKey: config.storage.credentials.accessKeyId,
+        secretKey: config.storage.credentials.secretAccessKey,
+        buckets,
+        restoreDelayMs: config.emulator.restoreDelayMs,
+      });
   let emulator: Emulator;
   try {
     emulator = await startEmulator({

@@ -76,9 +76,11 @@ export const mediaEnvSchema = {
   STRATA_VIDEO_CHUNK_SECONDS: nonNegativeInt.default(60),
   /** A chunked video's job record untouched this long is swept by the scrub timer (asset marked failed). */
   STRATA_VIDEO_JOB_MAX_AGE_HOURS: positiveInt.default(24),
-  // Audio jobs run in one invocation (not split): 10 min of stereo took 29 CPU-s (48 with loudness
-  // normalisation), so 2 h is ~6-10 CPU-minutes, inside the 900 s timeout.
+  // 10 min of stereo took 29 CPU-s (48 with loudness normalisation): 2 h is ~6-10 CPU-minutes in one
+  // invocation; longer audio is split (STRATA_AUDIO_CHUNK_SECONDS), and only its analysis pass is whole.
   STRATA_AUDIO_MAX_DURATION_SECONDS: positiveInt.default(7_200),
+  /** Target chunk length (source seconds) of an audio file split over parallel invocations; 0 = split only what one invocation cannot finish. */
+  STRATA_AUDIO_CHUNK_SECONDS: nonNegativeInt.default(1_800),
   STRATA_AUDIO_AAC_KBPS: z.coerce.number().int().min(32).max(512).default(128),
   STRATA_AUDIO_OPUS_KBPS: z.coerce.number().int().min(16).max(512).default(96),
   /** Unset: measure loudness only. Set (e.g. -16): renditions normalised to it with two-pass loudnorm. */
@@ -115,6 +117,7 @@ export interface MediaConfig {
   };
   readonly audio: {
     readonly maxDurationSeconds: number;
+    readonly chunkSeconds: number;
     readonly aacKbps: number;
     readonly opusKbps: number;
     /** null: measure only, do not normalise. */
@@ -148,6 +151,7 @@ export function mediaConfigFrom(e: MediaEnv): MediaConfig {
     },
     audio: {
       maxDurationSeconds: e.STRATA_AUDIO_MAX_DURATION_SECONDS,
+      chunkSeconds: e.STRATA_AUDIO_CHUNK_SECONDS,
       aacKbps: e.STRATA_AUDIO_AAC_KBPS,
       opusKbps: e.STRATA_AUDIO_OPUS_KBPS,
       loudnessTarget:

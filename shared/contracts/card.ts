@@ -69,5 +69,5 @@ export type CardOutput = z.infer<typeof outputSchema>;
 export type CardStatus = z.infer<typeof cardStatusSchema>;
 export type HandOffMark = z.infer<typeof handOffMarkSchema>;
 
-/** Final states: `strata asset show --wait` stops waiting at these. */
+/** Final states: `strata asset show --wait` stops waiting at these (a `done` card also waits for its features: shared/pipeline/settled.ts). */
 export const FINAL_STATUSES: readonly CardStatus[] = ['done', 'quarantined', 'failed'];

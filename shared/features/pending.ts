@@ -5,7 +5,7 @@
  * A pending key is unique per change (time + random), so two workers never overwrite each other.
  */
 import { randomBytes } from 'node:crypto';
-import type { StorageGateway } from '@strata/core';
+import { hasCode, type StorageGateway } from '@strata/core';
 import { z } from 'zod';
 import { indexKey } from '../contracts/derivedKeys';
 
@@ -68,4 +68,51 @@ export async function readPending(gateway: StorageGateway, derivedBucket: string
       }
     }),
   );
+}
+
+/**
+ * `index/writer-run.json`: present while an index writer run is under way. The writer puts it
+ * before it lists pending changes and deletes it after its last table write (optimize), so a
+ * change that is gone while no marker is there has been applied, and the run that applied it has
+ * finished writing. `until` is the end of the run's invocation: a marker past it was left by a
+ * run that was killed, and counts as absent.
+ */
+export const WRITER_RUN_KEY = indexKey('writer-run.json');
+const writerRunSchema = z.object({ startedAt: z.string(), until: z.string() });
+
+export async function markWriterRun(gateway: StorageGateway, derivedBucket: string, untilMs: number, now = Date.now()): Promise<void> {
+  const body = { startedAt: new Date(now).toISOString(), until: new Date(untilMs).toISOString() };
+  await gateway.put({ bucket: derivedBucket, key: WRITER_RUN_KEY }, JSON.stringify(body), { contentType: 'application/json', skipIfUnchanged: false });
+}
+
+export async function clearWriterRun(gateway: StorageGateway, derivedBucket: string): Promise<void> {
+  await gateway.delete({ bucket: derivedBucket, key: WRITER_RUN_KEY });
+}
+
+/** Whether an index writer run is under way now (a marker this build cannot read is ignored, as a stale one). */
+export async function writerRunning(gateway: StorageGateway, derivedBucket: string, now = Date.now()): Promise<boolean> {
+  let bytes: Buffer;
+  try {
+    ({ bytes } = await gateway.getBytes({ bucket: derivedBucket, key: WRITER_RUN_KEY }));
+  } catch (err) {
+    if (hasCode(err, 'NoSuchKey')) return false;
+    throw err;
+  }
+  const until = writerRunSchema.safeParse(parseJson(bytes.toString('utf8'))).data?.until;
+  return until !== undefined && Date.parse(until) >= now;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the index writer has applied the pending change at `key` and finished writing the table. */
+export async function indexChangeApplied(gateway: StorageGateway, derivedBucket: string, key: string, now = Date.now()): Promise<boolean> {
+  // In this order: the change disappears only during a run, while its marker is there.
+  if (await gateway.head({ bucket: derivedBucket, key })) return false;
+  return !(await writerRunning(gateway, derivedBucket, now));
 }

@@ -75,12 +75,18 @@ export const featureRecordSchema = z.object({
 });
 export type FeatureRecord = z.infer<typeof featureRecordSchema>;
 
-/** The card's `features` section. */
+/**
+ * The card's `features` section. `pending`: transcode handed the asset to the features function
+ * (written with the `done` card, so `asset show --wait` keeps waiting); a pending section keeps
+ * the previous run's recordKey and models until the features run settles it.
+ */
 export const cardFeaturesSchema = z.object({
   status: z.enum(['pending', 'done', 'failed', 'skipped']),
   recordKey: z.string().nullable(),
   models: z.array(modelRefSchema),
   reason: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
+  /** The `index/pending/` change queued for the index writer (gone once applied); null when none was queued. */
+  indexChange: z.string().nullable().optional(),
 });
 export type CardFeatures = z.infer<typeof cardFeaturesSchema>;
 

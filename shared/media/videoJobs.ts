@@ -1,12 +1,13 @@
 /**
- * The job record of a video split over parallel invocations, in the derived bucket (never public):
+ * The job record of a video or audio file split over parallel invocations, in the derived bucket (never public):
  *
  *   work/<sha256>/chunked@<plan>/job.json              plan + chunk list, status (written by the planner)
  *   work/<sha256>/chunked@<plan>/planner.json          the planner's part done (audio rendition, timing)
  *   work/<sha256>/chunked@<plan>/chunk-NNNN.json       a chunk's done marker (its segments, tiles, timing)
  *   work/<sha256>/chunked@<plan>/chunk-NNNN.try.json   a chunk's attempts and last error
  *   work/<sha256>/chunked@<plan>/finisher.json         the stitch claim (created only if absent)
- *   work/<sha256>/chunked@<plan>/tiles/…               sprite tiles parked by chunks
+ *   work/<sha256>/chunked@<plan>/tiles/…               sprite tiles parked by chunks (video)
+ *   work/<sha256>/chunked@<plan>/parts/…               encoded packets parked by chunks (audio)
  * (named by `videoJobKey` in shared/contracts/derivedKeys.ts).
  *
  * Each invocation writes only its own objects, so no two invocations update one object; the
@@ -30,6 +31,7 @@ export const videoJobKeys = {
   chunkTry: (sha: string, plan: string, index: number) => `${videoJobPrefix(sha, plan)}chunk-${String(index).padStart(4, '0')}.try.json`,
   finisher: (sha: string, plan: string) => `${videoJobPrefix(sha, plan)}finisher.json`,
   tile: (sha: string, plan: string, name: string) => `${videoJobPrefix(sha, plan)}tiles/${name}`,
+  part: (sha: string, plan: string, name: string) => `${videoJobPrefix(sha, plan)}parts/${name}`,
 } as const;
 
 const JOB_KEY = /^work\/([0-9a-f]{64})\/chunked@([^/]+)\/job\.json$/;
@@ -44,6 +46,8 @@ export interface VideoJobChunk {
 
 export interface VideoJobRecord {
   readonly version: 1;
+  /** What was split (absent: a video, as records written before audio was split). */
+  readonly kind?: 'video' | 'audio';
   readonly plan: string;
   readonly source: { readonly bucket: string; readonly key: string; readonly sha256: string };
   readonly idempotencyKey: string;
@@ -119,18 +123,18 @@ export async function sweepVideoJobs(deps: { gateway: StorageGateway; derivedBuc
         const missing = record.chunks.filter((c) => !done.has(c.index));
         const tries = await Promise.all(missing.map((c) => readJson<ChunkTry>(gateway, { bucket, key: videoJobKeys.chunkTry(j.sha, j.plan, c.index) })));
         const named = missing.map((c, i) => `${chunkLabel(c, record.chunks.length)}${tries[i] ? `: ${tries[i]!.attempts} attempt(s), last ${tries[i]!.status}${tries[i]!.error ? ` (${tries[i]!.error})` : ''}` : ': never started'}`);
-        const message = `chunked video job abandoned (no progress for ${Math.round((now - touched) / 3_600_000)} h): ${named.join('; ') || 'the stitch never finished'}`;
+        const message = `chunked ${record.kind ?? 'video'} job abandoned (no progress for ${Math.round((now - touched) / 3_600_000)} h): ${named.join('; ') || 'the stitch never finished'}`;
         const card = await readCard(gateway, bucket, { bucket: record.source.bucket, key: record.source.key });
         if (card && card.source.sha256 === record.source.sha256 && (card.status === 'processing' || card.status === 'pending' || card.status === 'failed')) {
           await writeCard(gateway, bucket, { ...card, status: 'failed', reason: { code: 'processing-error', message } });
           failedAssets += 1;
         }
-        log.warn({ source: record.source, plan: j.plan, message }, 'abandoned chunked video job swept');
+        log.warn({ source: record.source, plan: j.plan, message }, 'abandoned chunked job swept');
       }
       for (const o of objects) await gateway.delete({ bucket, key: o.key });
       removed += 1;
     } catch (err) {
-      log.warn({ key: j.key, err: describeError(err) }, 'could not sweep a chunked video job record');
+      log.warn({ key: j.key, err: describeError(err) }, 'could not sweep a chunked job record');
     }
   }
   return { records: jobs.length, removed, failedAssets };

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearWriterRun, markWriterRun, writePending } from '../../shared/features/pending';
 import { writeCard } from '../../shared/pipeline/cards';
 import { runCli } from '../helpers/cli';
 import { startTestS3, TEST_KEYS, type LocalS3Fixture } from '../helpers/localS3';
@@ -32,6 +34,48 @@ describe('strata asset show', () => {
     const r = await pending;
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).status).toBe('done');
+  });
+
+  it('waits while a done card has features pending, then until their index change is applied and the writer run has ended', async () => {
+    await s3.gateway.put({ bucket: 'uploads', key: 'feat.png' }, 'abc');
+    const draft = { source: source('feat.png'), idempotencyKey: 'k', status: 'done' as const, reason: null, outputs: [] };
+    const features = { recordKey: 'features/uploads/feat.png.json', models: [] };
+    await writeCard(s3.gateway, 'derived', { ...draft, features: { ...features, status: 'pending' } });
+    const change = await writePending(s3.gateway, 'derived', { op: 'delete', uri: 's3://uploads/feat.png', at: new Date().toISOString() });
+    const waiting = runCli(['asset', 'show', 's3://uploads/feat.png', '--json', '--wait', '30'], env);
+    let finished = false;
+    void waiting.then(() => {
+      finished = true;
+    });
+    const steps = [
+      () => writeCard(s3.gateway, 'derived', { ...draft, features: { ...features, status: 'done', indexChange: change } }),
+      () => markWriterRun(s3.gateway, 'derived', Date.now() + 60_000),
+      () => s3.gateway.delete({ bucket: 'derived', key: change }),
+    ];
+    for (const step of steps) {
+      await sleep(1200);
+      expect(finished).toBe(false);
+      await step();
+    }
+    await sleep(1200);
+    expect(finished).toBe(false);
+    await clearWriterRun(s3.gateway, 'derived');
+    const r = await waiting;
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).features).toMatchObject({ status: 'done', indexChange: change });
+  }, 30_000);
+
+  it('ignores a run marker past its invocation (a killed run), and exits 3 naming what it waits for', async () => {
+    await s3.gateway.put({ bucket: 'uploads', key: 'stale.png' }, 'abc');
+    const draft = { source: source('stale.png'), idempotencyKey: 'k', status: 'done' as const, reason: null, outputs: [] };
+    await writeCard(s3.gateway, 'derived', { ...draft, features: { status: 'done', recordKey: null, models: [], indexChange: 'index/pending/0000000000001-gone.json' } });
+    await markWriterRun(s3.gateway, 'derived', Date.now() - 1000);
+    expect((await runCli(['asset', 'show', 's3://uploads/stale.png', '--wait', '5'], env)).code).toBe(0);
+    await clearWriterRun(s3.gateway, 'derived');
+    await writeCard(s3.gateway, 'derived', { ...draft, features: { status: 'pending', recordKey: null, models: [] } });
+    const r = await runCli(['asset', 'show', 's3://uploads/stale.png', '--wait', '1'], env);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/features are still 'pending'/);
   });
 
   it('exits 3 when the card is not final in time', async () => {

@@ -2,11 +2,13 @@
  * Features on the real local stack: on-upload → transcode → features, with the corpus sample.
  * Every image the MANIFEST expects `done` gets a complete record; a quarantined file gets none;
  * a video gets keyframe features, an audio file its audio features; deleting a source removes
- * its record and queues the removal of its index row.
+ * its record and queues the removal of its index row. `asset show --wait` returns only when the
+ * features and the index writer are done with an upload.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featureRecordKey, featureRecordSchema } from '../../shared/features/record';
 import { loadFeatureSettings } from '../../shared/features/settings';
@@ -46,6 +48,13 @@ async function settled(timeoutMs = 240_000): Promise<void> {
     if (Date.now() > until) throw new Error(`not settled: ${JSON.stringify(busy.map((e) => [e.function, e.status]))}`);
     await sleep(300);
   }
+}
+
+/** Every object of the derived bucket as `key etag size`, sorted. */
+async function derivedListing(): Promise<string[]> {
+  const out: string[] = [];
+  for await (const o of e2e.gateway.list(derived(), '')) out.push(`${o.key} ${o.etag} ${o.size}`);
+  return out.sort();
 }
 
 async function getJson(key: string): Promise<unknown> {
@@ -145,5 +154,36 @@ describe('features on upload', () => {
     expect((await writeAll()).rows).toBe(images.length + 1);
     const after = await runCli(['duplicates', '--mode', 'identical', '--json'], e2e.env);
     expect(JSON.parse(after.stdout)).toEqual({ groups: [] });
+  }, 400_000);
+
+  it('asset show --wait returns once nothing more is written for the upload; identical bytes again change nothing', async () => {
+    // A PNG named .jpg with a pattern of its own (the other tests' photos are not in it).
+    const { data } = await sharp({ create: { width: 48, height: 32, channels: 3, background: '#204080' } })
+      .composite([{ input: Buffer.from('<svg width="48" height="32"><circle cx="30" cy="12" r="9" fill="#e0c020"/></svg>'), top: 0, left: 0 }])
+      .png()
+      .toBuffer({ resolveWithObject: true });
+    const key = 'settle/probe.jpg';
+    await e2e.gateway.put({ bucket: 'uploads', key }, data);
+    const shown = await runCli(['asset', 'show', `s3://uploads/${key}`, '--wait', '300', '--json'], e2e.env);
+    expect(shown.stderr).toBe('');
+    expect(shown.code).toBe(0);
+    const card = JSON.parse(shown.stdout) as { status: string; features?: { status: string; indexChange?: string } };
+    expect(card.status).toBe('done');
+    expect(card.features).toMatchObject({ status: 'done', indexChange: expect.stringMatching(/^index\/pending\//) });
+    const before = await derivedListing();
+    expect(before.some((o) => o.startsWith(`${featureRecordKey({ bucket: 'uploads', key })} `))).toBe(true);
+    expect(before.some((o) => o.startsWith('index/pending/') || o.startsWith('index/writer-run.json'))).toBe(false);
+    await sleep(5_000);
+    expect(await derivedListing()).toEqual(before);
+    // The same bytes again: on-upload sees them processed, and nothing is written.
+    const events = (await e2e.stack.emulator.store.list()).events.length;
+    await e2e.gateway.put({ bucket: 'uploads', key }, data);
+    for (const until = Date.now() + 60_000; (await e2e.stack.emulator.store.list()).events.length === events; ) {
+      if (Date.now() > until) throw new Error('the re-upload queued no event');
+      await sleep(300);
+    }
+    await settled();
+    await sleep(3_000);
+    expect(await derivedListing()).toEqual(before);
   }, 400_000);
 });

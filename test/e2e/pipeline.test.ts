@@ -14,6 +14,7 @@ import type { RunningStack } from '../../infra/local/stack';
 import { runCli } from '../helpers/cli';
 import { invokeAsync } from '../../shared/invoke';
 import { invokeEnv, invokeThroughApi } from '../helpers/scfInvoke';
+import { S3_TARGET } from '../helpers/localS3';
 import { startE2eStack, type E2eStack } from './localStack';
 
 let e2e: E2eStack;
@@ -81,6 +82,9 @@ describe('the local pipeline', () => {
     expect(transcodes.every((e) => e.source === 'invoke')).toBe(true);
     expect(stack.emulator.scfApi.invoke).toBe(events.filter((e) => e.source === 'invoke').length);
     expect(stack.emulator.scfApi.rejected).toBe(0);
+    // The upload's storage event came from the S3 server in use (on radosgw: its bucket notification).
+    const upload = seen.find((e) => e.bucket === 'uploads' && e.key === 'walk/through.jpg');
+    expect(upload?.sequencer.startsWith('rgw-')).toBe(S3_TARGET === 'radosgw');
   }, 120_000);
 
   it('processes one event delivered three times once, and re-uploaded identical bytes add nothing', async () => {

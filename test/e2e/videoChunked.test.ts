@@ -3,15 +3,16 @@
  * one chunk's invocation is killed mid-encode as the function's time limit would kill it; the
  * platform retries that chunk alone, and the final outputs are those of an uninterrupted run of the
  * same upload (made in-process against another S3 server), byte for byte: every output and every
- * stored segment.
+ * stored segment. A long audio file on the same stack: split, every chunk its own invocation
+ * through the emulator's Invoke, joined.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StorageGateway } from '@strata/core';
 import type { AssetCard } from '../../shared/contracts';
 import { readCard } from '../../shared/pipeline/cards';
-import { makeClip } from '../functions/transcode/media/fixtures';
+import { ffprobeJson, makeAudio, makeClip } from '../functions/transcode/media/fixtures';
 import { runJob, uploadFile } from '../functions/transcode/media/harness';
 import { startTestS3, type LocalS3Fixture } from '../helpers/localS3';
 import { startE2eStack, type E2eStack } from './localStack';
@@ -21,6 +22,7 @@ const SETTINGS = {
   STRATA_HLS_SEGMENT_SECONDS: '2',
   STRATA_VIDEO_PRESET: 'ultrafast',
   STRATA_VIDEO_CHUNK_SECONDS: '12',
+  STRATA_AUDIO_CHUNK_SECONDS: '4',
 };
 
 let e2e: E2eStack;
@@ -125,4 +127,30 @@ describe('chunked video through the local stack', () => {
     expect(segments).toEqual(await storedSegments(reference.gateway, ref.card));
     expect(card.video).toMatchObject({ processing: { chunks: 4 } });
   }, 900_000);
+});
+
+describe('chunked audio through the local stack', () => {
+  it('hands every chunk of a long audio upload to its own transcode invocation and joins them', async () => {
+    const file = await makeAudio(e2e.dataDir, 'podcast', { seconds: 12, tremolo: true, channels: 2 });
+    const gateway: StorageGateway = e2e.gateway;
+    await gateway.put({ bucket: 'uploads', key: 'audio/podcast.flac' }, readFileSync(file));
+    const card = await waitFor('the card to be final', 300_000, async () => {
+      const c = await readCard(gateway, 'derived', { bucket: 'uploads', key: 'audio/podcast.flac' });
+      return c && ['done', 'quarantined', 'failed'].includes(c.status) ? c : null;
+    });
+    expect(card.status, JSON.stringify(card.reason)).toBe('done');
+    // 3.84-s chunks (12 steps of the 0.32-s grid): 0, 3.84, 7.68 s to the end.
+    expect(card.audio).toMatchObject({ processing: { chunks: 3 } });
+    const events = await waitFor('every transcode event to finish', 120_000, async () => {
+      const list = (await e2e.stack.emulator.store.list()).events.filter((e) => e.function === 'transcode' && (e.payload as { source: { key: string } }).source.key === 'audio/podcast.flac');
+      return list.length === 4 && list.every((e) => e.status === 'done') ? list : null;
+    });
+    expect(events.map((e) => (e.payload as { part?: { index: number } }).part?.index ?? 'planner').sort()).toEqual([0, 1, 2, 'planner']);
+    for (const kind of ['audio-aac', 'audio-opus']) {
+      const local = `${e2e.dataDir}/podcast-${kind}`;
+      writeFileSync(local, (await gateway.getBytes({ bucket: 'derived', key: card.outputs.find((o) => o.kind === kind)!.key })).bytes);
+      const probe = await ffprobeJson(local);
+      expect(Math.abs(Number(probe.format.duration) - 12), kind).toBeLessThanOrEqual(0.1);
+    }
+  }, 600_000);
 });

@@ -14,7 +14,7 @@ describe('loadConfig: video and audio settings', () => {
       { shortSide: 720, maxKbps: 5000 },
       { shortSide: 1080, maxKbps: 8500 },
     ]);
-    expect(m.audio).toEqual({ maxDurationSeconds: 7_200, aacKbps: 128, opusKbps: 96, loudnessTarget: null });
+    expect(m.audio).toEqual({ maxDurationSeconds: 7_200, chunkSeconds: 1_800, aacKbps: 128, opusKbps: 96, loudnessTarget: null });
   });
 
   it('reads a custom ladder (sorted) and a loudness target', () => {

@@ -1,18 +1,37 @@
 /**
  * The audio pipeline: one decode measures loudness, silence, peak/RMS and the waveform, and
  * (without a loudness target) encodes the AAC and Opus renditions in the same pass; with a
- * target, a second decode applies loudnorm's linear gain to both renditions.
+ * target, a second decode applies loudnorm's linear gain to both renditions. A long file (over
+ * STRATA_AUDIO_CHUNK_SECONDS, or more than one invocation can finish) is split over parallel
+ * invocations instead (chunked.ts) and joined without re-encoding.
  */
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import type { CardOutput } from '../../../shared/contracts';
-import type { ProcessorResult } from '../types';
+import type { ProcessorResult, ProcessorSuspension } from '../types';
 import type { MediaJob } from '../media/job';
-import { checkAudioFitsInvocation, decodeCapSeconds } from '../media/limits';
+import { AUDIO_CHUNK_SECONDS_PER_SOURCE_SECOND, AUDIO_JOB_SECONDS_PER_SOURCE_SECOND, checkAudioAnalysisFits, checkAudioFitsInvocation, decodeCapSeconds } from '../media/limits';
 import { primaryAudio } from '../media/probe';
-import { recipe } from '../media/recipes';
-import { analyzeAudio, MAX_SILENCE_SPANS, type AnalysisResult } from './analyze';
-import { encodeNormalised, planRenditions, renditionOutputs, type NormalisedResult } from './renditions';
+import { fingerprint, recipe, type Recipe } from '../media/recipes';
+import { analyzeAudio, MAX_SILENCE_SPANS, type AnalysisResult, type Loudness } from './analyze';
+import { runAudioChunk, startChunkedAudio, type AudioSplitPlan } from './chunked';
+import { audioGrid, planAudioChunks, POSTROLL_SECONDS, PREROLL_SECONDS } from './chunks';
+import { encodeNormalised, planRenditions, renditionOutputs, type NormalisedResult, type RenditionPlan } from './renditions';
+import type { WaveformJson } from './waveform';
 import { StrataError } from '@strata/core/errors';
+
+export interface AudioRecipes {
+  readonly aac: Recipe;
+  readonly opus: Recipe;
+  readonly waveform: Recipe;
+}
+
+/** The whole-file measurements of a split job (the planner's pass). */
+export interface MeasuredAudio {
+  readonly section: Record<string, unknown>;
+  readonly waveform: WaveformJson;
+  /** The linear gain the chunks apply towards the loudness target; null without a target. */
+  readonly gainDb: number | null;
+}
 
 /** Measurements of an audio stream as they appear on the card's `audio` section. */
 export function audioSection(job: Pick<MediaJob, 'probe'>, analysis: AnalysisResult): Record<string, unknown> {
@@ -38,11 +57,74 @@ export function audioSection(job: Pick<MediaJob, 'probe'>, analysis: AnalysisRes
   };
 }
 
+/**
+ * Containers whose seek ffmpeg makes sample-exact (sample tables or per-frame sample numbers, and
+ * no decoder delay it has to guess): FLAC, WAV/W64/AIFF PCM, MP4 with AAC or ALAC. Checked for
+ * FLAC against a full decode; MP3 (and others) are decoded from the start instead.
+ */
+export function exactSeek(container: string, codec: string): boolean {
+  if (/^(flac|wav|w64|aiff)$/.test(container)) return true;
+  return container.split(',').includes('mp4') && (codec === 'aac' || codec === 'alac');
+}
+
+/** The split job's whole-file pass: measurements and waveform, no encode. */
+async function measureWhole(job: MediaJob, plan: AudioSplitPlan): Promise<MeasuredAudio> {
+  const a = primaryAudio(job.probe)!;
+  const target = job.config.audio.loudnessTarget;
+  const analysis = await analyzeAudio({
+    tools: job.tools,
+    input: job.input.input,
+    streamIndex: plan.streamIndex,
+    sampleRate: a.sampleRate,
+    durationSeconds: plan.durationSeconds,
+    capSeconds: decodeCapSeconds('audio', job.config),
+    stallTimeoutMs: job.config.stallTimeoutMs,
+    waveform: true,
+  });
+  if (analysis.decodedSeconds <= 0 && (analysis.waveform?.length ?? 0) === 0) throw new QuarantineError('corrupt', 'no audio could be decoded');
+  const gain = target ? splitGain(analysis.loudness, target) : null;
+  const section = {
+    ...audioSection(job, analysis),
+    normalisation: target
+      ? {
+          targetLufs: target.integratedLufs,
+          truePeakDbtp: target.truePeakDbtp,
+          lra: target.lra,
+          outputLufs: gain && analysis.loudness.integratedLufs !== null ? round3(analysis.loudness.integratedLufs + gain.gainDb) : null,
+          outputTruePeakDbtp: gain && analysis.loudness.truePeakDbtp !== null ? round3(analysis.loudness.truePeakDbtp + gain.gainDb) : null,
+          type: gain?.type ?? null,
+        }
+      : null,
+    coverArt: job.probe.attachedPictures > 0,
+  };
+  return { section, waveform: analysis.waveform!, gainDb: gain ? gain.gainDb : target ? 0 : null };
+}
+
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
 
-export async function processAudio(job: MediaJob): Promise<ProcessorResult> {
+function audioRecipes(job: MediaJob, plan: RenditionPlan, split: Record<string, unknown> | null): AudioRecipes {
+  const common = { target: job.config.audio.loudnessTarget, tools: job.toolsFingerprint, ...(split ? { split } : {}) };
+  return {
+    aac: recipe('audio-aac', { ...common, kbps: plan.aacKbps, channels: plan.channels, rate: plan.aacSampleRate }),
+    opus: recipe('audio-opus', { ...common, kbps: plan.opusKbps, channels: plan.channels }),
+    waveform: recipe('waveform', { format: 'audiowaveform-v2-8bit' }),
+  };
+}
+
+/**
+ * The gain a split job's chunks apply (they cannot run loudnorm over the whole file): the target
+ * less the measured loudness, lowered when it would lift the true peak over the ceiling.
+ */
+export function splitGain(loudness: Loudness, target: { integratedLufs: number; truePeakDbtp: number }): { gainDb: number; type: string } | null {
+  if (loudness.integratedLufs === null) return null;
+  const wanted = target.integratedLufs - loudness.integratedLufs;
+  const room = loudness.truePeakDbtp === null ? wanted : target.truePeakDbtp - loudness.truePeakDbtp;
+  return wanted <= room ? { gainDb: wanted, type: 'linear' } : { gainDb: room, type: 'linear-peak-capped' };
+}
+
+export async function processAudio(job: MediaJob): Promise<ProcessorResult | ProcessorSuspension> {
   const { ctx, tools, config, probe, workspace } = job;
   const a = primaryAudio(probe)!;
   const duration = probe.durationSeconds ?? a.durationSeconds;
@@ -50,14 +132,43 @@ export async function processAudio(job: MediaJob): Promise<ProcessorResult> {
   const target = config.audio.loudnessTarget;
   // The same margin rule as a video pass: at most a quarter of the invocation's time.
   const remainingMs = Math.max(0, ctx.deadlineMs - Date.now());
-  checkAudioFitsInvocation(duration, target !== null, (remainingMs - Math.min(config.deadlineMarginMs, remainingMs / 4)) / 1000);
+  const available = (remainingMs - Math.min(config.deadlineMarginMs, remainingMs / 4)) / 1000;
   const plan = planRenditions(a, { aac: config.audio.aacKbps, opus: config.audio.opusKbps });
-  const common = { target, tools: job.toolsFingerprint };
-  const recipes = {
-    aac: recipe('audio-aac', { ...common, kbps: plan.aacKbps, channels: plan.channels, rate: plan.aacSampleRate }),
-    opus: recipe('audio-opus', { ...common, kbps: plan.opusKbps, channels: plan.channels }),
-    waveform: recipe('waveform', { format: 'audiowaveform-v2-8bit' }),
+
+  // A long file: split over parallel invocations (the chunk list lives in the job record).
+  const grid = audioGrid(a.sampleRate, plan.aacSampleRate);
+  const split = { grid: grid.seconds, prerollSeconds: PREROLL_SECONDS, postrollSeconds: POSTROLL_SECONDS };
+  const splitPlan: AudioSplitPlan = {
+    // The chunk boundaries are in the job record; the outputs' recipes also name the chunk length.
+    id: `audio-${fingerprint({ recipes: audioRecipes(job, plan, split), stream: a.index })}`,
+    streamIndex: a.index,
+    sourceRate: a.sampleRate,
+    exactSeek: exactSeek(probe.container, a.codec),
+    grid,
+    renditions: plan,
+    recipesFor: (chunkSeconds) => audioRecipes(job, plan, { ...split, chunkSeconds }),
+    durationSeconds: duration ?? 0,
+    normalise: target !== null,
   };
+  const part = ctx.job.part;
+  if (part) return runAudioChunk(job, splitPlan, part);
+  const chunks = !ctx.handOff
+    ? []
+    : planAudioChunks({
+        durationSeconds: duration,
+        grid,
+        targetSeconds: config.audio.chunkSeconds,
+        availableSeconds: available,
+        invocationSeconds: Math.max(60, available),
+        jobSecondsPerSourceSecond: AUDIO_JOB_SECONDS_PER_SOURCE_SECOND[target ? 'normalised' : 'plain'],
+        chunkSecondsPerSourceSecond: AUDIO_CHUNK_SECONDS_PER_SOURCE_SECOND,
+      });
+  if (chunks.length > 1) {
+    checkAudioAnalysisFits(duration!, available);
+    return startChunkedAudio(job, splitPlan, chunks, () => measureWhole(job, splitPlan));
+  }
+  checkAudioFitsInvocation(duration, target !== null, available, ctx.handOff ? 'split into chunks an invocation can finish, it would still be a single chunk' : 'this invocation cannot hand chunks to other invocations');
+  const recipes = audioRecipes(job, plan, null);
   const paths = { aac: workspace.path('audio.m4a'), opus: workspace.path('audio.opus') };
   // Renditions are written to /tmp before upload: make sure they fit.
   const estimate = Math.ceil(((duration ?? cap) * (plan.aacKbps + plan.opusKbps) * 1000) / 8 * 1.2);

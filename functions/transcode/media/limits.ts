@@ -60,17 +60,40 @@ export function checkLimits(probe: MediaProbe, limits: MediaConfig): MediaKind {
 export const AUDIO_JOB_SECONDS_PER_SOURCE_SECOND = { plain: 29 / 600, normalised: 48 / 600 } as const;
 
 /**
- * Audio-only jobs run in one invocation (they are not split): one that cannot finish in the time
- * this invocation has is refused before decoding, since the time limit would kill it and every
- * platform retry the same way. Unknown durations are left to the decode cap.
+ * CPU seconds per source second of the parts of a split audio job, measured on 60 s of 48 kHz stereo
+ * FLAC (pink noise + sine; load average 12): the whole-file analysis pass (decode, ebur128 with true
+ * peak, silencedetect, astats, waveform PCM: 0.69 CPU-s) and a chunk's encode (AAC 1.38 + Opus 0.76).
  */
-export function checkAudioFitsInvocation(durationSeconds: number | null, normalised: boolean, availableSeconds: number): void {
+export const AUDIO_ANALYSIS_SECONDS_PER_SOURCE_SECOND = 0.69 / 60;
+export const AUDIO_CHUNK_SECONDS_PER_SOURCE_SECOND = 2.14 / 60;
+
+/**
+ * An audio job that runs whole in one invocation (not split: short, unknown duration, or no
+ * hand-off to other invocations) and cannot finish in the time this one has is refused before
+ * decoding, since the time limit would kill it and every platform retry the same way. Unknown
+ * durations are left to the decode cap.
+ */
+export function checkAudioFitsInvocation(durationSeconds: number | null, normalised: boolean, availableSeconds: number, why: string): void {
   if (durationSeconds === null) return;
   const needed = durationSeconds * AUDIO_JOB_SECONDS_PER_SOURCE_SECOND[normalised ? 'normalised' : 'plain'];
   if (needed > availableSeconds) {
     throw new QuarantineError(
       'too-long',
-      `${formatDuration(durationSeconds)} of audio needs about ${Math.ceil(needed)} s to process${normalised ? ' with loudness normalisation' : ''}, and an invocation has ${Math.max(0, Math.floor(availableSeconds))} s (the function's timeout less STRATA_MEDIA_DEADLINE_MARGIN_MS); audio jobs are not split: lower STRATA_AUDIO_MAX_DURATION_SECONDS to what fits`,
+      `${formatDuration(durationSeconds)} of audio needs about ${Math.ceil(needed)} s to process${normalised ? ' with loudness normalisation' : ''}, and an invocation has ${Math.max(0, Math.floor(availableSeconds))} s (the function's timeout less STRATA_MEDIA_DEADLINE_MARGIN_MS); ${why}: lower STRATA_AUDIO_MAX_DURATION_SECONDS to what fits`,
+    );
+  }
+}
+
+/**
+ * A split audio job still measures the whole file in one pass (EBU R128 loudness gates over the
+ * whole programme): a file whose pass cannot finish in the planner's invocation is refused.
+ */
+export function checkAudioAnalysisFits(durationSeconds: number, availableSeconds: number): void {
+  const needed = durationSeconds * AUDIO_ANALYSIS_SECONDS_PER_SOURCE_SECOND;
+  if (needed > availableSeconds) {
+    throw new QuarantineError(
+      'too-long',
+      `${formatDuration(durationSeconds)} of audio is split into chunks, but its loudness is measured in one pass over the whole file, which needs about ${Math.ceil(needed)} s, and an invocation has ${Math.max(0, Math.floor(availableSeconds))} s (the function's timeout less STRATA_MEDIA_DEADLINE_MARGIN_MS): lower STRATA_AUDIO_MAX_DURATION_SECONDS to what fits`,
     );
   }
 }

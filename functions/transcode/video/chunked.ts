@@ -17,11 +17,11 @@
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StrataError, describeError, hasCode } from '@strata/core';
-import { profileFor } from '@strata/core';
-import { chunkLabel, readJson, videoJobKeys, videoJobPrefix, writeJson, type ChunkTry, type VideoJobChunk, type VideoJobRecord } from '../../../shared/media/videoJobs';
+import { StrataError } from '@strata/core';
+import { chunkLabel, readJson, videoJobKeys, writeJson, type VideoJobChunk, type VideoJobRecord } from '../../../shared/media/videoJobs';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import type { ProcessorResult, ProcessorSuspension } from '../types';
+import { beginAttempt, chunkError, chunkStore, claimIfLast, fanOut, handedOff, markStitched, openChunk, openJobRecord, type PartName } from '../media/chunkJob';
 import { decodeCapSeconds } from '../media/limits';
 import type { MediaJob } from '../media/job';
 import { inputOptions } from '../media/source';
@@ -72,55 +72,19 @@ export function chunksFor(job: MediaJob, plan: VideoPlan): ChunkSpec[] {
   });
 }
 
-function store(job: MediaJob, plan: VideoPlan) {
-  const { ctx } = job;
-  const bucket = ctx.config.buckets.derived;
-  const sha = ctx.job.source.sha256;
-  return {
-    bucket,
-    ref: (key: string) => ({ bucket, key }),
-    keys: {
-      job: videoJobKeys.job(sha, plan.id),
-      planner: videoJobKeys.planner(sha, plan.id),
-      chunk: (i: number) => videoJobKeys.chunk(sha, plan.id, i),
-      chunkTry: (i: number) => videoJobKeys.chunkTry(sha, plan.id, i),
-      finisher: videoJobKeys.finisher(sha, plan.id),
-      tile: (name: string) => videoJobKeys.tile(sha, plan.id, name),
-    },
-    prefix: videoJobPrefix(sha, plan.id),
-  };
-}
-
 type Outcome = ProcessorResult | ProcessorSuspension;
-const handedOff = (percent: number, message: string): ProcessorSuspension => ({ suspend: { percent, message, handedOff: true } });
 
 /** The upload's own invocation: record the plan, fan out the chunks, encode the audio, maybe stitch. */
 export async function startChunkedVideo(job: MediaJob, plan: VideoPlan, chunks: readonly ChunkSpec[]): Promise<Outcome> {
   const { ctx } = job;
   const started = Date.now();
-  const s = store(job, plan);
+  const s = chunkStore(job, plan.id);
   const log = ctx.log.child({ plan: plan.id, chunks: chunks.length });
-  const existing = await readJson<VideoJobRecord>(ctx.gateway, s.ref(s.keys.job));
-  if (existing?.status === 'done') return handedOff(100, 'chunked job already stitched');
-  const now = new Date().toISOString();
-  let record: VideoJobRecord = existing ?? {
-    version: 1,
-    plan: plan.id,
-    source: { bucket: ctx.job.source.bucket, key: ctx.job.source.key, sha256: ctx.job.source.sha256 },
-    idempotencyKey: ctx.job.idempotencyKey,
-    status: 'running',
-    chunks: chunks.map((c) => ({ ...c })),
-    createdAt: now,
-    updatedAt: now,
-    handedOff: false,
-  };
+  let record = await openJobRecord(job, s, chunks, 'video');
+  if (record.status === 'done') return handedOff(100, 'chunked job already stitched');
   await job.progress.write(progressOf(job, plan, 'running', 'chunks', 1, `split into ${record.chunks.length} chunks encoded in parallel`), true);
   if (!record.handedOff) {
-    await writeJson(ctx.gateway, s.ref(s.keys.job), record);
-    // A redelivered planner event re-sends the chunks: a chunk already done finds its marker.
-    for (const c of record.chunks) await ctx.handOff!({ ...ctx.job, part: { kind: 'chunk', plan: plan.id, index: c.index } });
-    record = { ...record, handedOff: true, updatedAt: new Date().toISOString() };
-    await writeJson(ctx.gateway, s.ref(s.keys.job), record);
+    record = await fanOut(job, s, record);
     log.info({ chunks: record.chunks.map((c) => [c.startSeconds, c.seconds]) }, 'video split into chunks');
   }
   const fanOutMs = Date.now() - started;
@@ -139,29 +103,22 @@ export async function runVideoChunk(job: MediaJob, plan: VideoPlan, part: { plan
   const { ctx, config, workspace, tools } = job;
   const vc = config.video;
   const started = Date.now();
-  const s = store(job, plan);
+  const s = chunkStore(job, plan.id);
   if (part.plan !== plan.id) {
     // The settings changed since the planner ran: this chunk's outputs would not match the others.
     throw new StrataError('InvalidConfig', `chunk ${part.index + 1}: planned as ${part.plan}, the settings now give ${plan.id}; reprocess the asset`);
   }
-  const record = await readJson<VideoJobRecord>(ctx.gateway, s.ref(s.keys.job));
-  const chunk = record?.chunks.find((c) => c.index === part.index);
-  if (!record || !chunk) throw new StrataError('NoSuchKey', `chunk ${part.index + 1}: no job record ${s.keys.job} (swept, or never written)`);
-  const label = chunkLabel(chunk, record.chunks.length);
+  const { record, chunk, label, stitched, done } = await openChunk(job, s, part);
   const log = ctx.log.child({ plan: plan.id, chunk: chunk.index });
-  if (record.status === 'done') return handedOff(100, `${label}: the job is already stitched`);
+  if (stitched) return handedOff(100, `${label}: the job is already stitched`);
 
   // A redelivered event: the chunk is done; only a finisher that died mid-stitch has work left.
-  if (await readJson<ChunkMarker>(ctx.gateway, s.ref(s.keys.chunk(chunk.index)))) {
+  if (done) {
     log.info('chunk already done (redelivered event)');
     return (await finishIfLast(job, plan, record, chunk.index)) ?? handedOff(50, `${label} already done`);
   }
 
-  const previous = await readJson<ChunkTry>(ctx.gateway, s.ref(s.keys.chunkTry(chunk.index)));
-  const attempt = (previous?.attempts ?? 0) + 1;
-  const writeTry = (status: ChunkTry['status'], error: string | null) =>
-    writeJson(ctx.gateway, s.ref(s.keys.chunkTry(chunk.index)), { index: chunk.index, attempts: attempt, status, error, updatedAt: new Date().toISOString() } satisfies ChunkTry);
-  await writeTry('running', previous && previous.status === 'running' ? 'the previous attempt was killed (timeout or memory) before it could report' : null);
+  const { attempt, fail } = await beginAttempt(job, s, chunk.index);
 
   try {
     const codecs: Array<string | null> = plan.rungs.map(() => null);
@@ -213,12 +170,8 @@ export async function runVideoChunk(job: MediaJob, plan: VideoPlan, part: { plan
     log.info({ segments: marker.segments.length, tiles: tiles.length, encodeMs: pass.elapsedMs, peakRssMb: pass.peakRssMb }, 'chunk encoded');
     return (await finishIfLast(job, plan, record, chunk.index)) ?? handedOff(50, `${label} done`);
   } catch (err) {
-    await writeTry('failed', describeError(err)).catch(() => undefined);
-    if (err instanceof QuarantineError) throw err.message.startsWith('chunk ') ? err : new QuarantineError(err.reasonCode, `${label}: ${err.message}`, err.details);
-    if (hasCode(err, 'SourceChanged')) throw err;
-    const retries = ctx.config.async.retryCount;
-    const final = attempt > retries ? ` (attempt ${attempt}, the platform's last: the asset stays failed)` : ` (attempt ${attempt} of ${retries + 1})`;
-    throw new StrataError(hasCode(err, 'MediaToolFailed') ? 'MediaToolFailed' : 'ChunkFailed', `${label} failed${final}: ${describeError(err)}`, { cause: err });
+    await fail(err);
+    throw chunkError(job, err, label, attempt);
   }
 }
 
@@ -267,32 +220,18 @@ function emptySpec(plan: VideoPlan, outDir: string): LadderPassSpec {
  * is created only if absent where the store has conditional writes (local, S3, MinIO); on COS two
  * parts finishing in the same instant may both stitch, which writes the same bytes twice.
  */
-async function finishIfLast(job: MediaJob, plan: VideoPlan, record: VideoJobRecord, me: number | 'planner'): Promise<Outcome | null> {
-  const { ctx } = job;
-  const s = store(job, plan);
-  const present = new Set<string>();
-  for await (const o of ctx.gateway.list(s.bucket, s.prefix)) present.add(o.key);
-  const done = record.chunks.filter((c) => present.has(s.keys.chunk(c.index))).length;
-  const plannerDone = present.has(s.keys.planner);
-  if (done < record.chunks.length || !plannerDone) {
-    await job.progress.write(progressOf(job, plan, 'running', 'chunks', 5 + Math.round((done / record.chunks.length) * 80), `${done} of ${record.chunks.length} chunks encoded`), true);
-    return null;
-  }
-  try {
-    await writeJson(ctx.gateway, s.ref(s.keys.finisher), { by: me, at: new Date().toISOString() }, profileFor(ctx.config.storage.provider).conditionalWrites ? { ifNoneMatch: '*' } : {});
-  } catch (err) {
-    if (!hasCode(err, 'PreconditionFailed')) throw err;
-    // Someone claimed it: the claimant's own retry (it died mid-stitch) carries on, anyone else stops.
-    const claim = await readJson<{ by: number | 'planner' }>(ctx.gateway, s.ref(s.keys.finisher));
-    if (claim?.by !== me) return handedOff(90, 'another invocation is stitching');
-  }
-  return stitch(job, plan, record, me);
+async function finishIfLast(job: MediaJob, plan: VideoPlan, record: VideoJobRecord, me: PartName): Promise<Outcome | null> {
+  const check = await claimIfLast(job, chunkStore(job, plan.id), record, me);
+  if (check.stitch) return stitch(job, plan, record, me);
+  if (check.lost) return handedOff(90, 'another invocation is stitching');
+  await job.progress.write(progressOf(job, plan, 'running', 'chunks', 5 + Math.round((check.done / check.total) * 80), `${check.done} of ${check.total} chunks encoded`), true);
+  return null;
 }
 
-async function stitch(job: MediaJob, plan: VideoPlan, record: VideoJobRecord, me: number | 'planner'): Promise<ProcessorResult> {
+async function stitch(job: MediaJob, plan: VideoPlan, record: VideoJobRecord, me: PartName): Promise<ProcessorResult> {
   const { ctx } = job;
   const started = Date.now();
-  const s = store(job, plan);
+  const s = chunkStore(job, plan.id);
   const log = ctx.log.child({ plan: plan.id, finisher: me });
   const markers: ChunkMarker[] = [];
   for (const c of record.chunks) {
@@ -320,7 +259,7 @@ async function stitch(job: MediaJob, plan: VideoPlan, record: VideoJobRecord, me
   const result = await finalizeVideo(job, plan, state, [], { log, report: (percent) => job.progress.write(progressOf(job, plan, 'running', 'finalize', percent, 'stitching'), true) });
   const video = result.sections.video as Record<string, unknown>;
   const processing = { ...(video.processing as Record<string, unknown>), chunks: record.chunks.length, stitchedBy: me === 'planner' ? 'planner' : `chunk ${me + 1}` };
-  await writeJson(ctx.gateway, s.ref(s.keys.job), { ...record, status: 'done', updatedAt: new Date().toISOString(), stitch: { chunk: me, elapsedMs: Date.now() - started } } satisfies VideoJobRecord);
+  await markStitched(job, s, record, me, Date.now() - started);
   await job.progress.write(progressOf(job, plan, 'done', 'done', 100, null), true);
   log.info({ segments: segments.length, elapsedMs: Date.now() - started }, 'chunked video stitched');
   return { ...result, sections: { ...result.sections, video: { ...video, processing } } };

@@ -1,14 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StrataError } from '@strata/core/errors';
-import { FINAL_STATUSES, type AssetCard } from '../../../shared/contracts';
+import type { AssetCard } from '../../../shared/contracts';
 import { readCard } from '../../../shared/pipeline/cards';
+import { awaitedStage } from '../../../shared/pipeline/settled';
 import { createCliContext, parseS3Url } from '../context';
 import { parseCliArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
 
 const USAGE = 'usage: strata asset show s3://BUCKET/KEY [--json] [--wait SECONDS]';
 
-/** Exit codes of `asset show`: 3 = still not final after --wait, 4 = no such object. */
+/** Exit codes of `asset show`: 3 = processing not finished after --wait, 4 = no such object. */
 export const EXIT_TIMEOUT = 3;
 export const EXIT_NOT_FOUND = 4;
 
@@ -25,7 +26,7 @@ function summary(card: AssetCard): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `strata asset show`: prints an object's asset card, optionally waiting until it is final. */
+/** `strata asset show`: prints an object's asset card, optionally waiting until its processing has finished. */
 export async function run(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== 'show') throw new UsageError(USAGE);
@@ -49,10 +50,15 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const { gateway, config } = createCliContext(io.env);
   const deadline = Date.now() + waitSeconds * 1000;
   let card: AssetCard | null = null;
+  // With --wait: until the asset's processing has finished (card final, features and their index change applied).
+  let awaited: string | null = null;
   for (;;) {
     card = await readCard(gateway, config.buckets.derived, source);
-    if (card && (FINAL_STATUSES.includes(card.status) || waitSeconds === 0)) break;
-    if (!card && !(await gateway.head(source))) {
+    if (card && waitSeconds === 0) break;
+    if (card) {
+      awaited = await awaitedStage(gateway, config.buckets.derived, card);
+      if (!awaited) break;
+    } else if (!(await gateway.head(source))) {
       throw new StrataError('NoSuchKey', `s3://${source.bucket}/${source.key}: no such object and no asset card`, { details: { exitCode: EXIT_NOT_FOUND } });
     }
     if (Date.now() >= deadline) break;
@@ -64,8 +70,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     });
   }
   io.stdout.write(values.json ? `${JSON.stringify(card, null, 2)}\n` : summary(card));
-  if (!FINAL_STATUSES.includes(card.status) && waitSeconds > 0) {
-    io.stderr.write(`strata: card is still '${card.status}' after ${waitSeconds} s\n`);
+  if (awaited && waitSeconds > 0) {
+    io.stderr.write(`strata: ${awaited} after ${waitSeconds} s\n`);
     return EXIT_TIMEOUT;
   }
   return 0;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestS3, type LocalS3Fixture } from '../../helpers/localS3';
+import { skipOnRadosgw, NEEDS_ARCHIVE, startTestS3, type LocalS3Fixture } from '../../helpers/localS3';
 
 let s3: LocalS3Fixture;
 beforeAll(async () => {
@@ -17,7 +17,7 @@ async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean): Promi
 }
 
 describe('archive classes and restore', () => {
-  it('an archived object needs a restore: archived → in-progress → restored, then it reads', async () => {
+  skipOnRadosgw(NEEDS_ARCHIVE)('an archived object needs a restore: archived → in-progress → restored, then it reads', async () => {
     const ref = { bucket: 'uploads', key: 'cold/a.bin' };
     const put = await s3.gateway.put(ref, 'frozen bytes', { storageClass: 'ARCHIVE' });
     const info = (await s3.gateway.head(ref))!;
@@ -45,7 +45,7 @@ describe('archive classes and restore', () => {
     expect(await s3.gateway.restoreStatus(ref)).toEqual({ state: 'none', expiresAt: null });
   });
 
-  it('moves an object to the archive class by copying it onto itself', async () => {
+  skipOnRadosgw(NEEDS_ARCHIVE)('moves an object to the archive class by copying it onto itself', async () => {
     const ref = { bucket: 'uploads', key: 'cooling/a.bin' };
     await s3.gateway.put(ref, 'to be archived');
     expect(await s3.gateway.changeStorageClass(ref, 'ARCHIVE')).toEqual({ changed: true, from: 'STANDARD', to: 'ARCHIVE' });

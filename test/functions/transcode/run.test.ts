@@ -86,6 +86,22 @@ describe('runTranscode', () => {
     expect(outputWrites).toEqual([]);
   });
 
+  it('marks features pending in the done card when it hands the asset on, keeping a previous extraction for a reprocess', async () => {
+    processors.image = async () => twoOutputs;
+    const job = await upload('feat.png', 'seven');
+    expect(await runTranscode(job, { ...deps, queueFeatures: true })).toBe('done');
+    expect((await readCard(s3.gateway, 'derived', job.source))!.features).toEqual({ status: 'pending', recordKey: null, models: [], reason: null });
+    // The features run settled it; a reprocess queues it again with what that run extracted.
+    const card = (await readCard(s3.gateway, 'derived', job.source))!;
+    const extracted = { status: 'done', recordKey: 'features/uploads/feat.png.json', models: [{ name: 'm', version: '1' }], reason: null, indexChange: 'index/pending/x.json' };
+    await writeCard(s3.gateway, 'derived', { ...card, features: extracted });
+    expect(await runTranscode({ ...job, reprocess: true }, { ...deps, queueFeatures: true })).toBe('done');
+    expect((await readCard(s3.gateway, 'derived', job.source))!.features).toEqual({ ...extracted, status: 'pending' });
+    // Features off: a pending mark left by an earlier run is settled, nothing waits for it.
+    expect(await runTranscode({ ...job, reprocess: true }, deps)).toBe('done');
+    expect((await readCard(s3.gateway, 'derived', job.source))!.features).toMatchObject({ status: 'skipped', recordKey: extracted.recordKey, reason: { code: 'features-off' } });
+  });
+
   it('keeps the bytes already published under an output key when an encoder now makes different ones', async () => {
     processors.image = async () => twoOutputs;
     const job = await upload('published.png', 'six');
@@ -106,10 +122,11 @@ describe('runTranscode', () => {
     };
     const job = await upload('bad.png', 'three');
     const before = await derivedKeys();
-    expect(await runTranscode(job, deps)).toBe('quarantined');
+    expect(await runTranscode(job, { ...deps, queueFeatures: true })).toBe('quarantined');
     expect(await derivedKeys()).toEqual(before);
     const card = (await readCard(s3.gateway, 'derived', job.source))!;
     expect(card).toMatchObject({ status: 'quarantined', reason: { code: 'corrupt', message: 'bad bytes at offset 12' }, outputs: [] });
+    expect(card.features).toBeUndefined();
     expect(await s3.gateway.getTags(job.source)).toEqual({ 'strata-quarantine': 'corrupt' });
     expect(await s3.gateway.head({ bucket: 'derived', key: quarantineKey(job.source) })).not.toBeNull();
   });

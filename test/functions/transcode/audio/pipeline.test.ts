@@ -84,14 +84,14 @@ describe('audio pipeline (through runTranscode, real local S3)', () => {
     expect(run.card.outputs.map((o) => o.kind).sort()).toEqual(['audio-aac', 'audio-opus', 'waveform']);
   });
 
-  it('refuses, before decoding, audio that one invocation cannot finish (audio is not split)', async () => {
+  it('refuses, before decoding, audio that one invocation cannot finish and that would not split into more than one chunk', async () => {
     const file = await makeAudio(dir, 'long-for-deadline', { seconds: 30 });
     const job = await uploadFile(s3.gateway, 'audio/long-for-deadline.flac', readFileSync(file));
     // 30 s needs ~1.5 CPU-s; an invocation with 1 s left (less its margin) has under 1 s.
     const run = await runJob(s3.gateway, job, { deadlineMs: Date.now() + 1_000, maxInvocations: 1 });
     expect(run.card.status).toBe('quarantined');
     expect(run.card.reason).toMatchObject({ code: 'too-long' });
-    expect(run.card.reason?.message).toMatch(/30\.0 s of audio needs about 2 s to process, and an invocation has 0 s .*audio jobs are not split/);
+    expect(run.card.reason?.message).toMatch(/30\.0 s of audio needs about 2 s to process, and an invocation has 0 s .*it would still be a single chunk/);
     expect(run.card.outputs).toEqual([]);
   });
 
