@@ -1,3 +1,5 @@
+// First: every schema built after it parses without zod's generated code (see the file).
+import './zodJitless';
 import { randomUUID } from 'node:crypto';
 import { StrataError } from '@strata/core/errors';
 import { AuditLog } from '../../shared/api/audit';
@@ -16,7 +18,6 @@ import { fromResponse, toRequest, type ScfHttpResult } from './scfHttp';
 import { createLazySigner, loadSigningSecret } from './signing';
 import type { ApiApp } from './context';
 import { toErrorResponse } from './errors';
-
 // Cold start: a bad setting fails here, once, with the variable's name.
 const config = loadFunctionConfig('api', process.env);
 const gateway = gatewayFromConfig(config);

@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { cp, mkdir } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { StrataError } from '@strata/core/errors';
+import { CODE_CACHE_APP } from './codeCache';
 
 const root = resolve('.');
 
@@ -69,6 +70,18 @@ export interface BundleOptions {
    * (default). False when something else installs them (the image's `npm ci --omit=dev`).
    */
   readonly copyExternalPackages?: boolean;
+  /**
+   * The bundle goes to `app.js` and `index.js` is the code-cache loader (codeCacheLoader.cjs),
+   * which compiles it with the V8 code cache `app.js.cache` (made by `writeCodeCache`). The
+   * bundle then holds no `import()`: esbuild turns it into `require`, which a `vm.Script` can run.
+   */
+  readonly codeCacheLoader?: boolean;
+  /**
+   * Take a package's ESM build (`module`) over its CommonJS one (`main`) where it has both: esbuild
+   * hoists ES modules into the bundle, while each `import` of a CommonJS package copies all its
+   * exports at load (the S3 client's ~1,000 exports, once per importing module of the core).
+   */
+  readonly preferModule?: boolean;
 }
 
 export interface BundleResult {
@@ -105,11 +118,13 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   await mkdir(options.outDir, { recursive: true });
   await build({
     entryPoints: [options.entry],
-    outfile: join(options.outDir, 'index.js'),
+    outfile: join(options.outDir, options.codeCacheLoader ? CODE_CACHE_APP : 'index.js'),
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'cjs',
+    ...(options.codeCacheLoader ? { supported: { 'dynamic-import': false } } : {}),
+    ...(options.preferModule ? { mainFields: ['module', 'main'] } : {}),
     legalComments: 'none',
     logLevel: 'error',
     plugins: [classify],
@@ -117,18 +132,25 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     define: { 'import.meta.url': '__strataImportMetaUrl', __STRATA_BUNDLED__: 'true' },
     banner: { js: "const __strataImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
   });
+  const files = ['index.js'];
+  if (options.codeCacheLoader) {
+    await cp(join(import.meta.dirname, 'codeCacheLoader.cjs'), join(options.outDir, 'index.js'));
+    // The loader is CommonJS wherever the code is unpacked (under a `"type": "module"` package it would not be).
+    await writeFile(join(options.outDir, 'package.json'), `${JSON.stringify({ private: true, type: 'commonjs' })}\n`);
+    files.push(CODE_CACHE_APP, 'package.json');
+  }
   // The core's WebAssembly kernels travel beside the bundle (see layers/core/src/wasm/load.ts).
   const wasmDir = join(root, 'layers', 'core', 'wasm');
   if (options.withCoreWasm) {
     if (!existsSync(wasmDir)) throw new StrataError('InvalidConfig', 'layers/core/wasm is missing: run `npm run build:wasm` first');
     await cp(wasmDir, join(options.outDir, 'wasm'), { recursive: true });
   }
-  if (options.copyExternalPackages === false) return { files: ['index.js'], copiedPackages: [], externalPackages: [...binaryPackages].sort() };
+  if (options.copyExternalPackages === false) return { files, copiedPackages: [], externalPackages: [...binaryPackages].sort() };
   const closure = dependencyClosure(binaryPackages);
   for (const [name, dir] of closure) {
     await cp(dir, join(options.outDir, 'node_modules', name), { recursive: true, dereference: true });
   }
-  return { files: ['index.js'], copiedPackages: [...closure.keys()].sort(), externalPackages: [...binaryPackages].sort() };
+  return { files, copiedPackages: [...closure.keys()].sort(), externalPackages: [...binaryPackages].sort() };
 }
 
 /** Total size of a directory tree in bytes. */

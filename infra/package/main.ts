@@ -10,8 +10,7 @@
  *   Dockerfile). Image functions load no layers: the core is in the image.
  * Flags: `--if-missing` (build only when an artifact is absent), `--json` (report as JSON).
  */
-import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,7 +19,10 @@ import { buildImageContext } from './image';
 import { LIMITS, MiB, type Artifact } from './limits';
 import { readProject, type FunctionSpec } from './project';
 import { zipDirectory } from './zip';
+import { stageZipFunction } from './zipFunction';
 
+// The AWS SDK's Node-version notice (the warm-up of a code cache starts an S3 client) is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { values } = parseArgs({ options: { 'if-missing': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
 const project = readProject();
 const dist = 'dist';
@@ -59,26 +61,12 @@ for (const layer of project.layers) {
 }
 
 for (const fn of project.functions) {
-  const entry = join('functions', fn.name, 'index.ts');
   if (fn.image) {
     artifacts.push(await buildImageContext(fn));
     continue;
   }
   const staging = join(dist, 'functions', fn.name);
-  const external = fn.layers.includes('core') ? ['@strata/core'] : [];
-  const { copiedPackages } = await bundle({
-    entry,
-    outDir: staging,
-    external: [...external, ...fn.lazyPackages, ...fn.excludePackages],
-    copyPackages: [...fn.copyPackages, ...fn.lazyPackages],
-    withCoreWasm: external.length === 0,
-  });
-  // Static files a function serves (the api's dashboard), with the browser build of hls.js.
-  const staticDir = join('functions', fn.name, 'dashboard');
-  if (existsSync(staticDir)) {
-    await cp(staticDir, join(staging, 'dashboard'), { recursive: true });
-    await cp(createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'), join(staging, 'dashboard', 'hls.min.js'));
-  }
+  const { copiedPackages, codeCacheBytes } = await stageZipFunction(fn, staging);
   const zip = artifactPath(fn);
   await zipDirectory(staging, zip);
   const zipped = (await stat(zip)).size;
@@ -87,7 +75,11 @@ for (const fn of project.functions) {
     name: fn.name, kind: 'zip-function', path: zip, zippedBytes: zipped, unzippedBytes: unzipped,
     limit: 'zip <= 50 MiB via API; code + layers <= 500 MiB unzipped',
     ok: zipped <= LIMITS.zipUploadBytes && unzipped <= LIMITS.codeWithLayersUnzippedBytes,
-    notes: [...(external.length ? [`layers: ${fn.layers.join(', ')} (unzipped size includes them)`] : []), ...(copiedPackages.length ? [`packages copied: ${copiedPackages.join(', ')}`] : [])],
+    notes: [
+      ...(fn.layers.length ? [`layers: ${fn.layers.join(', ')} (unzipped size includes them)`] : []),
+      ...(copiedPackages.length ? [`packages copied: ${copiedPackages.join(', ')}`] : []),
+      ...(codeCacheBytes !== null ? [`V8 code cache: ${(codeCacheBytes / MiB).toFixed(2)} MiB (made by Node ${process.version})`] : []),
+    ],
   });
 }
 

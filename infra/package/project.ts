@@ -23,6 +23,11 @@ export interface FunctionSpec {
    * answer NotImplemented where they are absent.
    */
   readonly excludePackages: readonly string[];
+  /**
+   * Ship a V8 code cache beside the bundle (codeCacheLoader.cjs, made at package time after the
+   * warm-up of warmup.ts): a cold start loads compiled code instead of compiling it.
+   */
+  readonly codeCache: boolean;
 }
 
 export interface LayerSpec {
@@ -35,7 +40,7 @@ export interface LayerSpec {
 interface ServerlessYml {
   provider?: { memorySize?: number; timeout?: number };
   functions?: Record<string, { handler?: string; memorySize?: number; timeout?: number }>;
-  custom?: { strata?: { functions?: Record<string, { image?: boolean; layers?: string[]; copyPackages?: string[]; lazyPackages?: string[]; excludePackages?: string[] }> } };
+  custom?: { strata?: { functions?: Record<string, { image?: boolean; layers?: string[]; copyPackages?: string[]; lazyPackages?: string[]; excludePackages?: string[]; codeCache?: boolean }> } };
 }
 
 export function readProject(file = 'serverless.yml'): { functions: FunctionSpec[]; layers: LayerSpec[] } {
@@ -51,6 +56,7 @@ export function readProject(file = 'serverless.yml'): { functions: FunctionSpec[
     copyPackages: custom[name]?.copyPackages ?? [],
     lazyPackages: custom[name]?.lazyPackages ?? [],
     excludePackages: custom[name]?.excludePackages ?? [],
+    codeCache: custom[name]?.codeCache === true,
   }));
   return { functions, layers: [{ name: 'core', packageName: '@strata/core', entry: 'layers/core/src/index.ts' }] };
 }

@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { readCard, writeCard } from '../../../shared/pipeline/cards';
+import { createKey } from '../../../shared/api/keys';
 import { toCosEvent } from '../../../infra/local/emulator/cosEvent';
 import { runProcess } from '../../helpers/cli';
 import { startFakeAccount } from '../../helpers/fakeTencentAccount';
@@ -150,6 +151,42 @@ describe('npm run package', () => {
       await s3.close();
     }
   }, 120_000);
+
+  it('gives an api zip that, unpacked alone, compiles its bundle from the shipped V8 code cache and answers a card request; a refused cache only costs time', async () => {
+    const user = join(scratch, 'alone-api-cache');
+    await unzip(join(root, 'dist/functions/api.zip'), user);
+    const entries = await zipEntries(join(root, 'dist/functions/api.zip'));
+    expect(entries).toEqual(expect.arrayContaining(['index.js', 'app.js', 'app.js.cache']));
+    const s3 = await startTestS3(['uploads', 'derived']);
+    try {
+      const { key } = await createKey(s3.gateway, 'derived', ['read']);
+      const source = { bucket: 'uploads', key: 'cache/a.png', versionId: null, size: 3, etag: 'e', sha256: 'a'.repeat(64), contentType: 'image/png' };
+      await writeCard(s3.gateway, 'derived', { source, idempotencyKey: 'k', status: 'done', reason: null, outputs: [] });
+      const event = { httpMethod: 'GET', path: '/v1/assets/card', queryString: { key: source.key }, headers: { host: '127.0.0.1', authorization: `Bearer ${key}`, 'x-scf-remote-addr': '127.0.0.1' }, body: '' };
+      const probe = [
+        "const fn = require('./index.js');",
+        `fn.main_handler(${JSON.stringify(event)}, { request_id: 'cache' }).then((r) => { console.log(JSON.stringify({ status: r.statusCode, body: JSON.parse(r.body), cache: fn[Symbol.for('strata.codeCacheStatus')] })); process.exit(0); });`,
+      ].join('\n');
+      // No layer: the core is in the bundle (and in its cache).
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(STRATA_|TENCENTCLOUD_|NODE_OPTIONS$|NODE_PATH$)/.test(k)));
+      const answer = async (flags: string[]) => {
+        const r = await runProcess(process.execPath, [...flags, '-e', probe], {
+          cwd: user,
+          env: { ...env, STRATA_S3_ENDPOINT: s3.server.endpoint, STRATA_ACCESS_KEY: TEST_KEYS.accessKey, STRATA_SECRET_KEY: TEST_KEYS.secretKey, STRATA_STORAGE_PROVIDER: 'local', STRATA_LOG_LEVEL: 'silent' },
+        });
+        return { ...(JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { status?: number; body?: { source?: { key?: string } }; cache?: string }), stderr: r.stderr };
+      };
+      const cached = await answer([]);
+      expect(cached.stderr).toBe('');
+      expect(cached).toMatchObject({ status: 200, cache: 'accepted', body: { source: { key: source.key } } });
+      // Other V8 flags than the cache was made with: V8 refuses it, the loader says so and compiles.
+      const refused = await answer(['--max-semi-space-size=32']);
+      expect(refused).toMatchObject({ status: 200, cache: 'rejected', body: { source: { key: source.key } } });
+      expect(refused.stderr).toMatch(/V8 refused the code cache/);
+    } finally {
+      await s3.close();
+    }
+  }, 60_000);
 
   it('gives an image context that, unpacked alone, installs production packages only and transcodes with plain node what on-upload hands off for a sample COS event, as the local code does', async () => {
     // An empty folder, as `docker build` sees the context: the Dockerfile's own install step.

@@ -34,19 +34,27 @@ export function gfPow(a: number, n: number): number {
   return EXP[(LOG[a]! * n) % 255]!;
 }
 
-/** MUL_TABLE[c·256 + x] = c·x: the plain-TypeScript kernel's lookup table (64 KiB). */
-export const MUL_TABLE: Uint8Array = (() => {
+/**
+ * mulTable()[c·256 + x] = c·x: the plain-TypeScript kernel's lookup table (64 KiB), built on
+ * first use, not when the core loads (a cold start that never codes shards skips it).
+ */
+let mulTableBuilt: Uint8Array | null = null;
+export function mulTable(): Uint8Array {
+  if (mulTableBuilt) return mulTableBuilt;
   const t = new Uint8Array(65536);
   for (let c = 1; c < 256; c++) for (let x = 1; x < 256; x++) t[c * 256 + x] = EXP[LOG[c]! + LOG[x]!]!;
+  mulTableBuilt = t;
   return t;
-})();
+}
 
 /**
- * NIBBLE_TABLES[c·32 .. c·32+32) = split-nibble tables for multiplying by c: the low 16 bytes
+ * nibbleTables()[c·32 .. c·32+32) = split-nibble tables for multiplying by c: the low 16 bytes
  * are c·n, the high 16 bytes c·(n<<4), so c·x = lo[x & 15] ^ hi[x >> 4] (what PSHUFB and
  * i8x16.swizzle evaluate 16 bytes at a time).
  */
-export const NIBBLE_TABLES: Uint8Array = (() => {
+let nibbleTablesBuilt: Uint8Array | null = null;
+export function nibbleTables(): Uint8Array {
+  if (nibbleTablesBuilt) return nibbleTablesBuilt;
   const t = new Uint8Array(256 * 32);
   for (let c = 0; c < 256; c++) {
     for (let n = 0; n < 16; n++) {
@@ -54,5 +62,6 @@ export const NIBBLE_TABLES: Uint8Array = (() => {
       t[c * 32 + 16 + n] = gfMul(c, n << 4);
     }
   }
+  nibbleTablesBuilt = t;
   return t;
-})();
+}

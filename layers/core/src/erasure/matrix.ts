@@ -3,7 +3,7 @@
  * Vandermonde V[r][c] = r^c of size (k+m)×k, made systematic as E = V · (top k×k of V)^-1.
  */
 import { StrataError } from '../errors';
-import { gfInv, gfPow, MUL_TABLE } from './gf256';
+import { gfInv, gfPow, mulTable } from './gf256';
 
 export interface Matrix {
   readonly rows: number;
@@ -19,6 +19,7 @@ export function matrixRow(m: Matrix, r: number): Uint8Array {
 export function multiply(a: Matrix, b: Matrix): Matrix {
   if (a.cols !== b.rows) throw new RangeError('matrix shapes do not match');
   const out = new Uint8Array(a.rows * b.cols);
+  const MUL_TABLE = mulTable();
   // row r of the product = XOR over i of a[r][i] · (row i of b), with table rows (no per-byte calls)
   for (let r = 0; r < a.rows; r++) {
     const o = r * b.cols;
@@ -38,6 +39,7 @@ export function invert(m: Matrix): Matrix {
   if (m.cols !== n) throw new RangeError('only square matrices invert');
   const w = 2 * n;
   const a = new Uint8Array(n * w); // [m | I]
+  const MUL_TABLE = mulTable();
   for (let r = 0; r < n; r++) {
     a.set(m.data.subarray(r * n, (r + 1) * n), r * w);
     a[r * w + n + r] = 1;

@@ -2,13 +2,14 @@
  * Plain-TypeScript GF(2^8) kernel (~0.1–0.4 GB/s): used only where WebAssembly SIMD is missing,
  * and by tests as the byte-for-byte reference for the SIMD kernels.
  */
-import { MUL_TABLE } from '../gf256';
+import { mulTable } from '../gf256';
 import type { GfKernel } from './types';
 
 export const jsKernel: GfKernel = {
   name: 'js',
   mulMatrix(coefs, inputs, outputs, length) {
     const nIn = inputs.length;
+    const MUL_TABLE = mulTable();
     for (let r = 0; r < outputs.length; r++) {
       const out = outputs[r]!;
       for (let c = 0; c < nIn; c++) {

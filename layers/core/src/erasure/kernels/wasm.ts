@@ -7,7 +7,7 @@
 import { StrataError } from '../../errors';
 import { wasm, type WasmMemory, type WasmModule } from '../../wasm/api';
 import { loadWasmModule, type WasmKernelFile } from '../../wasm/load';
-import { NIBBLE_TABLES } from '../gf256';
+import { nibbleTables } from '../gf256';
 import type { GfKernel, KernelName } from './types';
 
 const PTRS_AT = 1024; // 256 u32 addresses
@@ -56,9 +56,10 @@ class Arena {
     const last = this.#lastCoefs;
     if (last && last.length === coefs.length && last.every((v, i) => v === coefs[i])) return;
     if (coefs.length * 32 > this.tablesCapacity) throw new RangeError('coefficient matrix larger than the arena was sized for');
+    const tables = nibbleTables();
     for (let i = 0; i < coefs.length; i++) {
       const c = coefs[i]!;
-      this.bytes.set(NIBBLE_TABLES.subarray(c * 32, c * 32 + 32), TABLES_AT + i * 32);
+      this.bytes.set(tables.subarray(c * 32, c * 32 + 32), TABLES_AT + i * 32);
     }
     this.#lastCoefs = coefs.slice();
   }
