@@ -10,6 +10,6 @@ export default defineConfig({
   test: {
     ...base.test,
     name: 'radosgw',
-    include: ['test/core/storage/**/*.test.ts', 'test/e2e/pipeline.test.ts'],
+    include: ['test/core/storage/**/*.test.ts', 'test/e2e/pipeline.test.ts', 'test/infra/peer/*.test.ts'],
   },
 });
