@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ConfigError } from '@strata/core/errors';
 import { type Config, loadConfig } from '../../shared/config';
+import { type ConfiguredUser, usersSettingSchema } from './s3/users';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -18,11 +19,13 @@ export const localEnvSchema = z.object({
   STRATA_SERVERLESS_FILE: z.string().min(1).default('serverless.yml'),
   STRATA_WARM_IDLE_MS: z.coerce.number().int().min(0).default(300_000),
   STRATA_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  // More users of the local S3 server besides STRATA_ACCESS_KEY's (docs/local-s3.md, Users).
+  STRATA_S3_USERS: usersSettingSchema.optional(),
 });
 
 export interface StackConfig extends Config {
   readonly dataDir: string;
-  readonly local: { readonly s3Port: number; readonly httpPort: number };
+  readonly local: { readonly s3Port: number; readonly httpPort: number; readonly s3Users: readonly ConfiguredUser[] };
   readonly emulator: {
     readonly retryIntervalMs: number;
     readonly retryCount: number;
@@ -57,7 +60,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
   return Object.freeze({
     ...shared,
     dataDir: l.STRATA_DATA_DIR,
-    local: { s3Port: l.STRATA_S3_PORT, httpPort: l.STRATA_HTTP_PORT },
+    local: { s3Port: l.STRATA_S3_PORT, httpPort: l.STRATA_HTTP_PORT, s3Users: l.STRATA_S3_USERS ?? [] },
     emulator: {
       retryIntervalMs: l.STRATA_RETRY_INTERVAL_MS,
       retryCount: shared.async.retryCount,

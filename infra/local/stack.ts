@@ -84,6 +84,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         port: config.local.s3Port,
         accessKey: config.storage.credentials.accessKeyId,
         secretKey: config.storage.credentials.secretAccessKey,
+        users: config.local.s3Users,
         buckets,
         restoreDelayMs: config.emulator.restoreDelayMs,
       });

@@ -6,7 +6,7 @@ import { loadStackConfig } from '../../infra/local/settings';
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const c = loadStackConfig({});
-    expect(c.local).toEqual({ s3Port: 4568, httpPort: 4580 });
+    expect(c.local).toEqual({ s3Port: 4568, httpPort: 4580, s3Users: [] });
     expect(c.buckets).toEqual({ upload: 'uploads', derived: 'derived', protect: ['shards-a', 'shards-b', 'shards-c', 'shards-d'] });
     expect(c.dataDir).toBe('.strata');
     expect(c.emulator.retryIntervalMs).toBe(60_000);
@@ -26,7 +26,7 @@ describe('loadConfig', () => {
 
   it('accepts 0 for any free port and a comma-separated protect list', () => {
     const c = loadStackConfig({ STRATA_S3_PORT: '0', STRATA_HTTP_PORT: '0', STRATA_PROTECT_BUCKETS: 'a-1, b-2' });
-    expect(c.local).toEqual({ s3Port: 0, httpPort: 0 });
+    expect(c.local).toEqual({ s3Port: 0, httpPort: 0, s3Users: [] });
     expect(c.buckets.protect).toEqual(['a-1', 'b-2']);
   });
 });

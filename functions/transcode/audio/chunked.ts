@@ -74,6 +74,7 @@ export interface AudioPlannerMarker {
   readonly elapsedMs: number;
 }
 
+/** Where a chunk ends, in grid steps (the next chunk's start); null for the last one. */
 const endStep = (record: VideoJobRecord, chunk: VideoJobChunk): number | null => record.chunks.find((c) => c.index === chunk.index + 1)?.startSegment ?? null;
 
 /** The upload's own invocation: record the plan, fan out, measure the whole file, maybe stitch. */
@@ -136,10 +137,10 @@ export async function runAudioChunk(job: MediaJob, plan: AudioSplitPlan, part: {
     }
     const g = plan.grid;
     const r = plan.renditions;
-    const last = endStep(record, chunk) === null;
     const start = chunk.startSegment;
-    const decodeFrom = Math.max(0, start - prerollSteps(g));
     const end = endStep(record, chunk);
+    const last = end === null;
+    const decodeFrom = Math.max(0, start - prerollSteps(g));
     const paths = { adts: workspace.path(`chunk-${chunk.index}.adts`), m4a: workspace.path(`chunk-${chunk.index}.m4a`), opus: workspace.path(`chunk-${chunk.index}.opus`) };
     const gain = gainDb === null ? '' : `volume=${gainDb.toFixed(2)}dB,`;
     // Where the container's seek lands on the exact sample, ffmpeg seeks; elsewhere (MP3's seek is
@@ -257,6 +258,8 @@ async function stitch(job: MediaJob, plan: AudioSplitPlan, s: ChunkStore, record
   // Opus: every part's packets in one Ogg stream; the granule positions say where it ends.
   const oggs = await Promise.all(markers.map(async (m) => readOggOpus((await ctx.gateway.getBytes(s.ref(m.opus.key))).bytes)));
   const first = oggs[0]!;
+  // Every part's packets sit on one grid only if every encode delayed its output the same.
+  if (oggs.some((o) => opusPreSkip(o.head) !== opusPreSkip(first.head))) throw new StrataError('ChunkFailed', `stitch: the chunks' Opus encodes differ in pre-skip (${oggs.map((o) => opusPreSkip(o.head)).join(', ')})`);
   const granule = oggs.reduce((t, o) => t + Number(o.finalGranule), 0);
   const opus = writeOggOpus({ head: first.head, tags: first.tags, packets: oggs.flatMap((o) => o.packets), samplesPerPacket: OPUS_PACKET, totalSamples: granule - opusPreSkip(first.head), serial: 1 });
 

@@ -138,11 +138,12 @@ function fromQuery(req: IncomingMessage, query: URLSearchParams, rawPath: string
   const signedAt = parseAmzDate(timestamp);
   if (!signedAt) throw paramError('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
   const seconds = Number(expires);
-  // A negative lifetime is a URL that expired before it was made: 403, as radosgw answers.
-  if (!Number.isInteger(seconds) || seconds === 0 || seconds > MAX_PRESIGN_SECONDS) {
-    throw paramError('X-Amz-Expires must be a number between 1 and 604800 seconds');
+  // A lifetime of zero or less is a URL that expired when it was made: 403, as radosgw and MinIO
+  // answer. Over a week is a malformed URL (400), as S3 and MinIO answer.
+  if (!Number.isInteger(seconds) || seconds > MAX_PRESIGN_SECONDS) {
+    throw paramError('X-Amz-Expires must be less than a week (in seconds) that is; 604800');
   }
-  if (seconds < 0 || now.getTime() > signedAt.getTime() + seconds * 1000) {
+  if (seconds <= 0 || now.getTime() > signedAt.getTime() + seconds * 1000) {
     throw s3Error('AccessDenied', 'Request has expired', {
       'X-Amz-Expires': expires,
       Expires: new Date(signedAt.getTime() + seconds * 1000).toISOString(),

@@ -6,6 +6,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { S3ChecksumAlgorithm } from '@strata/core/checksum';
+import type { LocalS3User } from './users';
+import type { VerifiedForm } from './formAuth';
 
 export type Operation =
   | 'listBuckets'
@@ -45,8 +47,12 @@ export interface RequestContext {
   readonly body: VerifiedBody;
   /** Aborted when the request body fails (client gone, bad digest, bad chunk signature). */
   readonly signal: AbortSignal;
+  /** The signer of the request; null when it is anonymous (a form POST's signer is in formAuth). */
+  readonly user: LocalS3User | null;
+  /** The client sent `Expect: 100-continue`: the go-ahead is sent once the request is authorized. */
+  readonly expectContinue: boolean;
   /** Browser form POST: resolves once the form's policy signature is verified, with the key to store under. */
-  formAuth?: Promise<{ readonly key: string | undefined }>;
+  formAuth?: Promise<VerifiedForm>;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

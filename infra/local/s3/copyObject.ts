@@ -106,6 +106,7 @@ export async function copyObject(ctx: KoaContext, rc: RequestContext, store: Ato
       checksums,
       ...(Object.keys(checksums).length ? { checksumType: 'FULL_OBJECT' as const } : {}),
       ...(sse ? { sse } : {}),
+      acl: await store.newObjectAcl(destBucket, rc.headers, rc.user),
     };
     const result = await store.commitObject({
       bucket: destBucket,

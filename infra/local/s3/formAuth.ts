@@ -120,9 +120,17 @@ const CHECKSUM_ALGORITHMS = new Set(['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sh
 /** ISO 8601 UTC, as S3 requires of a policy's expiration. */
 const EXPIRATION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-/** What a verified form decided: the key to store under (`${filename}` substituted). */
+/**
+ * What a verified form decided: the key to store under (`${filename}` substituted), its signer
+ * (undefined: an anonymous form, which only a bucket granting WRITE to everyone takes) and its
+ * canned ACL.
+ */
 export interface VerifiedForm {
   readonly key: string | undefined;
+  readonly accessKey: string | undefined;
+  readonly acl: string | undefined;
+  /** A `Tagging` document for the new object. */
+  readonly tagging: string | undefined;
 }
 
 /** The form's key with each `${filename}` replaced by the file's name (its last path segment). */
@@ -161,11 +169,11 @@ export function verifyFormPost(body: ForwardedRequest, headers: IncomingHttpHead
         try {
           const key = formKey(fields.get('key'), filename);
           if (key !== undefined) fields.set('key', key);
-          checkForm(fields, bucket, fileBytes, lookup);
+          const accessKey = isAnonymousForm(fields) ? undefined : checkForm(fields, bucket, fileBytes, lookup);
           if (checksum && checksum.digester.digest().toString('base64') !== checksum.expected) {
             throw s3Error('BadDigest', `The ${checksum.algorithm.toUpperCase()} you specified did not match the calculated checksum.`);
           }
-          resolve({ key });
+          resolve({ key, accessKey, acl: fields.get('acl'), tagging: fields.get('tagging') });
         } catch (e) {
           reject(e);
         }
@@ -176,11 +184,16 @@ export function verifyFormPost(body: ForwardedRequest, headers: IncomingHttpHead
   });
 }
 
+/** A form without a policy or any signing field: an anonymous upload. */
+function isAnonymousForm(fields: Map<string, string>): boolean {
+  return !['policy', 'awsaccesskeyid', 'signature', 'x-amz-algorithm', 'x-amz-credential', 'x-amz-signature'].some((name) => fields.has(name));
+}
+
 const signatureMismatch = () =>
   s3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
 
-/** SigV2 form: `signature` = base64 HMAC-SHA1 of the base64 policy with the secret of `AWSAccessKeyId`. */
-function checkV2Signature(fields: Map<string, string>, lookup: SecretLookup): void {
+/** SigV2 form: `signature` = base64 HMAC-SHA1 of the base64 policy with the secret of `AWSAccessKeyId`. Returns the signer. */
+function checkV2Signature(fields: Map<string, string>, lookup: SecretLookup): string {
   const accessKey = fields.get('awsaccesskeyid');
   const signature = fields.get('signature');
   const policy = fields.get('policy');
@@ -188,9 +201,10 @@ function checkV2Signature(fields: Map<string, string>, lookup: SecretLookup): vo
   const secret = lookup(accessKey);
   if (secret === undefined) throw s3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
   if (!signaturesEqual(createHmac('sha1', secret).update(policy).digest('base64'), signature)) throw signatureMismatch();
+  return accessKey;
 }
 
-function checkV4Signature(fields: Map<string, string>, lookup: SecretLookup): void {
+function checkV4Signature(fields: Map<string, string>, lookup: SecretLookup): string {
   const algorithm = fields.get('x-amz-algorithm');
   const credential = fields.get('x-amz-credential');
   const date = fields.get('x-amz-date');
@@ -208,13 +222,14 @@ function checkV4Signature(fields: Map<string, string>, lookup: SecretLookup): vo
   if (secret === undefined) throw s3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
   if (!parseAmzDate(date)) throw s3Error('InvalidArgument', 'x-amz-date is malformed');
   if (!signaturesEqual(sign(signingKey(secret, day, region, service), policy), signature)) throw signatureMismatch();
+  return accessKey;
 }
 
-function checkForm(fields: Map<string, string>, bucket: string, size: number, lookup: SecretLookup, now = new Date()): void {
+/** Checks a signed form's signature and policy; returns its signer's access key. */
+function checkForm(fields: Map<string, string>, bucket: string, size: number, lookup: SecretLookup, now = new Date()): string {
   const denied = (message: string) => s3Error('AccessDenied', message);
   const policy = fields.get('policy');
-  if (fields.has('awsaccesskeyid') || fields.has('signature')) checkV2Signature(fields, lookup);
-  else checkV4Signature(fields, lookup);
+  const accessKey = fields.has('awsaccesskeyid') || fields.has('signature') ? checkV2Signature(fields, lookup) : checkV4Signature(fields, lookup);
   if (!policy) throw s3Error('InvalidArgument', 'Bucket POST must contain a field named policy');
 
   let document: { expiration?: string; conditions?: Condition[] };
@@ -232,7 +247,8 @@ function checkForm(fields: Map<string, string>, bucket: string, size: number, lo
   if (!Array.isArray(document.conditions)) throw invalidPolicy('Policy missing conditions.');
   for (const condition of document.conditions) {
     if (Array.isArray(condition)) {
-      const [op, a, b] = condition;
+      const [a, b] = condition.slice(1);
+      const op = String(condition[0]).toLowerCase(); // operators are case-insensitive, as field names
       if (op === 'content-length-range') {
         if (condition.length !== 3 || !Number.isInteger(Number(a)) || !Number.isInteger(Number(b)) || Number(a) < 0 || Number(b) < Number(a)) throw invalidPolicy('Invalid content-length-range.');
       } else if ((op !== 'eq' && op !== 'starts-with') || condition.length !== 3) {
@@ -247,7 +263,8 @@ function checkForm(fields: Map<string, string>, bucket: string, size: number, lo
   const covered = new Set<string>(['bucket']);
   for (const condition of document.conditions ?? []) {
     if (Array.isArray(condition)) {
-      const [op, a, b] = condition;
+      const [a, b] = condition.slice(1);
+      const op = String(condition[0]).toLowerCase();
       if (op === 'content-length-range') {
         if (size < Number(a) || size > Number(b)) throw s3Error('EntityTooLarge', `Your proposed upload size ${size} is outside the policy's content-length-range [${a}, ${b}].`, {}, 400);
         continue;
@@ -271,4 +288,5 @@ function checkForm(fields: Map<string, string>, bucket: string, size: number, lo
     if (EXEMPT.has(name) || name.startsWith('x-ignore-') || name.startsWith('x-amz-checksum-') || covered.has(name)) continue;
     throw denied(`Invalid according to Policy: Extra input fields: ${name}`);
   }
+  return accessKey;
 }

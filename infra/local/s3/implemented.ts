@@ -6,43 +6,45 @@
  */
 import { header, type RequestContext } from './context';
 import { s3Error } from './errors';
+import { CANNED_ACLS } from './acl';
 import { checkNewBucketName, SUBRESOURCES } from './target';
 
 type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
 
 /** Bucket sub-resources (query parameter) the server implements, per method. */
 const BUCKET_SUBRESOURCES: Partial<Record<Method, readonly string[]>> = {
-  GET: ['location', 'uploads', 'versions', 'versioning', 'tagging'],
-  PUT: ['tagging'],
+  GET: ['location', 'uploads', 'versions', 'versioning', 'tagging', 'acl'],
+  PUT: ['tagging', 'acl'],
   POST: ['delete'],
   DELETE: ['tagging'],
 };
 
 /** Object sub-resources the server implements, per method. */
 const OBJECT_SUBRESOURCES: Partial<Record<Method, readonly string[]>> = {
-  GET: ['tagging', 'attributes', 'uploadId'],
-  PUT: ['tagging', 'uploadId'],
+  GET: ['tagging', 'attributes', 'uploadId', 'acl'],
+  PUT: ['tagging', 'uploadId', 'acl'],
   POST: ['uploads', 'uploadId', 'restore'],
   DELETE: ['tagging', 'uploadId'],
 };
 
-function subresourceOf(query: URLSearchParams): string | undefined {
+export function subresourceOf(query: URLSearchParams): string | undefined {
   return [...query.keys()].find((k) => SUBRESOURCES.has(k));
 }
 
 const notImplemented = (what: string) =>
   s3Error('NotImplemented', `A header or parameter you provided implies functionality that is not implemented by the local server: ${what}`, {}, 501);
 
-/** `private` is what every object and bucket here is; any other canned ACL would be a lie. */
+/** A canned ACL the server knows (400 InvalidArgument otherwise). */
 export function checkCannedAcl(acl: string | undefined): void {
-  if (acl !== undefined && acl !== 'private' && acl !== 'bucket-owner-full-control') throw notImplemented(`x-amz-acl: ${acl}`);
+  if (acl !== undefined && !(CANNED_ACLS as readonly string[]).includes(acl)) {
+    throw s3Error('InvalidArgument', `Invalid canned ACL: ${acl}`, { ArgumentName: 'x-amz-acl', ArgumentValue: acl });
+  }
 }
 
-/** Headers that ask for ACLs or object lock, which the server does not have. */
+/** Headers that ask for object lock, which the server does not have; canned ACL names checked. */
 function checkHeaders(rc: RequestContext): void {
   checkCannedAcl(header(rc, 'x-amz-acl'));
   for (const name of Object.keys(rc.headers)) {
-    if (name.startsWith('x-amz-grant-')) throw notImplemented(name);
     if (name.startsWith('x-amz-object-lock-')) throw notImplemented(name);
   }
   if (header(rc, 'x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true') throw notImplemented('object lock');

@@ -6,7 +6,8 @@
 import type { RequestContext } from './context';
 import { s3Error } from './errors';
 import { storageClassOf } from './objectMeta';
-import { listingQuery, OWNER, requireBucket, XMLNS } from './routeHelpers';
+import { listingQuery, ownerXml, requireBucket, XMLNS } from './routeHelpers';
+import { ownerOf } from './users';
 import type { KoaContext } from './s3rverParts';
 import { uriEncode } from './sigv4';
 import type { AtomicStore } from './store';
@@ -40,7 +41,11 @@ export async function listBuckets(ctx: KoaContext, rc: RequestContext, store: At
   const token = q.get('continuation-token');
   const after = token ? decodeToken(token, '') : '';
   const prefix = q.get('prefix') ?? '';
-  const all = (await store.listBuckets())
+  // The caller's own buckets (access.ts lets only users list buckets).
+  const owner = ownerOf(rc.user!);
+  const owned = [];
+  for (const b of await store.listBuckets()) if ((await store.bucketAcl(b.name))?.owner.id === owner.id) owned.push(b);
+  const all = owned
     .filter((b) => b.name.startsWith(prefix) && b.name > after)
     .sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
   const page = maxText === null ? all : all.slice(0, Number(maxText));
@@ -48,7 +53,7 @@ export async function listBuckets(ctx: KoaContext, rc: RequestContext, store: At
   ctx.body = {
     ListAllMyBucketsResult: {
       '@': { xmlns: XMLNS },
-      Owner: OWNER,
+      Owner: ownerXml(owner),
       Buckets: { Bucket: page.map((b) => ({ Name: b.name, CreationDate: b.creationDate.toISOString() })) },
       ContinuationToken: truncated ? encodeToken('', page[page.length - 1]!.name) : undefined,
       Prefix: q.has('prefix') ? prefix : undefined,
@@ -79,7 +84,6 @@ export async function listObjects(ctx: KoaContext, rc: RequestContext, store: At
     maxKeys === 0
       ? { objects: [], commonPrefixes: [], isTruncated: false, nextMarker: null }
       : await store.listObjects(bucket, { prefix, delimiter, startAfter, maxKeys });
-  const owner = OWNER;
   const showOwner = !v2 || q.get('fetch-owner') === 'true';
   ctx.body = {
     ListBucketResult: {
@@ -109,7 +113,7 @@ export async function listObjects(ctx: KoaContext, rc: RequestContext, store: At
         LastModified: o.lastModifiedDate.toISOString(),
         ETag: o.metadata.etag,
         Size: o.size,
-        Owner: showOwner ? owner : undefined,
+        Owner: showOwner ? ownerXml(o.owner) : undefined,
         StorageClass: storageClassOf(o.metadata),
       })),
       CommonPrefixes: result.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
@@ -133,7 +137,6 @@ export async function listObjectVersions(ctx: KoaContext, rc: RequestContext, st
     maxKeys === 0
       ? { objects: [], commonPrefixes: [], isTruncated: false, nextMarker: null }
       : await store.listObjects(bucket, { prefix, delimiter, startAfter: keyMarker, maxKeys });
-  const owner = OWNER;
   ctx.body = {
     ListVersionsResult: {
       '@': { xmlns: XMLNS },
@@ -154,7 +157,7 @@ export async function listObjectVersions(ctx: KoaContext, rc: RequestContext, st
         LastModified: o.lastModifiedDate.toISOString(),
         ETag: o.metadata.etag,
         Size: o.size,
-        Owner: owner,
+        Owner: ownerXml(o.owner),
         StorageClass: storageClassOf(o.metadata),
       })),
       CommonPrefixes: result.commonPrefixes.map((p) => ({ Prefix: enc(p) })),

@@ -15,7 +15,7 @@ import { header, type RequestContext } from './context';
 import { isS3ChecksumAlgorithm, type S3ChecksumAlgorithm } from '@strata/core/checksum';
 import { s3Error } from './errors';
 import { taggingXml } from './objectMeta';
-import { CHECKSUM_ELEMENT, listingQuery, OWNER, requireBucket, validateStorageClass, XMLNS } from './routeHelpers';
+import { CHECKSUM_ELEMENT, listingQuery, ownerXml, requireBucket, validateStorageClass, XMLNS } from './routeHelpers';
 import { S3Object, type KoaContext } from './s3rverParts';
 import { uriEncode } from './sigv4';
 import { checkCustomerKey, sseFromRequest, sseHeaders } from './sse';
@@ -288,12 +288,13 @@ export async function completeMultipart(ctx: KoaContext, rc: RequestContext, sto
     const headers = normaliseHeaders(new S3Object(rc.bucket!, upload.key, null, upload.meta).metadata);
     const tagging = upload.meta['x-amz-tagging'];
     const sse = sseFromRequest(upload.meta);
+    const acl = await store.newObjectAcl(rc.bucket!, upload.meta, store.initiatorOf(upload.meta));
     const result = await store.commitObject({
       bucket: rc.bucket!,
       key: upload.key,
       staged,
       headers,
-      strata: { v: 1, etag, size: staged.size, checksums, ...(algorithm ? { checksumType: type } : {}), parts: parts.length, partList: parts.map((p) => ({ size: p.size, checksums: p.checksums })), ...(sse ? { sse } : {}) },
+      strata: { v: 1, etag, size: staged.size, checksums, ...(algorithm ? { checksumType: type } : {}), parts: parts.length, partList: parts.map((p) => ({ size: p.size, checksums: p.checksums })), ...(sse ? { sse } : {}), acl },
       tagsXml: tagging ? taggingXml(tagging).xml : null,
       conditions: writeConditionsOf(rc),
       op: 'multipart',
@@ -415,8 +416,8 @@ export async function listMultipartUploads(ctx: KoaContext, rc: RequestContext, 
       Upload: uploads.map((u) => ({
         Key: enc(u.key),
         UploadId: u.uploadId,
-        Initiator: OWNER,
-        Owner: OWNER,
+        Initiator: ownerXml(store.initiatorOf(u.meta)),
+        Owner: ownerXml(store.initiatorOf(u.meta)),
         StorageClass: u.meta['x-amz-storage-class'] ?? 'STANDARD',
         Initiated: u.initiated.toISOString(),
         ...(u.meta['x-amz-checksum-algorithm'] ? { ChecksumAlgorithm: u.meta['x-amz-checksum-algorithm'].toUpperCase() } : {}),
@@ -461,8 +462,8 @@ export async function listParts(ctx: KoaContext, rc: RequestContext, store: Atom
       Bucket: rc.bucket,
       Key: upload.key,
       UploadId: rc.query.get('uploadId'),
-      Initiator: OWNER,
-      Owner: OWNER,
+      Initiator: ownerXml(store.initiatorOf(upload.meta)),
+      Owner: ownerXml(store.initiatorOf(upload.meta)),
       StorageClass: upload.meta['x-amz-storage-class'] ?? 'STANDARD',
       PartNumberMarker: marker,
       NextPartNumberMarker: page.length ? page[page.length - 1] : marker,

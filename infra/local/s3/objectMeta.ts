@@ -5,6 +5,7 @@
  */
 import type { S3ChecksumAlgorithm } from '@strata/core/checksum';
 import type { SseState } from './sse';
+import type { Acl } from './acl';
 import { s3Error } from './errors';
 
 /** Storage classes accepted on PUT and copy: S3's and COS's names. */
@@ -58,6 +59,8 @@ export interface StrataMeta {
   readonly tagCount?: number;
   readonly restore?: RestoreState;
   readonly sse?: SseState;
+  /** Owner and grants; absent on objects stored before there were owners (the default owner's, private). */
+  readonly acl?: Acl;
 }
 
 /** The metadata file: allowed headers and x-amz-meta-* (as s3rver stores them) plus ours. */

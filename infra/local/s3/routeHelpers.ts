@@ -1,5 +1,6 @@
 /** Small pieces shared by our S3 routes. */
 import type { S3ChecksumAlgorithm } from '@strata/core/checksum';
+import type { Owner } from './acl';
 import { s3Error } from './errors';
 import { STORAGE_CLASSES } from './objectMeta';
 import { uriEncode } from './sigv4';
@@ -7,8 +8,10 @@ import type { AtomicStore } from './store';
 
 export const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
-/** The owner every bucket, object and upload here has (one account). */
-export const OWNER = { ID: '123456789000', DisplayName: 'strata-local' };
+/** An `Owner` / `Initiator` element. */
+export function ownerXml(owner: Owner): { ID: string; DisplayName: string } {
+  return { ID: owner.id, DisplayName: owner.displayName };
+}
 
 /** The XML element names of the flexible checksums (CompleteMultipartUpload, CopyObjectResult). */
 export const CHECKSUM_ELEMENT: Record<S3ChecksumAlgorithm, string> = {

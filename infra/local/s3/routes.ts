@@ -3,6 +3,8 @@
  * router: listing, CopyObject, the multipart lifecycle and POST ?restore; PutObject gets its
  * headers checked before s3rver reads the body. Everything else falls through to s3rver.
  */
+import { authorize } from './access';
+import { bucketAcl, createBucket, objectAcl } from './aclRoutes';
 import { currentRequest, header, type RequestContext } from './context';
 import { copyObject } from './copyObject';
 import { deleteObject, deleteObjects } from './deleteObjects';
@@ -23,8 +25,12 @@ export function strataRoutes(store: AtomicStore, restores: RestoreScheduler): Ko
   routeKeysFrom(() => currentRequest()?.key);
   return async (ctx, next) => {
     const rc = currentRequest();
-    if (rc?.operation === 'listBuckets' && rc.method === 'GET') return listBuckets(ctx, rc, store);
-    if (!rc?.bucket) return next();
+    if (!rc) return next();
+    await authorize(rc, store);
+    // The client waits for the go-ahead before sending the body (Expect: 100-continue).
+    if (rc.expectContinue && !rc.res.headersSent) rc.res.writeContinue();
+    if (rc.operation === 'listBuckets' && rc.method === 'GET') return listBuckets(ctx, rc, store);
+    if (!rc.bucket) return next();
     // s3rver's router matches a placeholder; its controllers get the parsed key (routeKeysFrom).
     if (rc.key !== null) ctx.routerPath = `/${rc.bucket}/key`;
     switch (rc.operation) {
@@ -43,6 +49,7 @@ export function strataRoutes(store: AtomicStore, restores: RestoreScheduler): Ko
       case 'createMultipart':
         validateCreateMultipart(rc);
         await requireBucket(store, rc.bucket);
+        await store.newObjectAcl(rc.bucket, rc.headers, rc.user); // refuses a bad ACL now, not at completion
         await next();
         setChecksumHeaders(ctx, rc);
         return;
@@ -63,16 +70,11 @@ export function strataRoutes(store: AtomicStore, restores: RestoreScheduler): Ko
         if (rc.method === 'GET' && rc.query.has('versions')) return listObjectVersions(ctx, rc, store);
         if (rc.method === 'GET' && rc.query.has('versioning')) return getBucketVersioning(ctx, rc, store);
         if (rc.query.has('tagging')) return bucketTagging(ctx, rc, store);
-        if (rc.method === 'PUT' && (await store.getBucket(rc.bucket))) {
-          // CreateBucket of a bucket the (only) owner has: 200 and nothing changes, as S3's
-          // us-east-1 and radosgw answer.
-          ctx.set('Location', `/${rc.bucket}`);
-          ctx.status = 200;
-          ctx.body = '';
-          return;
-        }
+        if (rc.query.has('acl')) return bucketAcl(ctx, rc, store);
+        if (rc.method === 'PUT') return createBucket(ctx, rc, store);
         return next();
       case 'objectSubresource':
+        if (rc.query.has('acl')) return objectAcl(ctx, rc, store);
         if (rc.method === 'GET' && rc.query.has('uploadId')) return listParts(ctx, rc, store);
         if (rc.method === 'DELETE' && rc.query.has('tagging')) return deleteObjectTagging(ctx, rc, store);
         if (rc.method === 'PUT' && rc.query.has('tagging')) return putObjectTagging(ctx, rc, store);

@@ -40,6 +40,7 @@ export interface FilesystemStoreLike {
   getSubresource(bucket: string, key: string | undefined, type: string): Promise<{ toXML(space?: number): string } | null>;
   putSubresource(bucket: string, key: string | undefined, resource: { type: string; toXML(space?: number): string }): Promise<void>;
   deleteSubresource(bucket: string, key: string | undefined, type: string): Promise<void>;
+  initiateUpload(bucket: string, key: string, uploadId: string, metadata: Record<string, unknown>): Promise<void>;
 }
 
 export type FilesystemStoreClass = new (root: string) => FilesystemStoreLike;

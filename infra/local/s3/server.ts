@@ -11,7 +11,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
-import { authenticate, type SecretLookup } from './auth';
+import { authenticate } from './auth';
 import { forwardBody, forwardedHeaders, planBody } from './body';
 import { runInContext, type RequestContext, type VerifiedBody } from './context';
 import { isS3Error, s3Error, sendS3Error } from './errors';
@@ -23,6 +23,7 @@ import { RestoreScheduler } from './restore';
 import { accounts, S3Object, type KoaMiddleware } from './s3rverParts';
 import { AtomicStore, type ObjectChange } from './store';
 import { checkNames, parseTarget } from './target';
+import { ownerOf, UserDirectory, type ConfiguredUser } from './users';
 import { createLogger } from '../../../shared/log';
 
 export interface LocalS3Options {
@@ -30,9 +31,12 @@ export interface LocalS3Options {
   readonly dataDir: string;
   /** 0 = any free port. */
   readonly port: number;
+  /** The default user's key pair: it owns the buckets below and every bucket stored before there were owners. */
   readonly accessKey: string;
   readonly secretKey: string;
-  /** Created at start when missing. */
+  /** More users, each with its own buckets and objects (STRATA_S3_USERS in npm start). */
+  readonly users?: readonly ConfiguredUser[];
+  /** Created at start when missing, owned by the default user. */
   readonly buckets: readonly string[];
   /** How long a restore from an archive class takes (default 5000 ms; STRATA_RESTORE_DELAY_MS). */
   readonly restoreDelayMs?: number;
@@ -96,14 +100,15 @@ let storageClassesExtended = false;
 
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Server> {
   const directory = resolve(options.dataDir, 's3');
+  const users = new UserDirectory({ accessKey: options.accessKey, secretKey: options.secretKey }, options.users ?? []);
   // s3rver knows only S3RVER/S3RVER; register ours (its router still looks the key up) and drop the built-in pair.
-  accounts.DUMMY_ACCOUNT.createKeyPair(options.accessKey, options.secretKey);
-  if (options.accessKey !== 'S3RVER') accounts.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
+  for (const user of users.all()) accounts.DUMMY_ACCOUNT.createKeyPair(user.accessKey, user.secretKey);
+  if (!users.byAccessKey('S3RVER')) accounts.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
   if (!storageClassesExtended) {
     for (const name of STORAGE_CLASSES) if (!S3Object.STORAGE_CLASSES.includes(name)) S3Object.STORAGE_CLASSES.push(name);
     storageClassesExtended = true;
   }
-  const lookup: SecretLookup = (key) => (key === options.accessKey ? options.secretKey : undefined);
+  const lookup = users.secretOf;
 
   const log = createLogger({ component: 'local-s3' }, { destination: 2 });
   const events = new EventEmitter<{ object: [LocalObjectEvent] }>();
@@ -135,6 +140,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
     stagingDir: resolve(options.dataDir, 's3-staging'),
     durable: options.durable ?? true,
     onChange: emit,
+    defaultOwner: ownerOf(users.defaultUser),
+    users,
   });
   await store.init();
   for (const bucket of options.buckets) await store.putBucket(bucket);
@@ -163,6 +170,11 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('x-amz-id-2', requestId);
     if (answerCors(req, res)) return;
+    if (req.method === 'OPTIONS') {
+      // Not a CORS preflight (no Origin / Access-Control-Request-Method): 400, as S3.
+      sendS3Error(res, s3Error('BadRequest', 'Insufficient information. Origin request header needed.', {}, 400), req.method);
+      return;
+    }
     // Answered before the body was read (an error, or s3rver skipping it): drop the rest of it.
     res.on('finish', () => {
       if (!req.complete) req.resume();
@@ -170,9 +182,9 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
     try {
       const target = parseTarget(req);
       const headers = effectiveHeaders(req.headers, target.query);
+      // Anonymous requests get as far as the ACLs let them (access.ts).
       const auth = authenticate(req, lookup);
       const isForm = target.operation === 'postObject';
-      if (!auth && !isForm) throw s3Error('AccessDenied', 'Access Denied: anonymous requests are not allowed on the local server.');
       checkNames(target);
       const plan = planBody(headers, target.operation, auth);
       const body: VerifiedBody = { size: 0, checksums: {} };
@@ -191,6 +203,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
         res,
         body,
         signal: aborter.signal,
+        user: auth ? (users.byAccessKey(auth.accessKey) ?? null) : null,
+        expectContinue: (req.headers.expect ?? '').toLowerCase() === '100-continue',
       };
       checkImplemented(ctx);
       if (isForm && !auth) {
@@ -205,6 +219,9 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
   };
 
   const server = createServer(front);
+  // Expect: 100-continue is answered once the request is authorized (routes.ts), so a refused
+  // client never sends its body.
+  server.on('checkContinue', front);
   // A client that half-closes (FIN) after a complete request still gets its answer, as from S3.
   (server as typeof server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   await new Promise<void>((ok, fail) => {

@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -33,10 +33,14 @@ import {
   restoreHeader,
   storageClassOf,
   taggingXml,
+  tagSetXml,
   type StoredMeta,
   type StrataMeta,
 } from './objectMeta';
 import { FilesystemStore, S3Object, type FilesystemStoreLike, type S3BucketLike, type S3ObjectLike } from './s3rverParts';
+import { aclFromHeaders, allows, privateAcl, type Acl, type Owner, type UserResolver } from './acl';
+import { ownerOf, type LocalS3User } from './users';
+import { parseTagging } from './tagging';
 
 /** A committed change, reported to the server's event normaliser (see LocalObjectEvent). */
 export interface ObjectChange {
@@ -65,6 +69,16 @@ export interface StoreOptions {
   /** fsync staged files and directories before and after the commit point. */
   readonly durable: boolean;
   readonly onChange: (change: ObjectChange) => void;
+  /** Owns buckets and objects stored before there were owners (and the stack's buckets). */
+  readonly defaultOwner: Owner;
+  /** Resolves the user IDs and e-mail addresses ACL grants name. */
+  readonly users: UserResolver & { byAccessKey(accessKey: string): LocalS3User | undefined };
+}
+
+/** What the store keeps beside each bucket (`<bucket>/._S3rver_bucket.json`): its ACL, owner included. */
+interface BucketMeta {
+  readonly v: 1;
+  readonly acl: Acl;
 }
 
 /** An object as read under its key lock: metadata and an open data file that belong together. */
@@ -97,6 +111,13 @@ export interface CommitRequest {
   readonly op: ObjectChange['op'];
 }
 
+const BUCKET_META_RESOURCE = 'bucket.json';
+/** The bucket metadata file's name inside the bucket directory (s3rver's naming for bucket-level files). */
+const BUCKET_META = `._S3rver_${BUCKET_META_RESOURCE}`;
+
+/** The upload metadata entry naming its initiator (a colon: no request header can have this name). */
+export const INITIATOR = 'strata:initiator';
+
 const OPS_BY_OPERATION: Partial<Record<RequestContext['operation'], ObjectChange['op']>> = {
   putObject: 'put',
   postObject: 'post',
@@ -114,6 +135,8 @@ export class AtomicStore extends FilesystemStore {
    * of them on every request; only this store writes them, so a copy in memory stays true.
    */
   private readonly bucketConfigs = new Map<string, ReturnType<FilesystemStoreLike['getSubresource']>>();
+  /** bucket → its ACL (owner included), read once; only this store writes it. */
+  private readonly bucketAcls = new Map<string, Acl>();
   /**
    * s3rver checks that the bucket exists on every request (a stat of its directory). A bucket
    * found is remembered with its key index: only this store creates and deletes buckets, and a
@@ -183,15 +206,109 @@ export class AtomicStore extends FilesystemStore {
     return bucket;
   }
 
+  /** Creates a missing bucket owned by the default owner (the stack's buckets at start). */
   override async putBucket(bucket: string) {
-    const created = await super.putBucket(bucket);
-    this.keysOf(bucket);
-    return created;
+    await this.createBucket(bucket, privateAcl(this.options.defaultOwner));
+    return this.getBucket(bucket);
+  }
+
+  /**
+   * Creates the bucket with its ACL in one step: the directory is built in the staging area with
+   * its metadata file inside and renamed into place, so a bucket never exists without its owner.
+   * Returns false when the bucket already exists (nothing changes).
+   */
+  async createBucket(bucket: string, acl: Acl): Promise<boolean> {
+    const path = this.getBucketPath(bucket);
+    return this.locks.run(this.lockKey(bucket, ''), async () => {
+      if (await this.getBucket(bucket)) return false;
+      const staged = this.committer.stagePath('bucket');
+      await mkdir(staged);
+      try {
+        await writeFile(join(staged, BUCKET_META), JSON.stringify({ v: 1, acl } satisfies BucketMeta), { flush: this.options.durable });
+        await rename(staged, path);
+      } catch (err) {
+        await rm(staged, { recursive: true, force: true });
+        throw err;
+      }
+      this.bucketAcls.set(bucket, acl);
+      this.keysOf(bucket);
+      return true;
+    });
+  }
+
+  /** The bucket's ACL (owner included), or null when there is no such bucket. */
+  async bucketAcl(bucket: string): Promise<Acl | null> {
+    const cached = this.bucketAcls.get(bucket);
+    if (cached) return cached;
+    if (!(await this.getBucket(bucket))) return null;
+    let acl: Acl;
+    try {
+      acl = (JSON.parse(await readFile(this.getResourcePath(bucket, undefined, BUCKET_META_RESOURCE), 'utf8')) as BucketMeta).acl;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      acl = privateAcl(this.options.defaultOwner); // created before buckets had owners
+    }
+    this.bucketAcls.set(bucket, acl);
+    return acl;
+  }
+
+  /** Replaces the bucket's ACL through the commit journal. */
+  async setBucketAcl(bucket: string, acl: Acl): Promise<void> {
+    await this.locks.run(this.lockKey(bucket, ''), async () => {
+      await this.replaceFile(this.getResourcePath(bucket, undefined, BUCKET_META_RESOURCE), JSON.stringify({ v: 1, acl } satisfies BucketMeta));
+      this.bucketAcls.set(bucket, acl);
+    });
+  }
+
+  get defaultOwner(): Owner {
+    return this.options.defaultOwner;
+  }
+
+  get users(): StoreOptions['users'] {
+    return this.options.users;
+  }
+
+  /**
+   * The ACL of an object `writer` stores in `bucket` (`x-amz-acl` / `x-amz-grant-*` in `headers`,
+   * private otherwise). An anonymous writer's object belongs to the bucket's owner.
+   */
+  async newObjectAcl(bucket: string, headers: Readonly<Record<string, unknown>>, writer: Owner | null): Promise<Acl> {
+    const bucketOwner = (await this.bucketAcl(bucket))?.owner ?? this.options.defaultOwner;
+    const owner = writer ? ownerOf(writer) : bucketOwner;
+    return aclFromHeaders(headers, owner, bucketOwner, this.options.users) ?? privateAcl(owner);
+  }
+
+  /** s3rver's CreateMultipartUpload keeps the request's headers; the initiator is kept beside them. */
+  override async initiateUpload(bucket: string, key: string, uploadId: string, metadata: Record<string, unknown>): Promise<void> {
+    const user = currentRequest()?.user;
+    await super.initiateUpload(bucket, key, uploadId, { ...metadata, [INITIATOR]: JSON.stringify(user ? ownerOf(user) : this.options.defaultOwner) });
+  }
+
+  /** Who started an upload (from its kept headers). */
+  initiatorOf(meta: Record<string, string>): Owner {
+    const text = meta[INITIATOR];
+    return text ? (JSON.parse(text) as Owner) : this.options.defaultOwner;
+  }
+
+  /** An object's ACL: objects stored before there were owners belong to the default owner. */
+  objectAcl(record: ObjectRecord): Acl {
+    return record.strata.acl ?? privateAcl(this.options.defaultOwner);
+  }
+
+  /** Replaces an object's ACL in its metadata, atomically; false when the object is gone. */
+  async setObjectAcl(bucket: string, key: string, update: (current: Acl) => Acl): Promise<boolean> {
+    return this.locks.run(this.lockKey(bucket, key), async () => {
+      const record = await this.readRecord(bucket, key);
+      if (!record) return false;
+      await this.rewriteMeta(bucket, key, { ...record.meta, strata: { ...record.strata, acl: update(this.objectAcl(record)) } });
+      return true;
+    });
   }
 
   async deleteBucket(bucket: string): Promise<void> {
     await rm(this.getBucketPath(bucket), { recursive: true, force: true });
     this.keyIndex.delete(bucket);
+    this.bucketAcls.delete(bucket);
     this.forgetConfigs(bucket);
   }
 
@@ -365,7 +482,7 @@ export class AtomicStore extends FilesystemStore {
   async listObjects(
     bucket: string,
     options: { prefix?: string; delimiter?: string; startAfter?: string; maxKeys?: number },
-  ): Promise<{ objects: S3ObjectLike[]; commonPrefixes: string[]; isTruncated: boolean; nextMarker: string | null }> {
+  ): Promise<{ objects: Array<S3ObjectLike & { readonly owner: Owner }>; commonPrefixes: string[]; isTruncated: boolean; nextMarker: string | null }> {
     const prefix = options.prefix ?? '';
     const delimiter = options.delimiter ?? '';
     const startAfter = options.startAfter ?? '';
@@ -397,11 +514,11 @@ export class AtomicStore extends FilesystemStore {
       if ('prefix' in entry) seenPrefixes.add(entry.prefix);
       entries.push(entry);
     }
-    const objects: S3ObjectLike[] = [];
+    const objects: Array<S3ObjectLike & { readonly owner: Owner }> = [];
     for (const entry of entries) {
       if (!('key' in entry)) continue;
       const record = await this.readRecord(bucket, entry.key);
-      if (record) objects.push(new S3Object(bucket, entry.key, null, metadataOf(record)));
+      if (record) objects.push(Object.assign(new S3Object(bucket, entry.key, null, metadataOf(record)), { owner: this.objectAcl(record).owner }));
     }
     const last = entries[entries.length - 1];
     return {
@@ -507,7 +624,12 @@ export class AtomicStore extends FilesystemStore {
     const ctx = currentRequest();
     const isPut = ctx?.operation === 'putObject';
     const staged = await this.stage(object.content ?? Buffer.alloc(0), [], 'put', ctx?.signal);
-    // A browser POST is only committed once its policy signature checked out.
+    const tagging = isPut ? header(ctx, 'x-amz-tagging') : undefined;
+    let tags = tagging ? taggingXml(tagging) : null;
+    let writer: LocalS3User | null = ctx?.user ?? null;
+    let aclHeaders: Record<string, unknown> = isPut ? ctx.headers : {};
+    // A browser POST is only committed once its policy signature checked out, by a writer the
+    // bucket lets write.
     if (ctx?.formAuth) {
       const form = await ctx.formAuth.catch(async (err: unknown) => {
         await this.committer.discard([staged.path]);
@@ -515,11 +637,26 @@ export class AtomicStore extends FilesystemStore {
       });
       // `${filename}` in the form's key became the file's name (s3rver answers with object.key).
       if (form.key !== undefined) object.key = form.key;
+      writer = form.accessKey === undefined ? null : (this.options.users.byAccessKey(form.accessKey) ?? null);
+      aclHeaders = form.acl === undefined ? {} : { 'x-amz-acl': form.acl };
+      try {
+        if (form.tagging !== undefined) tags = tagSetXml(parseTagging(form.tagging));
+      } catch (err) {
+        await this.committer.discard([staged.path]);
+        throw err;
+      }
+      const bucketAcl = await this.bucketAcl(object.bucket);
+      if (!bucketAcl || !allows(bucketAcl, writer, 'WRITE')) {
+        await this.committer.discard([staged.path]);
+        throw s3Error('AccessDenied', 'Access Denied');
+      }
     }
+    const acl = await this.newObjectAcl(object.bucket, aclHeaders, writer).catch(async (err: unknown) => {
+      await this.committer.discard([staged.path]);
+      throw err;
+    });
     // The front handler verified the declared checksum while the body streamed.
     const checksums = isPut ? { ...ctx.body.checksums } : {};
-    const tagging = isPut ? header(ctx, 'x-amz-tagging') : undefined;
-    const tags = tagging ? taggingXml(tagging) : null;
     const sse = isPut ? sseFromRequest(ctx.headers) : null;
     const etag = staged.md5.toString('hex');
     await this.commitObject({
@@ -534,6 +671,7 @@ export class AtomicStore extends FilesystemStore {
         checksums,
         ...(Object.keys(checksums).length ? { checksumType: 'FULL_OBJECT' as const } : {}),
         ...(sse ? { sse } : {}),
+        acl,
       },
       tagsXml: tags?.xml ?? null,
       conditions: isPut ? writeConditionsOf(ctx) : {},

@@ -81,6 +81,17 @@ describe('credentials', () => {
     negative.searchParams.set('X-Amz-Expires', '-1000');
     const before = await fetch(negative);
     expect([before.status, /<Code>(\w+)/.exec(await before.text())?.[1]]).toEqual([403, 'AccessDenied']);
+    // Zero seconds is expired as well; over a week is a malformed URL (400), as S3 and MinIO answer.
+    for (const [expires, want] of [['0', [403, 'AccessDenied']], ['604801', [400, 'AuthorizationQueryParametersError']]] as const) {
+      const odd = new URL(good);
+      odd.searchParams.set('X-Amz-Expires', expires);
+      const res = await fetch(odd);
+      expect([res.status, /<Code>(\w+)/.exec(await res.text())?.[1]]).toEqual(want);
+    }
+    // OPTIONS that is not a CORS preflight (no Origin) is a bad request, as on S3, not an auth failure.
+    const goodUrl = new URL(good);
+    const options = await send(s3.server.endpoint, 'OPTIONS', `${goodUrl.pathname}${goodUrl.search}`, {}, null);
+    expect([options.status, errorCode(options)]).toEqual([400, 'BadRequest']);
   });
 
   it('refuses raw non-ASCII header bytes with a readable 403 SignatureDoesNotMatch, as S3 (metadata must be ASCII or RFC 2047)', async () => {

@@ -22,12 +22,8 @@ const NI = '501 NotImplemented';
 const unimplemented: Row[] = [
   ['PutBucketVersioning (existing bucket)', 'PUT', '/uploads', { versioning: '' }, {}, '<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>', NI],
   ['PutBucketVersioning (missing bucket)', 'PUT', '/not-created', { versioning: '' }, {}, '<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>', NI],
-  ['PutBucketAcl', 'PUT', '/uploads', { acl: '' }, { 'x-amz-acl': 'public-read' }, '', NI],
-  ['GetBucketAcl', 'GET', '/uploads', { acl: '' }, {}, '', NI],
-  ['PutObjectAcl', 'PUT', '/uploads/obj', { acl: '' }, { 'x-amz-acl': 'public-read' }, '', NI],
-  ['GetObjectAcl', 'GET', '/uploads/obj', { acl: '' }, {}, '', NI],
-  ['PutObject with a public canned ACL', 'PUT', '/uploads/acl-obj', {}, { 'x-amz-acl': 'public-read' }, 'x', NI],
-  ['PutObject with a grant', 'PUT', '/uploads/grant-obj', {}, { 'x-amz-grant-read': 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' }, 'x', NI],
+  ['PutObject with an unknown canned ACL', 'PUT', '/uploads/acl-obj', {}, { 'x-amz-acl': 'world-writable' }, 'x', '400 InvalidArgument'],
+  ['PutObject with a grant to an unknown user', 'PUT', '/uploads/grant-obj', {}, { 'x-amz-grant-read': 'id="nobody"' }, 'x', '400 InvalidArgument'],
   ['CreateBucket with object lock', 'PUT', '/locked-bucket', {}, { 'x-amz-bucket-object-lock-enabled': 'true' }, '', NI],
   ['PutBucketPolicy', 'PUT', '/uploads', { policy: '' }, {}, '{}', NI],
   ['GetBucketPolicy', 'GET', '/uploads', { policy: '' }, {}, '', NI],
@@ -87,6 +83,12 @@ const implemented: Row[] = [
   ['GetObjectAttributes', 'GET', '/uploads/obj', { attributes: '' }, { 'x-amz-object-attributes': 'ETag,ObjectSize' }, '', '200'],
   ['GetObject of the null version', 'GET', '/uploads/obj', { versionId: 'null' }, {}, '', '200'],
   ['PutObject with the private canned ACL', 'PUT', '/uploads/private-obj', {}, { 'x-amz-acl': 'private' }, 'x', '200'],
+  ['PutObject with a public canned ACL', 'PUT', '/uploads/acl-obj', {}, { 'x-amz-acl': 'public-read' }, 'x', '200'],
+  ['PutObject with a grant', 'PUT', '/uploads/grant-obj', {}, { 'x-amz-grant-read': 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' }, 'x', '200'],
+  ['PutBucketAcl', 'PUT', '/uploads', { acl: '' }, { 'x-amz-acl': 'private' }, '', '200'],
+  ['GetBucketAcl', 'GET', '/uploads', { acl: '' }, {}, '', '200'],
+  ['PutObjectAcl', 'PUT', '/uploads/obj', { acl: '' }, { 'x-amz-acl': 'private' }, '', '200'],
+  ['GetObjectAcl', 'GET', '/uploads/obj', { acl: '' }, {}, '', '200'],
 ];
 
 async function answer([, method, path, query, headers, body]: Row): Promise<string> {
