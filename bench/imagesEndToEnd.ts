@@ -26,6 +26,7 @@ const WORKER = join(import.meta.dirname, 'imagesBaselineWorker.ts');
 const UPLOAD_CONCURRENCY = 8;
 const FINAL = new Set(['done', 'quarantined', 'failed']);
 const CARD_TIMEOUT_MS = 600_000;
+const FEATURES = process.env.STRATA_BENCH_E2E_FEATURES === 'on' ? 'on' : 'off';
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -170,8 +171,10 @@ async function pipelineRound(files: readonly string[], round: number, logFile?: 
     STRATA_S3_PORT: '0',
     STRATA_HTTP_PORT: '0',
     STRATA_LOG_LEVEL: logFile ? 'info' : 'warn',
-    // The ML features stage runs after the card is done, in its own function: not part of this row.
-    STRATA_FEATURES: 'off',
+    // The ML features stage runs after the card is done, in its own function, and the plain script
+    // makes no features: off for this row unless STRATA_BENCH_E2E_FEATURES=on (the stack's default,
+    // where the features function shares the machine's CPU with transcode).
+    STRATA_FEATURES: FEATURES,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   const logs: Buffer[] = [];
@@ -282,6 +285,7 @@ export async function endToEnd(files: readonly string[], rounds: number): Promis
       op: 'e2e',
       impl: 'pipeline (upload → card final, local stack)',
       images: files.length,
+      features: FEATURES,
       ms: Math.round(median(pipe.map((p) => p.ms))),
       roundsMs: pipe.map((p) => Math.round(p.ms)),
       cpuMs: Math.round(median(pipe.map((p) => p.cpuMs))),
