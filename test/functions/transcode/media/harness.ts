@@ -49,12 +49,13 @@ export interface InvocationRun {
 /**
  * Runs the job and every job it hands off (resumes, chunks of a split video) as SCF would, one
  * invocation at a time, each in its own tmp dir; with `retries`, a failed invocation is retried
- * (SCF's async retry policy), otherwise the first failure stops the run.
+ * (SCF's async retry policy), otherwise the first failure stops the run. `invocationMs` gives each
+ * invocation its own time limit from its start (as SCF's timeout does); `deadlineMs` one shared deadline.
  */
 export async function runJob(
   gateway: StorageGateway,
   job: TranscodeJob,
-  options: { env?: Record<string, string>; config?: Config; maxInvocations?: number; deadlineMs?: number; retries?: number; beforeInvocation?: (job: TranscodeJob, attempt: number) => void } = {},
+  options: { env?: Record<string, string>; config?: Config; maxInvocations?: number; deadlineMs?: number; invocationMs?: number; retries?: number; beforeInvocation?: (job: TranscodeJob, attempt: number) => void } = {},
 ): Promise<JobRun & { invocations: InvocationRun[] }> {
   const config = options.config ?? loadConfig({ ...SMALL_LADDER_ENV, ...(options.env ?? {}) });
   const log = createLogger({ test: 'media' }, { level: 'silent' });
@@ -75,7 +76,7 @@ export async function runJob(
         gateway,
         log,
         tmpDir: tmp,
-        deadlineMs: options.deadlineMs ?? Date.now() + 600_000,
+        deadlineMs: options.invocationMs !== undefined ? Date.now() + options.invocationMs : (options.deadlineMs ?? Date.now() + 600_000),
         resume: async (handed) => {
           queue.push({ job: handed, attempt: 1 });
         },
