@@ -14,7 +14,9 @@ import { createApi } from './app';
 import { createMetrics } from './metrics';
 import { countPipeline } from './pipelineCounts';
 import { createRateLimiter } from './rateLimit';
-import { fromResponse, toRequest, type ScfHttpResult } from './scfHttp';
+import { fromResponse, requestOf, type ScfHttpResult } from './scfHttp';
+import { parseScfHttp } from '../../shared/events/shapes/http';
+import { beginKeyCheck } from './auth';
 import { createLazySigner, loadSigningSecret } from './signing';
 import type { ApiApp } from './context';
 import { toErrorResponse } from './errors';
@@ -55,7 +57,7 @@ function openFeatureIndex(): Promise<LanceIndex> {
   return featureIndex;
 }
 
-// Read on first need (auth, signed delivery), retried after a failure.
+// Read from module load on (below), retried after a failure.
 let signingSecret: Promise<Buffer> | null = null;
 function loadSecret(): Promise<Buffer> {
   signingSecret ??= loadSigningSecret(gateway, config.buckets.derived, config.api.signingSecret);
@@ -64,6 +66,9 @@ function loadSecret(): Promise<Buffer> {
   });
   return signingSecret;
 }
+
+// The first request that needs it (auth, signed delivery) finds it loaded or on its way.
+void loadSecret();
 
 let app: ApiApp | null = null;
 function api(): ApiApp {
@@ -87,12 +92,22 @@ function api(): ApiApp {
   return app;
 }
 
+/** One turn of the event loop: lets storage requests begun before it reach the wire. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** SCF entry for Function URL (and legacy API Gateway) events. */
 export const main_handler = async (event: unknown, context: ScfContext = {}): Promise<ScfHttpResult> => {
   try {
-    const { request, sourceIp } = toRequest(event);
+    const http = parseScfHttp(event);
+    // Cold start: the presented key is read before the app is built (undici behind `Request`, the
+    // routes: tens of ms of CPU), and turns of the event loop put that read on the wire, so its
+    // round trip overlaps with the work. Auth takes the check over for the same key (auth.ts).
+    const keyCheck = app === null ? beginKeyCheck({ gateway, config }, http.headers.authorization) : null;
+    if (keyCheck) await turn();
+    const { request, sourceIp } = requestOf(http, event);
+    if (keyCheck) await turn();
     if (context.request_id && !request.headers.has('x-scf-request-id')) request.headers.set('x-scf-request-id', context.request_id);
-    const response = await api().fetch(request, { sourceIp });
+    const response = await api().fetch(request, { sourceIp, keyCheck });
     return await fromResponse(response);
   } catch (err) {
     const mapped = toErrorResponse(err);

@@ -125,6 +125,9 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     format: 'cjs',
     ...(options.codeCacheLoader ? { supported: { 'dynamic-import': false } } : {}),
     ...(options.preferModule ? { mainFields: ['module', 'main'] } : {}),
+    // A code-cache bundle is read and decoded whole at every cold start: without comments and
+    // whitespace it is ~30 % smaller and ASCII only. Identifiers are kept (stack traces, logs).
+    ...(options.codeCacheLoader ? { minifyWhitespace: true, minifySyntax: true } : {}),
     legalComments: 'none',
     logLevel: 'error',
     plugins: [classify],
