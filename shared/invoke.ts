@@ -17,7 +17,6 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ObjectRef, StorageGateway } from '@strata/core';
 import { ConfigError, isErrorCode, StrataError } from '@strata/core/errors';
-import { scf } from 'tencentcloud-sdk-nodejs-scf';
 import { describeZodError } from './validation';
 
 /** SCF's limit for an async event's ClientContext (bytes of its JSON). */
@@ -113,6 +112,8 @@ export async function invokeAsync(functionName: string, event: unknown, options:
     await options.spill.gateway.put(spilledTo, clientContext, { contentType: 'application/json' });
     clientContext = JSON.stringify({ strataEventRef: spilledTo });
   }
+  // The SDK loads on the first hand-off, not with this module (the api imports it at cold start).
+  const { scf } = await import('tencentcloud-sdk-nodejs-scf');
   const client = new scf.v20180416.Client({
     credential,
     region: settings.region,
