@@ -1,9 +1,10 @@
 /**
- * Function code as the emulator runs it: the handler and the project code it imports (TypeScript,
- * workspace packages) bundled once per stack by esbuild into one ES module, packages from
- * node_modules left for Node to load as they are. Running through tsx instead costs every cold
- * start ~1 s more CPU (its loader hooks see every module, node_modules included); on a
- * 2-core machine several cold starts at once (a burst of uploads) then starve the work itself.
+ * Function code as the emulator runs it: the handler, the project code it imports (TypeScript,
+ * workspace packages) and its npm packages bundled once per stack by esbuild into one ES module;
+ * packages with native or WebAssembly files are left for Node to load as they are. Running
+ * through tsx instead costs every cold start ~1 s more CPU (its loader hooks see every module,
+ * node_modules included); on a 2-core machine several cold starts at once (a burst of uploads)
+ * then starve the work itself.
  *
  * The bundle is written under `node_modules/.cache/strata-local/<pid>-<random>/`, so bare imports
  * resolve from the same node_modules as the source files; `import.meta.url`/`dirname`/`filename`
@@ -17,7 +18,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { packageDir, packageName } from '../../package/bundle';
+import { hasBinaryFiles, packageDir, packageName } from '../../package/bundle';
 import { isProcessAlive } from '../processAlive';
 
 /** The node_modules this emulator runs from (esbuild's own package lives in it). */
@@ -25,15 +26,22 @@ const NODE_MODULES = fileURLToPath(import.meta.resolve('esbuild')).replace(/\/no
 const CACHE = join(NODE_MODULES, '.cache', 'strata-local');
 const CHILD_SOURCE = fileURLToPath(new URL('./child.ts', import.meta.url));
 
-/** Bare imports stay imports (Node loads node_modules natively); workspace packages are bundled from source. */
+/**
+ * Node built-ins, and packages that carry native addons or WebAssembly files (sharp, LanceDB, the
+ * wasm backends), stay imports for Node to load; everything else is bundled, workspace packages
+ * from source. Loading hundreds of node_modules files one by one costs a cold start more than the
+ * code itself: module resolution, a stat per lookup, and the CommonJS export scan Node runs on each
+ * CommonJS file an ES module imports (~0.3–0.5 s of CPU per function measured).
+ */
 const externals: Plugin = {
   name: 'strata-local-externals',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.path.startsWith('node:')) return { path: args.path, external: true };
       const dir = packageDir(packageName(args.path), args.resolveDir || process.cwd());
-      if (dir && !realpathSync(dir).includes(`${sep}node_modules${sep}`)) return undefined;
-      return { path: args.path, external: true };
+      if (!dir) return { path: args.path, external: true };
+      if (realpathSync(dir).includes(`${sep}node_modules${sep}`) && hasBinaryFiles(dir)) return { path: args.path, external: true };
+      return undefined;
     });
   },
 };
@@ -45,18 +53,29 @@ const externals: Plugin = {
 const META = ['import', 'meta'].join('.');
 const LOADERS: Readonly<Record<string, 'ts' | 'tsx' | 'jsx'>> = { ts: 'ts', mts: 'ts', cts: 'ts', tsx: 'tsx', jsx: 'jsx' };
 
-/** `import.meta.url` (and dirname, filename) of each project file name that file, not the bundle. */
+/** `__dirname`/`__filename` as identifiers (not properties, not declared by the module itself). */
+const DIRNAME = /(?<![.\w$])__dirname(?![\w$])/g;
+const FILENAME = /(?<![.\w$])__filename(?![\w$])/g;
+const DECLARES = /\b(?:var|let|const|function)\s+__(?:dirname|filename)\b/;
+
+/**
+ * `import.meta.url` (and dirname, filename) of each bundled file name that file, not the bundle; so
+ * do `__dirname` and `__filename` in bundled CommonJS packages (code that finds files beside
+ * itself, such as model weights or data tables, still finds them).
+ */
 const importMeta: Plugin = {
   name: 'strata-local-import-meta',
   setup(b) {
     b.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
-      if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
       let contents = await readFile(args.path, 'utf8');
       if (contents.includes(META)) {
         contents = contents
           .replaceAll(`${META}.url`, JSON.stringify(pathToFileURL(args.path).href))
           .replaceAll(`${META}.dirname`, JSON.stringify(dirname(args.path)))
           .replaceAll(`${META}.filename`, JSON.stringify(args.path));
+      }
+      if (args.path.includes(`${sep}node_modules${sep}`) && /__(?:dirname|filename)/.test(contents) && !DECLARES.test(contents)) {
+        contents = contents.replace(DIRNAME, JSON.stringify(dirname(args.path))).replace(FILENAME, JSON.stringify(args.path));
       }
       const ext = args.path.slice(args.path.lastIndexOf('.') + 1);
       return { contents, loader: LOADERS[ext] ?? 'js' };
@@ -72,7 +91,12 @@ async function bundleTo(entry: string, outfile: string): Promise<void> {
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    // ES module builds where packages have both: esbuild hoists them, while a CommonJS package is
+    // wrapped and its exports copied at each import.
+    mainFields: ['module', 'main'],
     sourcemap: 'linked',
+    // Stack traces need only the mappings; the sources are on disk.
+    sourcesContent: false,
     logLevel: 'silent',
     plugins: [externals, importMeta],
     // CommonJS code inside the bundle may call require (of node_modules): give ES modules one.
