@@ -57,7 +57,7 @@ describe('TC3 signing', () => {
     for (const host of ['scf.tencentcloudapi.com', '127.0.0.1:4580']) {
       const headers = { 'content-type': 'application/json; charset=utf-8', host };
       const ours = tc3Authorization({ method: 'POST', path: '/', query: '', headers, body }, { secretId: 'AKID1', secretKey: 'key-2', timestamp, service: 'scf' });
-      const sdk = Sign.sign3({ method: 'POST', url: `https://${host}/`, payload: Buffer.from(body), timestamp, service: 'scf', secretId: 'AKID1', secretKey: 'key-2', headers: { 'Content-Type': 'application/json; charset=utf-8' } });
+      const sdk = Sign.sign3({ method: 'POST', url: `https://${host}/`, payload: Buffer.from(body), timestamp, service: 'scf', secretId: 'AKID1', secretKey: 'key-2', multipart: false, boundary: '', headers: { 'Content-Type': 'application/json; charset=utf-8' } });
       expect(ours).toBe(sdk);
     }
   });
