@@ -144,9 +144,6 @@ async function bundleTo(entry: string, outfile: string): Promise<Metafile> {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    // ES module builds where packages have both: esbuild hoists them, while a CommonJS package is
-    // wrapped and its exports copied at each import.
-    mainFields: ['module', 'main'],
     sourcemap: 'linked',
     // Stack traces need only the mappings; the sources are on disk.
     sourcesContent: false,
@@ -162,7 +159,7 @@ async function bundleTo(entry: string, outfile: string): Promise<Metafile> {
 /** Bundles kept across stacks, each with the files it was built from (`manifest.json`). */
 const SHARED = join(CACHE, 'shared');
 /** Changes whenever this file builds bundles differently (old ones are then rebuilt). */
-const BUNDLE_FORMAT = 'esm-packages-bundled-3';
+const BUNDLE_FORMAT = 'esm-packages-bundled-4';
 
 interface BundleManifest {
   readonly format: string;
