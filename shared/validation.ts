@@ -12,7 +12,7 @@ export function describeZodError(error: z.ZodError, options: { readonly at?: rea
   const issues = error.issues.slice(0, max).map((issue) => (at.length === 0 ? issue : { ...issue, path: [...at, ...issue.path] }));
   return z
     .prettifyError(new z.ZodError(issues))
-    .replace(/\n\s*→ at /g, ' → at ')
+    .replace(/\n\s*\u2192 at /g, ' → at ') // the regex escaped: bundles stay ASCII
     .split('\n')
     .join('; ');
 }

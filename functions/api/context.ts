@@ -5,7 +5,7 @@
 import type { StorageGateway } from '@strata/core';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AuditLog } from '../../shared/api/audit';
-import type { KeySummary } from '../../shared/api/keys';
+import type { KeyCheck, KeySummary } from '../../shared/api/keys';
 import type { Config } from '../../shared/config';
 import type { DuplicateThresholds } from '../../shared/features/duplicates';
 import type { LanceIndex } from '../../shared/features/lance';
@@ -47,6 +47,16 @@ export interface ApiVariables {
   auditTarget: string | null;
 }
 
-/** `app.fetch(request, { sourceIp })`: the client address from the SCF event. */
-export type ApiEnv = { Variables: ApiVariables; Bindings: { sourceIp?: string | null } };
+/** A key check already under way for the key `token` (auth.ts `beginKeyCheck`). */
+export interface EarlyKeyCheck {
+  readonly token: string;
+  readonly check: Promise<KeyCheck>;
+}
+
+/**
+ * `app.fetch(request, { sourceIp, keyCheck })`: the client address from the SCF event, and the
+ * check of the presented key when the entry began it before routing (the auth middleware takes
+ * it over for that same key).
+ */
+export type ApiEnv = { Variables: ApiVariables; Bindings: { sourceIp?: string | null; keyCheck?: EarlyKeyCheck | null } };
 export type ApiApp = OpenAPIHono<ApiEnv>;

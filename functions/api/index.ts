@@ -8,13 +8,17 @@ import { createAccessLog } from '../../shared/lifecycle/access';
 import { createLogger } from '../../shared/log';
 import { loadFeatureSettings, type FeatureSettings } from '../../shared/features/settings';
 import type { LanceIndex } from '../../shared/features/lance';
+import { openLanceIndex } from '../../shared/features/store';
+import { invokeAsync } from '../../shared/invoke';
 import { gatewayFromConfig } from '../../shared/pipeline/gateway';
 import type { ScfContext } from '../../shared/scf';
 import { createApi } from './app';
 import { createMetrics } from './metrics';
 import { countPipeline } from './pipelineCounts';
 import { createRateLimiter } from './rateLimit';
-import { fromResponse, toRequest, type ScfHttpResult } from './scfHttp';
+import { fromResponse, requestOf, type ScfHttpResult } from './scfHttp';
+import { parseScfHttp } from '../../shared/events/shapes/http';
+import { beginKeyCheck } from './auth';
 import { createLazySigner, loadSigningSecret } from './signing';
 import type { ApiApp } from './context';
 import { toErrorResponse } from './errors';
@@ -38,8 +42,8 @@ const features = (): FeatureSettings => (featureSettings ??= loadFeatureSettings
 // LanceDB (a native module) loads only when a search route first needs it; the reader is kept.
 let featureIndex: Promise<LanceIndex> | null = null;
 function openFeatureIndex(): Promise<LanceIndex> {
-  featureIndex ??= import('../../shared/features/store').then(
-    (m) => m.openLanceIndex(config, features()),
+  featureIndex ??= Promise.resolve().then(
+    () => openLanceIndex(config, features()),
     (err: unknown) => {
       // A zip deployment leaves LanceDB out (serverless.yml excludePackages): say so, not a 500.
       const code = (err as { code?: string }).code;
@@ -55,7 +59,7 @@ function openFeatureIndex(): Promise<LanceIndex> {
   return featureIndex;
 }
 
-// Read on first need (auth, signed delivery), retried after a failure.
+// Read from module load on (below), retried after a failure.
 let signingSecret: Promise<Buffer> | null = null;
 function loadSecret(): Promise<Buffer> {
   signingSecret ??= loadSigningSecret(gateway, config.buckets.derived, config.api.signingSecret);
@@ -64,6 +68,9 @@ function loadSecret(): Promise<Buffer> {
   });
   return signingSecret;
 }
+
+// The first request that needs it (auth, signed delivery) finds it loaded or on its way.
+void loadSecret();
 
 let app: ApiApp | null = null;
 function api(): ApiApp {
@@ -75,8 +82,8 @@ function api(): ApiApp {
     metrics: createMetrics(),
     rateLimiter: createRateLimiter(config.api.rateLimitPerMinute),
     log: logger,
-    // The SCF SDK loads on the first hand-off (reprocess), not at cold start.
-    invoke: async (fn, event) => (await import('../../shared/invoke')).invokeAsync(fn, event),
+    // The SCF SDK loads on the first hand-off (reprocess), not at cold start (shared/invoke.ts).
+    invoke: (fn, event) => invokeAsync(fn, event),
     pipelineCounts: () => countPipeline(config, gateway, process.env.STRATA_SCF_ENDPOINT),
     featureIndex: openFeatureIndex,
     featureThresholds: () => features().thresholds,
@@ -87,12 +94,22 @@ function api(): ApiApp {
   return app;
 }
 
+/** One turn of the event loop: lets storage requests begun before it reach the wire. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** SCF entry for Function URL (and legacy API Gateway) events. */
 export const main_handler = async (event: unknown, context: ScfContext = {}): Promise<ScfHttpResult> => {
   try {
-    const { request, sourceIp } = toRequest(event);
+    const http = parseScfHttp(event);
+    // Cold start: the presented key is read before the app is built. A few turns of the event loop
+    // (the storage client's first request reads its config files, then connects) put the read on
+    // the wire first, so its round trip overlaps with building the Request (undici loads behind
+    // it) and the app. Auth takes the check over for the same key (auth.ts).
+    const keyCheck = app === null ? beginKeyCheck({ gateway, config }, http.headers.authorization) : null;
+    if (keyCheck) for (let i = 0; i < 4; i++) await turn();
+    const { request, sourceIp } = requestOf(http, event);
     if (context.request_id && !request.headers.has('x-scf-request-id')) request.headers.set('x-scf-request-id', context.request_id);
-    const response = await api().fetch(request, { sourceIp });
+    const response = await api().fetch(request, { sourceIp, keyCheck });
     return await fromResponse(response);
   } catch (err) {
     const mapped = toErrorResponse(err);

@@ -5,6 +5,7 @@
  * `{ statusCode, headers, body, isBase64Encoded }`.
  */
 import { parseScfHttp } from '../../shared/events/shapes/http';
+import type { HttpEvent } from '../../shared/events/types';
 
 /** Response content types sent as text; anything else goes back base64. */
 const TEXTUAL = /^(text\/|application\/(json|xml|javascript|vnd\.apple\.mpegurl|x-mpegurl|openmetrics-text)|[^;]*\+(json|xml)\b)/i;
@@ -36,7 +37,11 @@ function encodePath(path: string): string {
 
 /** The event as a Request. Throws EventInvalid (StrataError) for a payload that is no HTTP event. */
 export function toRequest(event: unknown): { request: Request; sourceIp: string | null } {
-  const http = parseScfHttp(event);
+  return requestOf(parseScfHttp(event), event);
+}
+
+/** A parsed HTTP event as a Request (`event` is the raw payload, for its source address). */
+export function requestOf(http: HttpEvent, event: unknown): { request: Request; sourceIp: string | null } {
   const query = new URLSearchParams(http.query).toString();
   const host = http.headers.host ?? 'function.local';
   const url = `http://${host.replace(/[^A-Za-z0-9.:[\]-]/g, '')}${encodePath(http.path)}${query ? `?${query}` : ''}`;

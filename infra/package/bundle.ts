@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { cp, mkdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import Module, { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { StrataError } from '@strata/core/errors';
@@ -71,7 +71,7 @@ export interface BundleOptions {
    */
   readonly copyExternalPackages?: boolean;
   /**
-   * The bundle goes to `app.js` and `index.js` is the code-cache loader (codeCacheLoader.cjs),
+   * The bundle goes to `app.js` (in Node's CommonJS wrapper) and `index.js` is the code-cache loader (codeCacheLoader.cjs),
    * which compiles it with the V8 code cache `app.js.cache` (made by `writeCodeCache`). The
    * bundle then holds no `import()`: esbuild turns it into `require`, which a `vm.Script` can run.
    */
@@ -125,6 +125,9 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     format: 'cjs',
     ...(options.codeCacheLoader ? { supported: { 'dynamic-import': false } } : {}),
     ...(options.preferModule ? { mainFields: ['module', 'main'] } : {}),
+    // A code-cache bundle is read and decoded whole at every cold start: without comments and
+    // whitespace it is ~30 % smaller and ASCII only. Identifiers are kept (stack traces, logs).
+    ...(options.codeCacheLoader ? { minifyWhitespace: true, minifySyntax: true } : {}),
     legalComments: 'none',
     logLevel: 'error',
     plugins: [classify],
@@ -134,6 +137,10 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   });
   const files = ['index.js'];
   if (options.codeCacheLoader) {
+    // The bundle is stored inside Node's CommonJS wrapper, so the loader compiles the file's text
+    // as read: wrapping it at load time made a 2 MB concatenation V8 flattened before compiling.
+    const app = join(options.outDir, CODE_CACHE_APP);
+    await writeFile(app, Module.wrap(await readFile(app, 'utf8')));
     await cp(join(import.meta.dirname, 'codeCacheLoader.cjs'), join(options.outDir, 'index.js'));
     // The loader is CommonJS wherever the code is unpacked (under a `"type": "module"` package it would not be).
     await writeFile(join(options.outDir, 'package.json'), `${JSON.stringify({ private: true, type: 'commonjs' })}\n`);

@@ -74,6 +74,11 @@ export const mediaEnvSchema = {
   STRATA_VIDEO_SPRITE_MAX_TILES: positiveInt.default(100),
   /** Target chunk length (source seconds) of a video split over parallel invocations; 0 = never split. */
   STRATA_VIDEO_CHUNK_SECONDS: nonNegativeInt.default(60),
+  /**
+   * Encoder passes a chunk's range is split into, side by side in its invocation: x264 runs one
+   * thread per rung there (repeatable bytes), so one pass leaves cores idle behind the largest rung.
+   */
+  STRATA_VIDEO_CHUNK_PASSES: z.coerce.number().int().min(1).max(8).default(2),
   /** A chunked video's job record untouched this long is swept by the scrub timer (asset marked failed). */
   STRATA_VIDEO_JOB_MAX_AGE_HOURS: positiveInt.default(24),
   // 10 min of stereo took 29 CPU-s (48 with loudness normalisation): 2 h is ~6-10 CPU-minutes in one
@@ -113,6 +118,7 @@ export interface MediaConfig {
     readonly preview: boolean;
     readonly spriteMaxTiles: number;
     readonly chunkSeconds: number;
+    readonly chunkPasses: number;
     readonly jobMaxAgeMs: number;
   };
   readonly audio: {
@@ -147,6 +153,7 @@ export function mediaConfigFrom(e: MediaEnv): MediaConfig {
       preview: e.STRATA_VIDEO_PREVIEW,
       spriteMaxTiles: e.STRATA_VIDEO_SPRITE_MAX_TILES,
       chunkSeconds: e.STRATA_VIDEO_CHUNK_SECONDS,
+      chunkPasses: e.STRATA_VIDEO_CHUNK_PASSES,
       jobMaxAgeMs: e.STRATA_VIDEO_JOB_MAX_AGE_HOURS * 3_600_000,
     },
     audio: {

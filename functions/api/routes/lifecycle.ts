@@ -5,6 +5,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { keyPrefixSchema } from '../../../shared/api/objectKey';
+import * as lifecycleView from '../../../shared/lifecycle/view';
 import { requireScope } from '../auth';
 import type { ApiApp, ApiDeps } from '../context';
 import { apiError } from '../errors';
@@ -48,7 +49,7 @@ export function registerLifecycleRoutes(app: ApiApp, deps: ApiDeps): void {
     if (!managed.includes(one)) throw apiError('NotFound', `bucket ${one} is not managed by lifecycle (STRATA_LIFECYCLE_BUCKETS: ${managed.join(', ')})`);
     return [one];
   };
-  const view = async () => ({ ...(await import('../../../shared/lifecycle/view')), deps: { config: deps.config, gateway: deps.gateway } });
+  const view = async () => ({ ...lifecycleView, deps: { config: deps.config, gateway: deps.gateway } });
 
   app.openapi(
     createRoute({

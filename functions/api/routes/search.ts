@@ -8,6 +8,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import pLimit from 'p-limit';
 import { keyPrefixSchema, objectKeySchema } from '../../../shared/api/objectKey';
+import { findDuplicates, similarTo } from '../../../shared/features/query';
 import { readCard } from '../../../shared/pipeline/cards';
 import { hasCode } from '@strata/core/errors';
 import { requireScope } from '../auth';
@@ -71,7 +72,6 @@ export function registerSearchRoutes(app: ApiApp, deps: ApiDeps): void {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const { similarTo } = await import('../../../shared/features/query');
       const index = await deps.featureIndex();
       let hits: { uri: string; score: number }[];
       try {
@@ -110,7 +110,6 @@ export function registerSearchRoutes(app: ApiApp, deps: ApiDeps): void {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const { findDuplicates } = await import('../../../shared/features/query');
       const groups = await findDuplicates(await deps.featureIndex(), q.mode, `${uploadRoot}${q.prefix}`, deps.featureThresholds());
       const shown = groups.slice(0, q.limit);
       const refs = await describe(c, shown.flatMap((g) => g.members));

@@ -26,8 +26,8 @@ import { decodeCapSeconds } from '../media/limits';
 import type { MediaJob } from '../media/job';
 import { inputOptions } from '../media/source';
 import { audioHlsArgs, framesBetween, type LadderPassSpec } from './args';
-import { encodeSecondsPerSourceSecond, planChunks, type ChunkSpec } from './chunks';
-import { prepareLadderPass, runLadderPass, type EncodedFile } from './encode';
+import { chunkPassRanges, encodeSecondsPerSourceSecond, planChunks, type ChunkPassRange, type ChunkSpec } from './chunks';
+import { prepareLadderPass, runLadderPass, type EncodedFile, type LadderPassResult } from './encode';
 import { finalizeVideo } from './finalize';
 import { AUDIO_RENDITION, codecOfSegment, measureSoundtrack } from './soundtrack';
 import type { VideoPlan } from './plan';
@@ -69,6 +69,7 @@ export function chunksFor(job: MediaJob, plan: VideoPlan): ChunkSpec[] {
     targetSeconds: vc.chunkSeconds,
     invocationSeconds: Math.max(60, invocationMs / 1000),
     encodeSecondsPerSourceSecond: encodeSecondsPerSourceSecond(plan.rungs, plan.fps.value, vc.preset),
+    passesPerChunk: vc.chunkPasses,
   });
 }
 
@@ -122,29 +123,49 @@ export async function runVideoChunk(job: MediaJob, plan: VideoPlan, part: { plan
 
   try {
     const codecs: Array<string | null> = plan.rungs.map(() => null);
-    const spec = await prepareLadderPass(job, plan, {
-      // Sound is the planner's audio rendition (one encoder for the whole duration).
-      audio: null,
-      startSeconds: chunk.startSeconds,
-      maxSeconds: chunk.seconds ?? Math.max(vc.segmentSeconds, decodeCapSeconds('video', config) - chunk.startSeconds),
-      // The last chunk ends at the announced duration (the fps filter would add one frame past it).
-      maxFrames: framesBetween(chunk.startSeconds, chunk.seconds === null ? plan.duration! : chunk.startSeconds + chunk.seconds, plan.fps.value),
-      startSegment: chunk.startSegment,
-      // A retried chunk must give the bytes its killed attempt (or another run) gave.
-      encoder: 'deterministic',
-    });
-    const pass = await runLadderPass({
-      tools,
-      spec,
-      workspace,
-      stallTimeoutMs: config.stallTimeoutMs,
-      shouldStop: () => false,
-      upload: async (r, index, path) => {
-        if (!codecs[r]) codecs[r] = await codecOfSegment(job, path);
-        const out = await ctx.writeOutput({ name: `${plan.rungs[r]!.name}/seg-${String(index).padStart(5, '0')}.ts`, body: { path }, contentType: 'video/mp2t', kind: 'hls-segment', recipe: plan.recipes.hls });
-        return { key: out.key, bytes: out.bytes, sha256: out.checksum.sha256! };
-      },
-    });
+    const ranges = chunkPassRanges(chunk, vc.segmentSeconds, plan.duration);
+    // A pass that fails stops the others (no encoder left running behind the error).
+    let failed = false;
+    const settled = await Promise.allSettled(
+      ranges.map(async (range, p) => {
+        const spec = await prepareLadderPass(
+          job,
+          plan,
+          {
+            // Sound is the planner's audio rendition (one encoder for the whole duration).
+            audio: null,
+            startSeconds: range.startSeconds,
+            maxSeconds: range.seconds ?? Math.max(vc.segmentSeconds, decodeCapSeconds('video', config) - range.startSeconds),
+            // The last range ends at the announced duration (the fps filter would add one frame past it).
+            maxFrames: framesBetween(range.startSeconds, range.seconds === null ? plan.duration! : range.startSeconds + range.seconds, plan.fps.value),
+            startSegment: range.startSegment,
+            // A retried chunk must give the bytes its killed attempt (or another run) gave.
+            encoder: 'deterministic',
+          },
+          ranges.length > 1 ? `ladder-${p}` : 'ladder',
+        );
+        return runLadderPass({
+          tools,
+          spec,
+          workspace,
+          stallTimeoutMs: config.stallTimeoutMs,
+          shouldStop: () => failed,
+          upload: async (r, index, path) => {
+            if (!codecs[r]) codecs[r] = await codecOfSegment(job, path);
+            const out = await ctx.writeOutput({ name: `${plan.rungs[r]!.name}/seg-${String(index).padStart(5, '0')}.ts`, body: { path }, contentType: 'video/mp2t', kind: 'hls-segment', recipe: plan.recipes.hls });
+            return { key: out.key, bytes: out.bytes, sha256: out.checksum.sha256! };
+          },
+        }).catch((err: unknown) => {
+          failed = true;
+          throw err;
+        });
+      }),
+    );
+    const rejected = settled.find((r) => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
+    const passes = settled.map((r) => (r as PromiseFulfilledResult<LadderPassResult>).value);
+    if (passes.some((p) => p.outcome === 'stopped')) throw new StrataError('MediaToolFailed', `${label}: an encoder pass stopped before its end`);
+    const pass = joinPasses(passes, ranges, label);
     if (pass.segments.length === 0) throw new QuarantineError('corrupt', `${label}: no video frames could be decoded`);
     const end = pass.segments.reduce((t, x) => t + x.durationSeconds, chunk.startSeconds);
     const tiles: VideoState['parkedTiles'] = [];
@@ -167,12 +188,34 @@ export async function runVideoChunk(job: MediaJob, plan: VideoPlan, part: { plan
       encodeMs: pass.elapsedMs,
     };
     await writeJson(ctx.gateway, s.ref(s.keys.chunk(chunk.index)), marker);
-    log.info({ segments: marker.segments.length, tiles: tiles.length, encodeMs: pass.elapsedMs, peakRssMb: pass.peakRssMb }, 'chunk encoded');
+    log.info({ segments: marker.segments.length, tiles: tiles.length, passes: ranges.length, encodeMs: pass.elapsedMs, peakRssMb: pass.peakRssMb }, 'chunk encoded');
     return (await finishIfLast(job, plan, record, chunk.index)) ?? handedOff(50, `${label} done`);
   } catch (err) {
     await fail(err);
     throw chunkError(job, err, label, attempt);
   }
+}
+
+/**
+ * One chunk's result from its passes, in order: segments contiguous across the passes' joins (a
+ * source that ends early leaves the later passes empty; a gap inside is an error), tiles of all.
+ */
+function joinPasses(passes: readonly LadderPassResult[], ranges: readonly ChunkPassRange[], label: string): Pick<LadderPassResult, 'segments' | 'tiles' | 'elapsedMs' | 'peakRssMb'> {
+  const segments: LadderPassResult['segments'] = [];
+  passes.forEach((pass, p) => {
+    if (pass.segments.length === 0) return;
+    const expected = segments.length ? segments[segments.length - 1]!.index + 1 : ranges[0]!.startSegment;
+    if (pass.segments[0]!.index !== expected) {
+      throw new StrataError('MediaToolFailed', `${label}: encoder pass ${p + 1} starts at segment ${pass.segments[0]!.index}, expected ${expected} (an earlier pass ended short)`);
+    }
+    segments.push(...pass.segments);
+  });
+  return {
+    segments,
+    tiles: passes.flatMap((pass) => pass.tiles),
+    elapsedMs: Math.max(...passes.map((pass) => pass.elapsedMs)),
+    peakRssMb: passes.some((pass) => pass.peakRssMb !== null) ? passes.reduce((sum, pass) => sum + (pass.peakRssMb ?? 0), 0) : null,
+  };
 }
 
 /**

@@ -14,6 +14,19 @@ export interface ChunkSpec {
   readonly seconds: number | null;
   /** Number of its first segment. */
   readonly startSegment: number;
+  /**
+   * Encoder passes its range is split into, run side by side in its invocation (absent: one).
+   * Recorded with the plan, so a retry splits the range exactly as the first attempt did.
+   */
+  readonly passes?: number;
+}
+
+/** A part of a chunk's range that one encoder pass covers (on the segment grid, as chunks are). */
+export interface ChunkPassRange {
+  readonly startSeconds: number;
+  /** null: to the end of the source (the last pass of the last chunk). */
+  readonly seconds: number | null;
+  readonly startSegment: number;
 }
 
 /**
@@ -42,6 +55,8 @@ export interface ChunkPlanInput {
   /** Seconds an invocation has (the function's timeout) less the deadline margin. */
   readonly invocationSeconds: number;
   readonly encodeSecondsPerSourceSecond: number;
+  /** STRATA_VIDEO_CHUNK_PASSES: encoder passes per chunk (default 1). */
+  readonly passesPerChunk?: number;
 }
 
 /** The chunks, or [] when the video stays one job (short, unknown duration, or splitting is off). */
@@ -59,5 +74,33 @@ export function planChunks(o: ChunkPlanInput): ChunkSpec[] {
     startSeconds: index * length,
     seconds: index === count - 1 ? null : length,
     startSegment: (index * length) / S,
+    ...((o.passesPerChunk ?? 1) > 1 ? { passes: o.passesPerChunk } : {}),
   }));
+}
+
+/**
+ * The ranges a chunk's encoder passes cover: its segments in contiguous runs of near-equal length
+ * (the earlier runs one segment longer where they do not divide evenly). x264 keeps one thread per
+ * rung for repeatable bytes, so one pass leaves the largest rung's thread as the chunk's critical
+ * path; passes side by side use the invocation's cores. The last chunk's length comes from the
+ * announced duration; its last pass still runs to the end of the source.
+ */
+export function chunkPassRanges(chunk: ChunkSpec, segmentSeconds: number, durationSeconds: number | null): ChunkPassRange[] {
+  const S = segmentSeconds;
+  const whole: ChunkPassRange = { startSeconds: chunk.startSeconds, seconds: chunk.seconds, startSegment: chunk.startSegment };
+  const length = chunk.seconds ?? (durationSeconds === null ? 0 : durationSeconds - chunk.startSeconds);
+  // Whole segments only: a partial last segment stays with the last pass.
+  const segments = Math.floor(length / S + 1e-9);
+  const passes = Math.min(chunk.passes ?? 1, segments);
+  if (passes < 2) return [whole];
+  const ranges: ChunkPassRange[] = [];
+  let segment = chunk.startSegment;
+  for (let p = 0; p < passes; p++) {
+    const count = Math.floor(segments / passes) + (p < segments % passes ? 1 : 0);
+    const last = p === passes - 1;
+    const startSeconds = chunk.startSeconds + (segment - chunk.startSegment) * S;
+    ranges.push({ startSeconds, seconds: last ? (chunk.seconds === null ? null : chunk.startSeconds + chunk.seconds - startSeconds) : count * S, startSegment: segment });
+    segment += count;
+  }
+  return ranges;
 }

@@ -37,12 +37,13 @@ export interface EncodedSegment {
 export type LadderPassRange = Pick<LadderPassSpec, 'audio' | 'startSeconds' | 'maxSeconds' | 'startSegment' | 'maxFrames' | 'encoder'>;
 
 /**
- * The spec of a ladder pass of `plan` over `range`, with its output directory (`ladder/` in the
- * workspace) emptied and laid out: one folder a rung, and `tiles/`.
+ * The spec of a ladder pass of `plan` over `range`, with its output directory (`dir` in the
+ * workspace, `ladder/` by default; passes side by side need one each) emptied and laid out: one
+ * folder a rung, and `tiles/`.
  */
-export async function prepareLadderPass(job: MediaJob, plan: VideoPlan, range: LadderPassRange): Promise<LadderPassSpec> {
+export async function prepareLadderPass(job: MediaJob, plan: VideoPlan, range: LadderPassRange, dir = 'ladder'): Promise<LadderPassSpec> {
   const vc = job.config.video;
-  const outDir = job.workspace.path('ladder');
+  const outDir = job.workspace.path(dir);
   await rm(outDir, { recursive: true, force: true });
   for (const r of plan.rungs) await mkdir(join(outDir, r.name), { recursive: true });
   await mkdir(join(outDir, 'tiles'), { recursive: true });

@@ -17,7 +17,7 @@ import { getMediaTools } from '../../../../functions/transcode/media/ffmpeg';
 import { inputOptions } from '../../../../functions/transcode/media/source';
 import { Workspace } from '../../../../functions/transcode/media/workspace';
 import { framesBetween, type LadderPassSpec } from '../../../../functions/transcode/video/args';
-import { planChunks } from '../../../../functions/transcode/video/chunks';
+import { chunkPassRanges, planChunks } from '../../../../functions/transcode/video/chunks';
 import { runLadderPass } from '../../../../functions/transcode/video/encode';
 import { parseMediaPlaylist } from '../../../../functions/transcode/video/hls';
 import { startTestS3, type LocalS3Fixture } from '../../../helpers/localS3';
@@ -58,6 +58,30 @@ describe('chunk plan (pure)', () => {
     expect(planChunks({ ...base, durationSeconds: null, targetSeconds: 60 })).toEqual([]);
     // A chunk must fit half the invocation's time at the estimated speed: 840 s × 0.5 / 10 → 40 s.
     expect(planChunks({ ...base, durationSeconds: 600, targetSeconds: 60, encodeSecondsPerSourceSecond: 10 })[1]!.startSeconds).toBe(40);
+  });
+
+  it('splits a chunk into encoder passes on the segment grid, the last pass of the last chunk running to the end', () => {
+    const chunks = planChunks({ segmentSeconds: 4, invocationSeconds: 840, encodeSecondsPerSourceSecond: 1, durationSeconds: 150, targetSeconds: 60, passesPerChunk: 2 });
+    expect(chunks.map((c) => c.passes)).toEqual([2, 2, 2]);
+    const ranges = (i: number) => chunkPassRanges(chunks[i]!, 4, 150).map((r) => [r.startSeconds, r.seconds, r.startSegment]);
+    // 60 s = 15 segments: 8 + 7.
+    expect(ranges(0)).toEqual([
+      [0, 32, 0],
+      [32, 28, 8],
+    ]);
+    expect(ranges(1)).toEqual([
+      [60, 32, 15],
+      [92, 28, 23],
+    ]);
+    // The last chunk (120 s to the end, 7 whole segments and a part): 4 + 3 segments, then the rest.
+    expect(ranges(2)).toEqual([
+      [120, 16, 30],
+      [136, null, 34],
+    ]);
+    // One pass, or a chunk too short to split, is the chunk itself.
+    expect(chunkPassRanges({ index: 0, startSeconds: 8, seconds: 4, startSegment: 2, passes: 2 }, 4, 100)).toEqual([{ startSeconds: 8, seconds: 4, startSegment: 2 }]);
+    expect(chunkPassRanges({ index: 0, startSeconds: 8, seconds: 40, startSegment: 2 }, 4, 100)).toEqual([{ startSeconds: 8, seconds: 40, startSegment: 2 }]);
+    expect(chunkPassRanges({ index: 3, startSeconds: 8, seconds: 12, startSegment: 2, passes: 3 }, 4, 100).map((r) => r.seconds)).toEqual([4, 4, 4]);
   });
 });
 
@@ -124,7 +148,7 @@ describe('chunked video (through runTranscode, real local S3)', () => {
       expect(segments.length, rung).toBeGreaterThanOrEqual(45);
       expect(segments.length, rung).toBeLessThanOrEqual(46);
       if (segments.length === 46) expect(segments[45]!.videoEnd! - segments[45]!.videoStart!).toBeLessThanOrEqual(1 / fps + 1e-6);
-      // Continuous across every join (chunk joins at segments 12, 24, 36): no gap or overlap over a frame.
+      // Continuous across every join (chunks join at segments 12, 24, 36; each chunk's two encoder passes at 6, 18, 30, 41): no gap or overlap over a frame.
       for (let i = 1; i < segments.length; i++) {
         expect(Math.abs(segments[i]!.videoStart! - segments[i - 1]!.videoEnd!), `${rung} segment ${i}`).toBeLessThanOrEqual(1 / fps + 1e-6);
         expect(segments[i]!.firstIsKeyframe, `${rung} segment ${i}`).toBe(true);
