@@ -1,8 +1,8 @@
 /**
  * Hands work to another function asynchronously through SCF's `Invoke` API (TencentCloud API
  * 3.0, version 2018-04-16, `InvocationType: "Event"`, the event as the `ClientContext` JSON
- * string), through a small TC3-signed client (shared/tencentCloudApi.ts; the official SDK costs
- * every upload's hand-off more CPU than the rest of it). Returns once SCF has queued the event;
+ * string), through a small TC3-signed client (shared/tencentCloudApi.ts; loading the official SDK
+ * cost every on-upload cold start ~0.24 s of CPU). Returns once SCF has queued the event;
  * the target runs later under SCF's async retry policy.
  *
  * The same call runs everywhere: on SCF it goes to scf.tencentcloudapi.com; locally and in
