@@ -28,7 +28,7 @@ export function packageName(spec: string): string {
 
 const nativeCache = new Map<string, boolean>();
 /** Packages that carry native addons or WebAssembly files cannot be bundled: they are copied. */
-function hasBinaryFiles(dir: string, depth = 0): boolean {
+export function hasBinaryFiles(dir: string, depth = 0): boolean {
   if (nativeCache.has(dir)) return nativeCache.get(dir)!;
   let found = false;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

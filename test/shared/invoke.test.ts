@@ -1,6 +1,10 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import Sign from 'tencentcloud-sdk-nodejs-common/tencentcloud/common/sign';
 import { hasCode } from '@strata/core/errors';
 import { deployedFunctionName, invokeAsync, invokeSettings, resolveInvokeEvent } from '../../shared/invoke';
+import { tc3Authorization } from '../../shared/tc3';
 
 // The signed round trip (function → SCF API on the local stack → function) is in
 // test/infra/local/emulator/emulator.test.ts and test/e2e/pipeline.test.ts.
@@ -43,6 +47,65 @@ describe('invokeAsync settings', () => {
   it('refuses an event over 128 KB when no store is given, before any request', async () => {
     const err = await invokeAsync('transcode', { pad: 'x'.repeat(128 * 1024) }, { env: { ...base, STRATA_SCF_ENDPOINT: 'http://127.0.0.1:1' } }).catch((e: unknown) => e);
     expect(hasCode(err, 'EventTooLarge')).toBe(true);
+  });
+});
+
+describe('TC3 signing', () => {
+  it('signs as the TencentCloud SDK signs (the same Authorization for the same request)', () => {
+    const body = JSON.stringify({ FunctionName: 'strata-dev-transcode', Namespace: 'default', InvocationType: 'Event', ClientContext: '{"a":"ü"}' });
+    const timestamp = 1_765_152_000;
+    for (const host of ['scf.tencentcloudapi.com', '127.0.0.1:4580']) {
+      const headers = { 'content-type': 'application/json; charset=utf-8', host };
+      const ours = tc3Authorization({ method: 'POST', path: '/', query: '', headers, body }, { secretId: 'AKID1', secretKey: 'key-2', timestamp, service: 'scf' });
+      const sdk = Sign.sign3({ method: 'POST', url: `https://${host}/`, payload: Buffer.from(body), timestamp, service: 'scf', secretId: 'AKID1', secretKey: 'key-2', multipart: false, boundary: '', headers: { 'Content-Type': 'application/json; charset=utf-8' } });
+      expect(ours).toBe(sdk);
+    }
+  });
+});
+
+describe('invokeAsync against an API endpoint', () => {
+  /** A one-answer HTTP server standing in for the API: records the request, answers `reply`. */
+  async function withApi(reply: unknown, run: (endpoint: string, seen: () => { headers: IncomingMessage['headers']; body: string }) => Promise<void>): Promise<void> {
+    let seen = { headers: {} as IncomingMessage['headers'], body: '' };
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        seen = { headers: req.headers, body };
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(reply));
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, () => seen);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((ok) => server.close(ok));
+    }
+  }
+
+  it('sends Invoke with the event as ClientContext, the session token, and returns the request id', async () => {
+    await withApi({ Response: { Result: { FunctionRequestId: 'req-1' }, RequestId: 'api-1' } }, async (endpoint, seen) => {
+      const r = await invokeAsync('transcode', { n: 1 }, { env: { ...base, STRATA_SCF_ENDPOINT: endpoint, TENCENTCLOUD_SESSIONTOKEN: 'tok' } });
+      expect(r).toEqual({ requestId: 'req-1' });
+      const { headers, body } = seen();
+      expect(headers).toMatchObject({ 'x-tc-action': 'Invoke', 'x-tc-version': '2018-04-16', 'x-tc-region': 'ap-guangzhou', 'x-tc-token': 'tok' });
+      expect(headers.authorization).toMatch(/^TC3-HMAC-SHA256 Credential=id\/\d{4}-\d{2}-\d{2}\/scf\/tc3_request, SignedHeaders=content-type;host, Signature=[0-9a-f]{64}$/);
+      expect(JSON.parse(body)).toEqual({ FunctionName: 'strata-dev-transcode', Namespace: 'default', InvocationType: 'Event', ClientContext: '{"n":1}' });
+    });
+  });
+
+  it("maps the API's error: a code Strata names stays, any other is InvokeFailed with the code in details", async () => {
+    await withApi({ Response: { Error: { Code: 'ResourceNotFound.Function', Message: 'no such function' }, RequestId: 'api-2' } }, async (endpoint) => {
+      const err = await invokeAsync('transcode', {}, { env: { ...base, STRATA_SCF_ENDPOINT: endpoint } }).catch((e: unknown) => e);
+      expect(hasCode(err, 'ResourceNotFound.Function'), String(err)).toBe(true);
+    });
+    await withApi({ Response: { Error: { Code: 'FailedOperation.Something', Message: 'odd' }, RequestId: 'api-3' } }, async (endpoint) => {
+      const err = await invokeAsync('transcode', {}, { env: { ...base, STRATA_SCF_ENDPOINT: endpoint } }).catch((e: unknown) => e);
+      expect(hasCode(err, 'InvokeFailed'), String(err)).toBe(true);
+      expect((err as { details?: unknown }).details).toEqual({ apiCode: 'FailedOperation.Something', requestId: 'api-3' });
+    });
   });
 });
 

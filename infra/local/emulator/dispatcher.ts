@@ -136,7 +136,12 @@ export class AsyncDispatcher {
     const retryTimes = mine.filter((r) => r.status === 'failed').map((r) => Date.parse(r.nextAttemptAt ?? '')).filter((at) => at > now);
     if (retryTimes.length > 0) this.wakeAt(functionName, Math.min(...retryTimes));
     for (const record of ready) {
-      if (!pool.hasAsyncCapacity()) break;
+      const delay = pool.asyncStartDelay(now - Date.parse(record.nextAttemptAt ?? record.receivedAt));
+      if (delay === null) break;
+      if (delay > 0) {
+        this.wakeAt(functionName, now + delay);
+        break;
+      }
       const running: EventRecord = {
         ...record,
         status: 'running',

@@ -77,6 +77,23 @@ export class FunctionPool {
     return this.hasCapacity() && (this.starting === 0 || this.idle.some((e) => e.instance.alive));
   }
 
+  /**
+   * When a queued async event that has waited `waitedMs` may start: now (a warm instance is free,
+   * or none exists yet), or — when starting it means another instance — only once it has waited
+   * about as long as this function's last cold start took. On one machine a cold start spends the
+   * CPU the queue is waiting for: a burst of short invocations (on-upload's) drains through the warm
+   * instance sooner than a new one would start, while long ones (transcode's) still scale out.
+   * Returns the ms left to wait (0: start now); null when there is no capacity at all.
+   */
+  asyncStartDelay(waitedMs: number): number | null {
+    if (!this.hasAsyncCapacity()) return null;
+    if (this.idle.some((e) => e.instance.alive) || this.all.size === 0) return 0;
+    return Math.max(0, this.lastColdStartMs - waitedMs);
+  }
+
+  /** How long the last cold start (process start to handler loaded) took; a guess until one has. */
+  private lastColdStartMs = 500;
+
   /** Starts an invocation now, or returns null when the function is at its concurrency limit. */
   tryInvoke(request: InvocationRequest): Promise<InvocationOutcome> | null {
     if (!this.hasCapacity()) return null;
@@ -155,7 +172,9 @@ export class FunctionPool {
         instance = new FunctionProcess(this.spec, { ...this.options, tmpDir, bundled });
         this.all.add(instance);
         this.coldStarts += 1;
+        const initStarted = Date.now();
         const failure = await instance.start(this.options.initTimeoutMs).finally(coldStartEnded);
+        if (!failure) this.lastColdStartMs = Date.now() - initStarted;
         if (failure) {
           await this.discard(instance);
           return finish(this.closed ? { kind: 'interrupted', error: 'interrupted: the stack stopped' } : failure);

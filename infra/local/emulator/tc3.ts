@@ -1,16 +1,13 @@
 /**
- * TencentCloud API 3.0 request signing, TC3-HMAC-SHA256 (https://www.tencentcloud.com/document/api/213/33224):
- * canonical request → string to sign → key derived from `TC3<secret>`, date, service,
- * `tc3_request`. The emulator verifies what the SDK signs; the signing service is the one
+ * Verifies TencentCloud API 3.0 signatures, TC3-HMAC-SHA256 (signing itself: shared/tc3.ts).
+ * The emulator verifies what the SDK and Strata's own client sign; the signing service is the one
  * named in the request's credential scope (the SDK derives it from the endpoint's first host
  * label, so a request to 127.0.0.1 is scoped `DATE/127/tc3_request`, to scf.tencentcloudapi.com `…/scf/…`).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { tc3Date, tc3Signature, type Tc3Request } from '../../../shared/tc3';
 
-export const TC3_ALGORITHM = 'TC3-HMAC-SHA256';
-
-const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
-const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
+export { TC3_ALGORITHM, tc3Signature, type Tc3Request } from '../../../shared/tc3';
 
 export interface Tc3Authorization {
   readonly secretId: string;
@@ -27,36 +24,6 @@ export function parseTc3Authorization(header: string | undefined): Tc3Authorizat
   const m = /^TC3-HMAC-SHA256\s+Credential=([^/\s]+)\/(\d{4}-\d{2}-\d{2})\/([^/\s]+)\/tc3_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/.exec(header.trim());
   if (!m) return null;
   return { secretId: m[1]!, date: m[2]!, service: m[3]!, signedHeaders: m[4]!.split(';'), signature: m[5]! };
-}
-
-export interface Tc3Request {
-  readonly method: string;
-  /** Path only (API 3.0 uses `/`). */
-  readonly path: string;
-  readonly query: string;
-  /** Header values by lower-case name. */
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: Buffer | string;
-}
-
-function headerValue(headers: Tc3Request['headers'], name: string): string {
-  const v = headers[name];
-  const value = (Array.isArray(v) ? v.join(',') : (v ?? '')).trim().toLowerCase();
-  // The SDK signs the URL's hostname; the Host header it sends carries the port too (local endpoints only).
-  return name === 'host' ? value.replace(/:\d+$/, '') : value;
-}
-
-/** The hex signature of `request` for the given key, date (UTC day of the timestamp), service and signed headers. */
-export function tc3Signature(request: Tc3Request, input: { secretKey: string; timestamp: number; service: string; signedHeaders: readonly string[] }): string {
-  const date = new Date(input.timestamp * 1000).toISOString().slice(0, 10);
-  const canonicalHeaders = input.signedHeaders.map((h) => `${h}:${headerValue(request.headers, h)}\n`).join('');
-  const canonicalRequest = [request.method.toUpperCase(), request.path, request.query, canonicalHeaders, input.signedHeaders.join(';'), sha256Hex(request.body)].join('\n');
-  const scope = `${date}/${input.service}/tc3_request`;
-  const stringToSign = [TC3_ALGORITHM, String(input.timestamp), scope, sha256Hex(canonicalRequest)].join('\n');
-  const kDate = hmac(`TC3${input.secretKey}`, date);
-  const kService = hmac(kDate, input.service);
-  const kSigning = hmac(kService, 'tc3_request');
-  return createHmac('sha256', kSigning).update(stringToSign, 'utf8').digest('hex');
 }
 
 export type Tc3Failure = { readonly code: 'AuthFailure.SignatureFailure' | 'AuthFailure.SecretIdNotFound' | 'AuthFailure.SignatureExpire' | 'AuthFailure.InvalidAuthorization'; readonly message: string };
@@ -78,7 +45,7 @@ export function verifyTc3(request: Tc3Request, credentials: { secretId: string; 
   const timestamp = Number(headerOf(request.headers, 'x-tc-timestamp'));
   if (!Number.isInteger(timestamp)) return { code: 'AuthFailure.InvalidAuthorization', message: 'X-TC-Timestamp is missing' };
   if (Math.abs(nowS - timestamp) > MAX_CLOCK_SKEW_S) return { code: 'AuthFailure.SignatureExpire', message: `X-TC-Timestamp ${timestamp} is more than ${MAX_CLOCK_SKEW_S} s from the server's clock` };
-  if (new Date(timestamp * 1000).toISOString().slice(0, 10) !== auth.date) {
+  if (tc3Date(timestamp) !== auth.date) {
     return { code: 'AuthFailure.SignatureFailure', message: `credential scope date ${auth.date} does not match X-TC-Timestamp` };
   }
   const expected = tc3Signature(request, { secretKey: credentials.secretKey, timestamp, service: auth.service, signedHeaders: auth.signedHeaders });
