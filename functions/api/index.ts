@@ -82,7 +82,6 @@ function api(): ApiApp {
     metrics: createMetrics(),
     rateLimiter: createRateLimiter(config.api.rateLimitPerMinute),
     log: logger,
-    // The SCF SDK loads on the first hand-off (reprocess), not at cold start (shared/invoke.ts).
     invoke: (fn, event) => invokeAsync(fn, event),
     pipelineCounts: () => countPipeline(config, gateway, process.env.STRATA_SCF_ENDPOINT),
     featureIndex: openFeatureIndex,
