@@ -6,10 +6,10 @@
  * node_modules included); on a 2-core machine several cold starts at once (a burst of uploads)
  * then starve the work itself.
  *
- * The bundle is written under `node_modules/.cache/strata-local/<pid>-<random>/`, so bare imports
- * resolve from the same node_modules as the source files; `import.meta.url`/`dirname`/`filename`
- * keep naming each source file (code that finds files beside itself still finds them). A stack
- * removes its directory when it closes; directories of stacks no longer alive are removed at start.
+ * Bundles are kept under `node_modules/.cache/strata-local/shared/` (so the imports left to Node
+ * resolve from the same node_modules as the source files) and reused by later stacks while none of
+ * their input files changed; `import.meta.url`/`dirname`/`filename` keep naming each source file
+ * (code that finds files beside itself still finds them).
  * If a handler cannot be bundled, it runs through tsx as before (its cold start then reports the error).
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -200,10 +200,11 @@ async function sharedBundle(entry: string, name: string): Promise<{ path: string
     await rm(tmp, { recursive: true, force: true });
     throw err;
   });
-  const inputs = Object.keys(meta.inputs).map((rel) => {
+  const inputs = Object.keys(meta.inputs).flatMap((rel) => {
     const path = resolve(rel);
-    const st = statSync(path);
-    return [path, st.mtimeMs, st.size] as const;
+    // Only files on disk (not esbuild's virtual modules, such as a package's disabled browser stubs).
+    const st = statSync(path, { throwIfNoEntry: false });
+    return st ? [[path, st.mtimeMs, st.size] as const] : [];
   });
   await writeFile(join(tmp, 'manifest.json'), JSON.stringify({ format: BUNDLE_FORMAT, esbuild: esbuildVersion, entry, inputs } satisfies BundleManifest));
   const old = `${dir}.old-${randomBytes(4).toString('hex')}`;
@@ -233,6 +234,7 @@ export class FunctionBundles {
   private child: Promise<string> | null = null;
   private readonly handlers = new Map<string, Promise<string | null>>();
   private readonly own: string[] = [];
+  private cleanOnce: Promise<void> | null = null;
 
   private async bundle(entry: string, name: string): Promise<string> {
     await mkdir(SHARED, { recursive: true });
@@ -242,8 +244,6 @@ export class FunctionBundles {
     if (own) this.own.push(own);
     return path;
   }
-
-  private cleanOnce: Promise<void> | null = null;
 
   /** The bundled entry of a function, or null when it must run through tsx (not bundleable here). */
   async entry(name: string, handlerFile: string): Promise<BundledEntry | null> {

@@ -48,6 +48,8 @@ export class FunctionPool {
   private readonly running = new Map<string, FunctionProcess>();
   /** Processes started so far (for stats and tests). */
   coldStarts = 0;
+  /** How long the last cold start (process start to handler loaded) took; a guess until one has. */
+  private lastColdStartMs = 500;
 
   constructor(
     readonly spec: FunctionSpec,
@@ -90,9 +92,6 @@ export class FunctionPool {
     if (this.idle.some((e) => e.instance.alive) || this.all.size === 0) return 0;
     return Math.max(0, this.lastColdStartMs - waitedMs);
   }
-
-  /** How long the last cold start (process start to handler loaded) took; a guess until one has. */
-  private lastColdStartMs = 500;
 
   /** Starts an invocation now, or returns null when the function is at its concurrency limit. */
   tryInvoke(request: InvocationRequest): Promise<InvocationOutcome> | null {
