@@ -4,9 +4,10 @@
  *  planner (the upload's own job): writes the job record (plan + chunks), hands every chunk to its
  *    own transcode invocation, then, while they encode, measures the soundtrack and encodes it
  *    once for the whole duration as the audio rendition (segments on the video's grid);
- *  chunk i: encodes every rung of its time range from one decode (closed GOPs, keyframes on the
- *    common grid, timestamps in source time), uploads segments under their content-addressed keys
- *    as they are produced, parks its sprite tiles, and writes its done marker;
+ *  chunk i: encodes every rung of its time range (split into encoder passes run side by side,
+ *    each one decode of its part; closed GOPs, keyframes on the common grid, timestamps in source
+ *    time), uploads segments under their content-addressed keys as they are produced, parks its
+ *    sprite tiles, and writes its done marker;
  *  finisher: whoever completes last (a chunk or the planner) sees every marker and claims the
  *    stitch (created only if absent, so exactly one wins); it writes the playlists from the
  *    markers' segment lists, the sprite from the parked tiles, the poster/preview (one short
