@@ -22,7 +22,7 @@ import { readJson, videoJobKeys, writeJson, type VideoJobChunk, type VideoJobRec
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import type { CardOutput } from '../../../shared/contracts';
 import type { ProcessorResult, ProcessorSuspension } from '../types';
-import { beginAttempt, chunkError, chunkStore, claimIfLast, fanOut, handedOff, markStitched, openChunk, openJobRecord, type ChunkStore, type PartName } from '../media/chunkJob';
+import { beginChunk, chunkError, chunkStore, claimIfLast, fanOut, handedOff, markStitched, openJobRecord, type ChunkStore, type PartName } from '../media/chunkJob';
 import type { MediaJob } from '../media/job';
 import { assertSucceeded, runTool } from '../media/runner';
 import { inputOptions } from '../media/source';
@@ -116,18 +116,10 @@ export async function startChunkedAudio(job: MediaJob, plan: AudioSplitPlan, chu
 export async function runAudioChunk(job: MediaJob, plan: AudioSplitPlan, part: { plan: string; index: number }): Promise<Outcome> {
   const { ctx, workspace, tools, config } = job;
   const started = Date.now();
-  if (part.plan !== plan.id) {
-    throw new StrataError('InvalidConfig', `chunk ${part.index + 1}: planned as ${part.plan}, the settings now give ${plan.id}; reprocess the asset`);
-  }
-  const s = chunkStore(job, plan.id);
-  const { record, chunk, label, stitched, done } = await openChunk(job, s, part);
+  const begun = await beginChunk(job, plan.id, part, (record, me) => finishIfLast(job, plan, record, me));
+  if (begun.outcome) return begun.outcome;
+  const { s, record, chunk, label, attempt, fail } = begun.chunk;
   const log = ctx.log.child({ plan: plan.id, chunk: chunk.index });
-  if (stitched) return handedOff(100, `${label}: the job is already stitched`);
-  if (done) {
-    log.info('chunk already done (redelivered event)');
-    return (await finishIfLast(job, plan, record, chunk.index)) ?? handedOff(50, `${label} already done`);
-  }
-  const { attempt, fail } = await beginAttempt(job, s, chunk.index);
   try {
     let gainDb: number | null = null;
     if (plan.normalise) {

@@ -7,7 +7,7 @@
 import { StrataError, describeError, hasCode, profileFor } from '@strata/core';
 import { chunkLabel, readJson, videoJobKeys, videoJobPrefix, writeJson, type ChunkTry, type VideoJobChunk, type VideoJobRecord } from '../../../shared/media/videoJobs';
 import { QuarantineError } from '../../../shared/pipeline/errors';
-import type { ProcessorSuspension } from '../types';
+import type { ProcessorResult, ProcessorSuspension } from '../types';
 import type { MediaJob } from './job';
 
 export type PartName = number | 'planner';
@@ -89,6 +89,45 @@ export async function openChunk(job: MediaJob, s: ChunkStore, part: { plan: stri
   const stitched = record.status === 'done';
   const done = !stitched && (await ctx.gateway.head(s.ref(s.keys.chunk(chunk.index)))) !== null;
   return { record, chunk, label: chunkLabel(chunk, record.chunks.length), stitched, done };
+}
+
+/** What a chunk's invocation ends with: a result, or a suspension handed back to the platform. */
+export type ChunkOutcome = ProcessorResult | ProcessorSuspension;
+
+/** A chunk invocation ready to encode: its record and chunk, its attempt counted. */
+export interface ChunkAttempt extends OpenedChunk {
+  readonly s: ChunkStore;
+  readonly attempt: number;
+  /** Records the attempt's error in the try record (never throws). */
+  readonly fail: (err: unknown) => Promise<void>;
+}
+
+/**
+ * The start every chunk invocation shares: the plan must be the one the planner recorded; a chunk of
+ * a stitched job, or one already done (a redelivered event; only a finisher that died mid-stitch
+ * has work left, which `finishIfLast` carries on), ends here with its outcome; otherwise the attempt
+ * is counted and the chunk is ready to encode.
+ */
+export async function beginChunk(
+  job: MediaJob,
+  planId: string,
+  part: { plan: string; index: number },
+  finishIfLast: (record: VideoJobRecord, me: PartName) => Promise<ChunkOutcome | null>,
+): Promise<{ readonly outcome: ChunkOutcome } | { readonly outcome: null; readonly chunk: ChunkAttempt }> {
+  if (part.plan !== planId) {
+    // The settings changed since the planner ran: this chunk's outputs would not match the others.
+    throw new StrataError('InvalidConfig', `chunk ${part.index + 1}: planned as ${part.plan}, the settings now give ${planId}; reprocess the asset`);
+  }
+  const s = chunkStore(job, planId);
+  const opened = await openChunk(job, s, part);
+  const { record, chunk, label } = opened;
+  if (opened.stitched) return { outcome: handedOff(100, `${label}: the job is already stitched`) };
+  if (opened.done) {
+    job.ctx.log.info({ plan: planId, chunk: chunk.index }, 'chunk already done (redelivered event)');
+    return { outcome: (await finishIfLast(record, chunk.index)) ?? handedOff(50, `${label} already done`) };
+  }
+  const { attempt, fail } = await beginAttempt(job, s, chunk.index);
+  return { outcome: null, chunk: { ...opened, s, attempt, fail } };
 }
 
 /** Counts this attempt in the chunk's try record (a `running` one left behind means the previous attempt was killed). */

@@ -22,7 +22,7 @@ import { StrataError } from '@strata/core';
 import { chunkLabel, readJson, videoJobKeys, writeJson, type VideoJobChunk, type VideoJobRecord } from '../../../shared/media/videoJobs';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import type { ProcessorResult, ProcessorSuspension } from '../types';
-import { beginAttempt, chunkError, chunkStore, claimIfLast, fanOut, handedOff, markStitched, openChunk, openJobRecord, type PartName } from '../media/chunkJob';
+import { beginChunk, chunkError, chunkStore, claimIfLast, fanOut, handedOff, markStitched, openJobRecord, type PartName } from '../media/chunkJob';
 import { decodeCapSeconds } from '../media/limits';
 import type { MediaJob } from '../media/job';
 import { inputOptions } from '../media/source';
@@ -105,22 +105,10 @@ export async function runVideoChunk(job: MediaJob, plan: VideoPlan, part: { plan
   const { ctx, config, workspace, tools } = job;
   const vc = config.video;
   const started = Date.now();
-  const s = chunkStore(job, plan.id);
-  if (part.plan !== plan.id) {
-    // The settings changed since the planner ran: this chunk's outputs would not match the others.
-    throw new StrataError('InvalidConfig', `chunk ${part.index + 1}: planned as ${part.plan}, the settings now give ${plan.id}; reprocess the asset`);
-  }
-  const { record, chunk, label, stitched, done } = await openChunk(job, s, part);
+  const begun = await beginChunk(job, plan.id, part, (record, me) => finishIfLast(job, plan, record, me));
+  if (begun.outcome) return begun.outcome;
+  const { s, record, chunk, label, attempt, fail } = begun.chunk;
   const log = ctx.log.child({ plan: plan.id, chunk: chunk.index });
-  if (stitched) return handedOff(100, `${label}: the job is already stitched`);
-
-  // A redelivered event: the chunk is done; only a finisher that died mid-stitch has work left.
-  if (done) {
-    log.info('chunk already done (redelivered event)');
-    return (await finishIfLast(job, plan, record, chunk.index)) ?? handedOff(50, `${label} already done`);
-  }
-
-  const { attempt, fail } = await beginAttempt(job, s, chunk.index);
 
   try {
     const codecs: Array<string | null> = plan.rungs.map(() => null);
