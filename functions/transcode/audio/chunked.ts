@@ -18,11 +18,11 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { StrataError } from '@strata/core';
-import { readJson, videoJobKeys, writeJson, type VideoJobChunk, type VideoJobRecord } from '../../../shared/media/videoJobs';
+import { readJson, writeJson, type VideoJobChunk, type VideoJobRecord } from '../../../shared/media/videoJobs';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import type { CardOutput } from '../../../shared/contracts';
 import type { ProcessorResult, ProcessorSuspension } from '../types';
-import { beginChunk, chunkError, chunkStore, claimIfLast, fanOut, handedOff, markStitched, openJobRecord, type ChunkStore, type PartName } from '../media/chunkJob';
+import { beginChunk, chunkedProgress, chunkError, chunkStore, type ChunkStore, claimIfLast, fanOut, handedOff, markStitched, openJobRecord, readMarkers, type PartName } from '../media/chunkJob';
 import type { MediaJob } from '../media/job';
 import { assertSucceeded, runTool } from '../media/runner';
 import { inputOptions } from '../media/source';
@@ -218,13 +218,7 @@ async function stitch(job: MediaJob, plan: AudioSplitPlan, s: ChunkStore, record
   const started = Date.now();
   const log = ctx.log.child({ plan: plan.id, finisher: me });
   await job.progress.write(progressOf(job, plan, 'running', 'finalize', 86, 'joining the chunks'), true);
-  const markers: AudioChunkMarker[] = [];
-  for (const c of record.chunks) {
-    const m = await readJson<AudioChunkMarker>(ctx.gateway, s.ref(s.keys.chunk(c.index)));
-    if (!m) throw new StrataError('ChunkFailed', `stitch: chunk ${c.index + 1} has no done marker`);
-    markers.push(m);
-  }
-  const planner = (await readJson<AudioPlannerMarker>(ctx.gateway, s.ref(s.keys.planner)))!;
+  const { chunks: markers, planner } = await readMarkers<AudioChunkMarker, AudioPlannerMarker>(job, s, record);
   const r = plan.renditions;
   const recipes = plan.recipesFor(record.chunks[0]!.seconds);
 
@@ -274,17 +268,5 @@ async function stitch(job: MediaJob, plan: AudioSplitPlan, s: ChunkStore, record
 }
 
 function progressOf(job: MediaJob, plan: AudioSplitPlan, status: 'running' | 'done', phase: string, percent: number, message: string | null) {
-  const source = job.ctx.job.source;
-  return {
-    source: { bucket: source.bucket, key: source.key, sha256: source.sha256 },
-    plan: plan.id,
-    status,
-    phase,
-    percent,
-    processedSeconds: 0,
-    durationSeconds: plan.durationSeconds,
-    invocations: 0,
-    message,
-    state: { kind: 'audio-chunked' as const, jobRecord: videoJobKeys.job(source.sha256, plan.id) },
-  };
+  return chunkedProgress(job, plan.id, 'audio', plan.durationSeconds, { status, phase, percent, message });
 }

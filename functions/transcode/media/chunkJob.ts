@@ -150,6 +150,39 @@ export function chunkError(job: MediaJob, err: unknown, label: string, attempt: 
   return new StrataError(hasCode(err, 'MediaToolFailed') ? 'MediaToolFailed' : 'ChunkFailed', `${label} failed${final}: ${describeError(err)}`, { cause: err });
 }
 
+/** The progress record of a split job (its state names the job record); the chunks report through the record, not here. */
+export function chunkedProgress(
+  job: MediaJob,
+  planId: string,
+  kind: 'video' | 'audio',
+  durationSeconds: number | null,
+  update: { readonly status: 'running' | 'done'; readonly phase: string; readonly percent: number; readonly message: string | null },
+) {
+  const source = job.ctx.job.source;
+  return {
+    source: { bucket: source.bucket, key: source.key, sha256: source.sha256 },
+    plan: planId,
+    ...update,
+    processedSeconds: 0,
+    durationSeconds,
+    invocations: 0,
+    state: { kind: `${kind}-chunked` as const, jobRecord: videoJobKeys.job(source.sha256, planId) },
+  };
+}
+
+/** The finisher's reading: every chunk's done marker, in order, and the planner's (a missing one is an error naming it). */
+export async function readMarkers<Chunk, Planner>(job: MediaJob, s: ChunkStore, record: VideoJobRecord): Promise<{ chunks: Chunk[]; planner: Planner }> {
+  const chunks: Chunk[] = [];
+  for (const c of record.chunks) {
+    const m = await readJson<Chunk>(job.ctx.gateway, s.ref(s.keys.chunk(c.index)));
+    if (!m) throw new StrataError('ChunkFailed', `stitch: ${chunkLabel(c, record.chunks.length)} has no done marker`);
+    chunks.push(m);
+  }
+  const planner = await readJson<Planner>(job.ctx.gateway, s.ref(s.keys.planner));
+  if (!planner) throw new StrataError('ChunkFailed', 'stitch: the planner has no done marker');
+  return { chunks, planner };
+}
+
 export type FinishCheck = { readonly stitch: true } | { readonly stitch: false; readonly done: number; readonly total: number; readonly lost: boolean };
 
 /**

@@ -19,10 +19,10 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StrataError } from '@strata/core';
-import { chunkLabel, readJson, videoJobKeys, writeJson, type VideoJobChunk, type VideoJobRecord } from '../../../shared/media/videoJobs';
+import { readJson, writeJson, type VideoJobChunk, type VideoJobRecord } from '../../../shared/media/videoJobs';
 import { QuarantineError } from '../../../shared/pipeline/errors';
 import type { ProcessorResult, ProcessorSuspension } from '../types';
-import { beginChunk, chunkError, chunkStore, claimIfLast, fanOut, handedOff, markStitched, openJobRecord, type PartName } from '../media/chunkJob';
+import { beginChunk, chunkedProgress, chunkError, chunkStore, claimIfLast, fanOut, handedOff, markStitched, openJobRecord, readMarkers, type PartName } from '../media/chunkJob';
 import { decodeCapSeconds } from '../media/limits';
 import type { MediaJob } from '../media/job';
 import { inputOptions } from '../media/source';
@@ -265,13 +265,7 @@ async function stitch(job: MediaJob, plan: VideoPlan, record: VideoJobRecord, me
   const started = Date.now();
   const s = chunkStore(job, plan.id);
   const log = ctx.log.child({ plan: plan.id, finisher: me });
-  const markers: ChunkMarker[] = [];
-  for (const c of record.chunks) {
-    const m = await readJson<ChunkMarker>(ctx.gateway, s.ref(s.keys.chunk(c.index)));
-    if (!m) throw new StrataError('ChunkFailed', `stitch: ${chunkLabel(c, record.chunks.length)} has no done marker`);
-    markers.push(m);
-  }
-  const planner = (await readJson<PlannerMarker>(ctx.gateway, s.ref(s.keys.planner)))!;
+  const { chunks: markers, planner } = await readMarkers<ChunkMarker, PlannerMarker>(job, s, record);
   const segments = markers.flatMap((m) => m.segments);
   segments.forEach((x, i) => {
     if (x.index !== i) throw new StrataError('ChunkFailed', `stitch: segment ${i} missing (found ${x.index}): a chunk ended early`);
@@ -298,19 +292,7 @@ async function stitch(job: MediaJob, plan: VideoPlan, record: VideoJobRecord, me
 }
 
 function progressOf(job: MediaJob, plan: VideoPlan, status: 'running' | 'done', phase: string, percent: number, message: string | null) {
-  const source = job.ctx.job.source;
-  return {
-    source: { bucket: source.bucket, key: source.key, sha256: source.sha256 },
-    plan: plan.id,
-    status,
-    phase,
-    percent,
-    processedSeconds: 0,
-    durationSeconds: plan.duration,
-    invocations: 0,
-    message,
-    state: { kind: 'video-chunked' as const, jobRecord: videoJobKeys.job(source.sha256, plan.id) },
-  };
+  return chunkedProgress(job, plan.id, 'video', plan.duration, { status, phase, percent, message });
 }
 
 export type { VideoJobChunk };
