@@ -1,5 +1,5 @@
 /**
- * One TencentCloud API 3.0 call (https://www.tencentcloud.com/document/api/213/30654): a JSON POST
+ * One TencentCloud API 3.0 call (signature v3: https://www.tencentcloud.com/document/api/213/33224): a JSON POST
  * to `/` with `X-TC-Action`/`Version`/`Region`/`Timestamp` (and `X-TC-Token` for temporary keys),
  * signed TC3-HMAC-SHA256, answered `{"Response": {…, "RequestId"}}` or `{"Response": {"Error":
  * {"Code","Message"}, "RequestId"}}`.
