@@ -14,16 +14,11 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readJson, videoJobKeys, type VideoJobRecord } from '../shared/media/videoJobs';
 import type { AudioChunkMarker, AudioPlannerMarker } from '../functions/transcode/audio/chunked';
 import { getMediaTools } from '../functions/transcode/media/ffmpeg';
 import { assertSucceeded, runTool } from '../functions/transcode/media/runner';
-import { runJob, uploadFile } from '../test/functions/transcode/media/harness';
-import { startTestS3 } from '../test/helpers/localS3';
 import type { BenchRecord } from './run';
-import { cpuSeconds } from './video.bench';
-
-const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+import { measureJob, round, splitTiming } from './splitJob';
 
 export async function* run(): AsyncIterable<BenchRecord> {
   const seconds = Number(process.env.STRATA_BENCH_AUDIO_SECONDS ?? 600);
@@ -44,40 +39,13 @@ export async function* run(): AsyncIterable<BenchRecord> {
     const bytes = readFileSync(source);
     yield { bench: 'audio-parallel', op: 'source', sampleRate: 48_000, channels: 2, sourceSeconds: seconds, bytes: bytes.length };
 
-    const measure = async (impl: 'single' | 'chunked', env: Record<string, string>) => {
-      // Each variant in its own store: outputs are content-addressed, so a shared one would reuse the other's.
-      const s3 = await startTestS3(['uploads', 'derived']);
-      try {
-        const job = await uploadFile(s3.gateway, `bench/${impl}.flac`, bytes, 'audio');
-        const cpu0 = cpuSeconds();
-        const started = Date.now();
-        const r = await runJob(s3.gateway, job, { env: { STRATA_LOG_LEVEL: 'silent', ...env }, deadlineMs: Date.now() + 24 * 3_600_000, maxInvocations: 1000 });
-        const wallSeconds = (Date.now() - started) / 1000;
-        const cpu = cpuSeconds().all - cpu0.all;
-        if (r.error || r.card.status !== 'done') throw new Error(`${impl}: ${String(r.error ?? JSON.stringify(r.card.reason))}`);
-        return { s3, job, r, wallSeconds, cpu };
-      } catch (err) {
-        await s3.close();
-        throw err;
-      }
-    };
-
-    const single = await measure('single', { STRATA_AUDIO_CHUNK_SECONDS: '0' });
+    const single = await measureJob('bench/single.flac', bytes, 'audio', { STRATA_LOG_LEVEL: 'silent', STRATA_AUDIO_CHUNK_SECONDS: '0' });
     await single.s3.close();
     yield { bench: 'audio-parallel', op: 'job', impl: 'single', invocations: single.r.invocations.length, wallSeconds: round(single.wallSeconds), cpuSeconds: round(single.cpu), criticalPathSeconds: round(single.wallSeconds) };
 
-    const chunked = await measure('chunked', { STRATA_AUDIO_CHUNK_SECONDS: process.env.STRATA_AUDIO_CHUNK_SECONDS ?? '150' });
+    const chunked = await measureJob('bench/chunked.flac', bytes, 'audio', { STRATA_LOG_LEVEL: 'silent', STRATA_AUDIO_CHUNK_SECONDS: process.env.STRATA_AUDIO_CHUNK_SECONDS ?? '150' });
     try {
-      const derived = { bucket: 'derived' };
-      const sha = chunked.job.source.sha256;
-      const plan = String(((await chunked.s3.gateway.getBytes({ bucket: 'derived', key: `progress/uploads/${chunked.job.source.key}.json` })).bytes.toString().match(/"plan":"([^"]+)"/) ?? [])[1]);
-      const record = (await readJson<VideoJobRecord>(chunked.s3.gateway, { ...derived, key: videoJobKeys.job(sha, plan) }))!;
-      const planner = (await readJson<AudioPlannerMarker>(chunked.s3.gateway, { ...derived, key: videoJobKeys.planner(sha, plan) }))!;
-      const markers = await Promise.all(record.chunks.map(async (c) => (await readJson<AudioChunkMarker>(chunked.s3.gateway, { ...derived, key: videoJobKeys.chunk(sha, plan, c.index) }))!));
-      const slowest = Math.max(...markers.map((m) => m.elapsedMs)) / 1000;
-      const stitch = (record.stitch?.elapsedMs ?? 0) / 1000;
-      const critical = Math.max(planner.fanOutMs / 1000 + slowest, planner.elapsedMs / 1000) + stitch;
-      const chunks = record.chunks.length;
+      const { planner, markers, slowest, stitch, critical, chunks } = await splitTiming<AudioChunkMarker, AudioPlannerMarker>(chunked);
       yield {
         bench: 'audio-parallel', op: 'job', impl: 'chunked', chunks,
         criticalPathSeconds: round(critical), cpuSeconds: round(chunked.cpu), wallSeconds: round(chunked.wallSeconds),
