@@ -3,19 +3,12 @@
  * it over only for the key the request presents, verifies any other key itself, and a check that
  * no route awaits never fails the process. Real S3 server, real keys, the app's own router.
  */
-import { createS3Gateway } from '@strata/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../../functions/api/app';
 import { beginKeyCheck } from '../../../functions/api/auth';
-import { createMetrics } from '../../../functions/api/metrics';
-import { createRateLimiter } from '../../../functions/api/rateLimit';
-import { createSigner } from '../../../functions/api/signing';
-import { AuditLog } from '../../../shared/api/audit';
 import { createKey, revokeKey } from '../../../shared/api/keys';
-import { loadConfig } from '../../../shared/config';
-import { DEFAULT_THRESHOLDS } from '../../../shared/features/duplicates';
-import { createLogger } from '../../../shared/log';
 import { startTestS3, TEST_KEYS, type LocalS3Fixture } from '../../helpers/localS3';
+import { inProcessApiDeps } from './appDeps';
 
 let s3: LocalS3Fixture;
 beforeAll(async () => {
@@ -26,23 +19,7 @@ afterAll(async () => {
 });
 
 function appFor(endpoint: string) {
-  const config = loadConfig({ STRATA_S3_ENDPOINT: endpoint, STRATA_ACCESS_KEY: TEST_KEYS.accessKey, STRATA_SECRET_KEY: TEST_KEYS.secretKey });
-  const gateway = createS3Gateway({ endpoint, region: 'us-east-1', credentials: config.storage.credentials });
-  const deps = {
-    config,
-    gateway,
-    signer: createSigner(Buffer.alloc(32)),
-    audit: new AuditLog(gateway, config.buckets.derived),
-    metrics: createMetrics(),
-    rateLimiter: createRateLimiter(1000),
-    log: createLogger({ test: 'early-key-check' }, { level: 'silent' }),
-    invoke: async () => ({ requestId: 'x' }),
-    pipelineCounts: async () => ({ cardsByStatus: {}, quarantinesByCode: {}, deadLetters: null, truncated: false }),
-    featureIndex: () => Promise.reject(new Error('no feature store in this test')),
-    featureThresholds: () => DEFAULT_THRESHOLDS,
-    pricesFile: undefined,
-    nowMs: Date.now,
-  };
+  const deps = inProcessApiDeps(endpoint, 'early-key-check', { STRATA_ACCESS_KEY: TEST_KEYS.accessKey, STRATA_SECRET_KEY: TEST_KEYS.secretKey });
   return { app: createApi(deps), deps };
 }
 

@@ -2,36 +2,13 @@
  * The OpenAPI document is generated from the same zod schemas as the router: every route the
  * router serves is in the document and every documented path is served.
  */
-import { createS3Gateway } from '@strata/core';
 import { describe, expect, it } from 'vitest';
 import { createApi } from '../../../functions/api/app';
-import { createMetrics } from '../../../functions/api/metrics';
-import { createRateLimiter } from '../../../functions/api/rateLimit';
 import { openApiDocument } from '../../../functions/api/routes/system';
-import { createSigner } from '../../../functions/api/signing';
-import { AuditLog } from '../../../shared/api/audit';
-import { loadConfig } from '../../../shared/config';
-import { DEFAULT_THRESHOLDS } from '../../../shared/features/duplicates';
-import { createLogger } from '../../../shared/log';
+import { inProcessApiDeps } from './appDeps';
 
 function buildApp() {
-  const config = loadConfig({ STRATA_S3_ENDPOINT: 'http://127.0.0.1:9' });
-  const gateway = createS3Gateway({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: config.storage.credentials });
-  return createApi({
-    config,
-    gateway,
-    signer: createSigner(Buffer.alloc(32)),
-    audit: new AuditLog(gateway, 'derived'),
-    metrics: createMetrics(),
-    rateLimiter: createRateLimiter(1000),
-    log: createLogger({ test: 'openapi' }, { level: 'silent' }),
-    invoke: async () => ({ requestId: 'x' }),
-    pipelineCounts: async () => ({ cardsByStatus: {}, quarantinesByCode: {}, deadLetters: null, truncated: false }),
-    featureIndex: () => Promise.reject(new Error('no feature store in this test')),
-    featureThresholds: () => DEFAULT_THRESHOLDS,
-    pricesFile: undefined,
-    nowMs: Date.now,
-  });
+  return createApi(inProcessApiDeps('http://127.0.0.1:9', 'openapi'));
 }
 
 /** Hono `/ui/:file` → OpenAPI `/ui/{file}`. */
